@@ -1,0 +1,216 @@
+"""End-to-end benchmark: simulated patients talking to the real bot through the Bot API emulator.
+
+The bot runs as its own process (the production TelegramChannel, long polling, PostgreSQL);
+this process runs the emulator and the patients. Printed:
+- saturated: every patient sends again as soon as answered (closed loop): updates/s handled
+  end to end, and update -> reply latency (mostly queueing, at this load);
+- offered rates: updates arrive at a fixed rate, patients in turn (open loop): update -> reply
+  latency when the bot keeps up.
+Latency runs from the update being available at "Telegram" to the reply arriving there; the
+emulator answers at once, so Telegram's own latency is excluded. The sender's Telegram limits
+are lifted for this run (they cap replies at 30/s; bench/sender_bench.py measures the sender
+within them).
+
+    python bench/e2e_bench.py [--patients 1000] [--messages 3] [--rate N ...] [--seconds 10]
+        [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+Creates a database of its own and drops it afterwards. Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import statistics
+import sys
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot import PROJECT_ROOT
+from bot.config import Settings, load_settings
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "project"
+FIRST_CHAT = 100_000
+
+
+def percentile(samples: list[float], share: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def bench_settings() -> Settings:
+    return replace(load_settings({}), dialogues_dir=FIXTURE / "dialogues", content_dir=FIXTURE / "content",
+                   rasa_url=None)
+
+
+async def admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+# --- the bot side (a child process) -------------------------------------------------------------
+
+async def serve_bot(database_url: str, api: str, token: str, data_dir: Path) -> None:
+    from bot.telegram.channel import ChannelOptions, TelegramChannel, build_application
+    from bot.telegram.sender import SenderOptions
+    from tests.e2e.conftest import make_service
+
+    settings = replace(bench_settings(), data_dir=data_dir)
+    options = ChannelOptions(sender=SenderOptions(messages_per_second=0, chat_interval_s=0, margin_s=0))
+    service = await make_service(settings, database_url)
+    application = build_application(token, api, options.http)
+    await application.initialize()
+    channel = TelegramChannel(service, application, options)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await channel.start()
+    print("ready", flush=True)
+    await stop.wait()
+    await channel.stop()
+    await service.close()
+    await application.shutdown()
+
+
+# --- the Telegram side (this process) ------------------------------------------------------------
+
+async def seed(database_url: str, patients: int, data_dir: Path) -> None:
+    from bot.clock import SystemClock
+    from bot.storage.models import Clinician, Group, GroupClinician, Patient
+    from tests.e2e.conftest import make_service
+
+    service = await make_service(replace(bench_settings(), data_dir=data_dir), database_url)
+    now = SystemClock().now()
+    async with service.db.transaction() as session:
+        session.add(Clinician(id="c1", name="Dr Ada", chat_key="tg:99", created_at=now))
+        session.add(Group(id="g1", name="Group", programme="default", encouragement=False, created_at=now))
+        await session.flush()
+        session.add(GroupClinician(group_id="g1", clinician_id="c1"))
+        for i in range(patients):
+            chat = FIRST_CHAT + i
+            session.add(Patient(id=f"tg{chat}", chat_key=f"tg:{chat}", name=f"P{i}", group_id="g1",
+                                status="active", crisis_open=False, blocked=False, enrolled_at=now,
+                                timezone="UTC", checkin_time="09:00", locale="en"))
+    await service.close()
+
+
+def report(name: str, latencies: list[float]) -> None:
+    print(f"{name}: p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
+          f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
+          f"mean {statistics.fmean(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms")
+
+
+async def run(patients: int, messages: int, admin_url: str, rates: list[int], paced_seconds: float) -> None:
+    from tests.e2e.emulator import BotApiEmulator, Sent
+
+    name = f"coachbot_bench_{uuid.uuid4().hex[:8]}"
+    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    database_url = f"{base}/{name}"
+    await admin(admin_url, f'CREATE DATABASE "{name}"')
+    data_dir = Path(f"/tmp/{name}")
+    emulator = BotApiEmulator()
+    await emulator.start()
+    child: asyncio.subprocess.Process | None = None
+    try:
+        await seed(database_url, patients, data_dir)
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "LOG_LEVEL": "WARNING"}
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--serve-bot", database_url, emulator.base_url, emulator.token,
+            str(data_dir), env=env, stdout=asyncio.subprocess.PIPE)
+        assert child.stdout is not None
+        await asyncio.wait_for(child.stdout.readline(), 60)
+
+        replies: dict[int, asyncio.Queue[Sent]] = {FIRST_CHAT + i: asyncio.Queue() for i in range(patients)}
+        emulator.on_send.append(lambda sent: replies[sent.chat_id].put_nowait(sent)
+                                if sent.chat_id in replies else None)
+        chats = list(replies)
+
+        async def say(chat: int, n: int) -> float:
+            update_id = emulator.user_sends(chat, f"note {n} from {chat}")
+            reply = await asyncio.wait_for(replies[chat].get(), 300)
+            return reply.at - emulator.injected_at[update_id]
+
+        async def patient(chat: int, rounds: int, into: list[float]) -> None:
+            for n in range(rounds):
+                into.append(await say(chat, n))
+
+        await asyncio.gather(*(patient(chat, 1, []) for chat in chats))  # warm-up
+        print(f"e2e: {patients} patients, PostgreSQL, bot in its own process (sender limits lifted), "
+              f"{os.cpu_count()} CPUs")
+
+        saturated: list[float] = []
+        started = time.monotonic()
+        await asyncio.gather(*(patient(chat, messages, saturated) for chat in chats))
+        elapsed = time.monotonic() - started
+        capacity = len(saturated) / elapsed
+        print(f"  saturated (every patient sends again as soon as answered, {messages} each): "
+              f"{capacity:,.0f} updates/s ({len(saturated)} updates in {elapsed:.1f} s)")
+        report("    update -> reply", saturated)
+
+        sent = 0
+        for rate in rates or [round(capacity * 0.5)]:
+            paced: list[float] = []
+            count = max(int(rate * paced_seconds), 1)
+            tasks = []
+            started = time.monotonic()
+            for k in range(count):
+                await asyncio.sleep(max(started + k / rate - time.monotonic(), 0))
+                tasks.append(asyncio.create_task(patient(chats[k % len(chats)], 1, paced)))
+            await asyncio.gather(*tasks)
+            sent += count
+            print(f"  offered {rate} updates/s for {paced_seconds:.0f} s ({count} updates, patients in turn):")
+            report("    update -> reply", paced)
+        await check(database_url, emulator, patients * (messages + 1) + sent)
+    finally:
+        if child is not None and child.returncode is None:
+            child.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(child.wait(), 60)
+        await emulator.stop()
+        await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def check(database_url: str, emulator: object, expected: int) -> None:
+    """Exactly once: every update handled once, every reply sent once."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        inbox = await conn.fetch("SELECT status, count(*) AS n FROM inbox GROUP BY status")
+        outbox = await conn.fetch("SELECT status, count(*) AS n FROM outbox GROUP BY status")
+    finally:
+        await conn.close()
+    sent = sum(len(v) for v in emulator.sent.values())  # type: ignore[attr-defined]
+    print(f"  check: {expected} updates expected; inbox {dict(inbox)}; outbox {dict(outbox)}; "
+          f"messages received by the emulator {sent}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--serve-bot":
+        database_url, api, token, data_dir = sys.argv[2:6]
+        asyncio.run(serve_bot(database_url, api, token, Path(data_dir)))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--patients", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=3, help="saturated: messages per patient")
+    parser.add_argument("--rate", type=int, action="append", default=[],
+                        help="also offer this many updates/s and measure latency (default: half the "
+                             "saturated rate; repeat for several)")
+    parser.add_argument("--seconds", type=float, default=10, help="how long each offered rate runs")
+    parser.add_argument("--admin-url", default=ADMIN_URL)
+    args = parser.parse_args()
+    asyncio.run(run(args.patients, args.messages, args.admin_url, args.rate, args.seconds))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,920 @@
+"""The clinician's side of the bot: commands, patient pictures, messages, exercises, the digest.
+
+A clinician sees only the groups assigned to them (or that they back up). Anything aimed at a
+patient or group outside those is refused and audited, with the same answer as for a name
+that does not exist, so a refusal tells nothing about other groups. Patients never reach
+this module (`bot.service` routes them to the programme); `refuse_from_patient` is the one
+piece for patients: it turns clinician syntax from a patient into an audited refusal.
+
+The figures (exercise adherence, check-ins, mood and its trend, scores, alerts, ruptures) are
+computed once here, in `patient_week`, and the status line, the digest and the charts all
+read them, so the numbers a clinician sees agree everywhere.
+
+- exercise adherence: days with "done" or "hard" / days the programme offered an exercise
+  (a daily dialogue was started, or an exercise answer was given), in the patient's time zone;
+- mood: the mean of the period's `mood` answers (0–10), against the period before it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot import charts, programme, signals
+from bot.charts import Chart, MemberWeek, WeekAdherence
+from bot.safety import escalation
+from bot.signals import EXERCISE_KEY, MOOD_KEY, SESSION_FEEDBACK
+from bot.storage.models import (
+    Alert,
+    Answer,
+    Clinician,
+    ConversationRow,
+    ExerciseAssignment,
+    Group,
+    GroupClinician,
+    GroupSession,
+    Invite,
+    Message,
+    Patient,
+    Score,
+)
+from bot.timeutil import after_quiet_hours, zone
+from bot.work import PRIORITY_BULK, PRIORITY_NORMAL, Work
+
+CLINICIAN_COMMANDS = {
+    "groups": ("/groups", "Your groups, with their next session and open alerts"),
+    "patients": ("/patients [GROUP]", "Your patients, one line each (last 7 days)"),
+    "patient": ("/patient NAME", "A patient's summary with charts"),
+    "alerts": ("/alerts", "Open alerts, with buttons"),
+    "message": ("/message GROUP|NAME text", "Send a message to a whole group or one patient"),
+    "assign": ("/assign GROUP|NAME ex1,ex2,...", "Exercises from the next check-in on (one a day, in turn)"),
+    "resume": ("/resume NAME", "Resume a patient's programme after a crisis"),
+    "help": ("/help", "What I can do for you"),
+}
+STATUS_DAYS = 7
+"""/patients and /patient look at the last week."""
+MOOD_TREND_STEP = 1.0
+"""A change in mean mood of at least this much (0–10 scale) shows as ↑ or ↓."""
+ADHERENCE_TREND_STEP = 15
+"""A change of at least this many percentage points in exercise adherence shows as ↑ or ↓."""
+MAX_NAME_WORDS = 4
+"""Names in /message and /assign are matched on up to this many leading words."""
+MAX_CLINICIAN_MESSAGE = 3500
+"""Telegram allows 4096 characters; the rest is room for the heading the patient sees."""
+MAX_ASSIGNED_EXERCISES = 14
+MAX_QUESTIONNAIRE_CHARTS = 3
+MAX_RUPTURES_LISTED = 2
+RUPTURE_REASON_CHARS = 80
+MAX_ALERTS_LISTED = 20
+TEXT_LIMIT = 3900
+"""Longer texts are split into several messages at line breaks."""
+REACHABLE = ("active", "paused", "onboarding")
+"""Patient statuses a clinician's message may go to (not stopped, not erased)."""
+
+
+# --- joining and permissions -----------------------------------------------------------------
+
+
+async def link(work: Work, chat_key: str, invite: Invite) -> None:
+    clinician = await work.session.get(Clinician, invite.clinician_id)
+    if clinician is None:
+        return
+    invite.used_at, invite.used_by = work.now, clinician.id
+    clinician.chat_key = chat_key
+    work.audit(f"clinician:{clinician.id}", "clinician_linked")
+    work.send(f"clinician:{clinician.id}",
+              f"Welcome, {clinician.name}. You'll get alerts and digests for your groups here. "
+              "/help shows what I can do.")
+
+
+async def group_ids(work: Work, clinician: Clinician) -> list[str]:
+    assigned = await work.session.scalars(
+        select(GroupClinician.group_id).where(GroupClinician.clinician_id == clinician.id))
+    backed = await work.session.scalars(
+        select(Group.id).where(Group.backup_clinician_id == clinician.id))
+    return sorted(set(assigned) | set(backed))
+
+
+def refuse_from_patient(work: Work, patient: Patient, command: str) -> bool:
+    """A patient who types a clinician-only command gets nothing of it; the attempt is audited.
+
+    Returns True when `command` was clinician-only (and has been handled by refusing it)."""
+    if command not in set(CLINICIAN_COMMANDS) - set(programme.PATIENT_COMMANDS):
+        return False
+    work.audit(f"patient:{patient.id}", "refused", patient_id=patient.id, command=command[:32],
+               reason="clinician command from a patient")
+    work.send(f"patient:{patient.id}", work.text(
+        "system.not_for_patients", patient.locale,
+        "That command is for your care team. /help shows what you can do."), patient_id=patient.id)
+    return True
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+async def handle(work: Work, clinician: Clinician, text: str | None, press: str | None) -> None:
+    me = f"clinician:{clinician.id}"
+    if press:
+        parts = press.split(":")
+        if parts[0] == "a" and len(parts) == 3 and parts[1].isdigit():
+            await escalation.act_on_alert(work, clinician, int(parts[1]), parts[2])
+        else:
+            work.audit(me, "forged_button", data=press[:64])
+            work.callback_answer = "This button is no longer valid."
+        return
+    text = (text or "").strip()
+    if not text:
+        return
+    if not text.startswith("/"):
+        if not await escalation.add_note(work, clinician, text):
+            work.send(me, "I pass on alerts and digests. /help shows the commands.")
+        return
+    command, _, arg = text[1:].partition(" ")
+    command = command.split("@")[0].lower()
+    arg = arg.strip()
+    if command == "alerts":
+        await show_alerts(work, clinician)
+    elif command == "groups":
+        await show_groups(work, clinician)
+    elif command == "patients":
+        await show_patients(work, clinician, arg)
+    elif command == "patient":
+        await show_patient(work, clinician, arg)
+    elif command == "message":
+        await send_message(work, clinician, arg)
+    elif command == "assign":
+        await assign_exercises(work, clinician, arg)
+    elif command == "resume":
+        await resume_patient(work, clinician, arg)
+    else:
+        show_help(work, clinician)
+
+
+def show_help(work: Work, clinician: Clinician) -> None:
+    lines = [f"{usage} – {what}" for usage, what in CLINICIAN_COMMANDS.values()]
+    work.send(f"clinician:{clinician.id}", "What I can do for you:\n" + "\n".join(lines)
+              + "\n\nNAME is a patient's name or id. Patients' replies come to me, not to you; "
+              "anything worrying reaches you as an alert.")
+
+
+# --- finding people --------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    """Whom a /message or /assign is aimed at: a whole group or one patient."""
+
+    group: Group | None = None
+    patient: Patient | None = None
+
+    @property
+    def label(self) -> str:
+        if self.patient is not None:
+            return self.patient.name or self.patient.id
+        assert self.group is not None
+        return f"group {self.group.id}"
+
+
+async def _patients_named(work: Work, name: str) -> list[Patient]:
+    return list(await work.session.scalars(
+        select(Patient).where(((func.lower(Patient.name) == name.lower()) | (Patient.id == name))
+                              & (Patient.status != "deleted")).order_by(Patient.id)))
+
+
+async def _group_named(work: Work, name: str) -> Group | None:
+    return await work.session.scalar(
+        select(Group).where((Group.id == name) | (func.lower(Group.name) == name.lower()))
+        .order_by(Group.id).limit(1))
+
+
+def _refuse(work: Work, clinician: Clinician, name: str, patient_id: str | None = None,
+            group_id: str | None = None) -> None:
+    """Audit an attempt on someone outside the clinician's groups; answer as if unknown."""
+    me = f"clinician:{clinician.id}"
+    if patient_id is not None or group_id is not None:
+        work.audit(me, "refused", patient_id=patient_id, group=group_id,
+                   reason="outside the clinician's groups")
+    work.send(me, f"No group or patient called “{name[:60]}” in your groups. "
+              "/groups and /patients show who you can reach.")
+
+
+async def find_patient(work: Work, clinician: Clinician, name: str) -> Patient | None:
+    """A patient by name (any case) or id, only within the clinician's groups; refusals audited."""
+    me = f"clinician:{clinician.id}"
+    candidates = await _patients_named(work, name)
+    allowed = set(await group_ids(work, clinician))
+    mine = [p for p in candidates if p.group_id in allowed]
+    if not mine:
+        _refuse(work, clinician, name, patient_id=candidates[0].id if candidates else None)
+        return None
+    if len(mine) > 1:
+        work.send(me, f"Several patients are called “{name}”: "
+                  + ", ".join(f"{p.id} (group {p.group_id})" for p in mine) + ". Use the id.")
+        return None
+    return mine[0]
+
+
+async def resolve_target(
+    work: Work, clinician: Clinician, arg: str, *, need_rest: bool,
+) -> tuple[Target | None, str]:
+    """`GROUP|NAME rest...`: the longest leading words naming a group or patient of theirs.
+
+    Returns the target and the rest of `arg` (whitespace inside it kept). A name that only
+    matches outside the clinician's groups is refused and audited."""
+    me = f"clinician:{clinician.id}"
+    words = arg.split()
+    longest = min(len(words) - (1 if need_rest else 0), MAX_NAME_WORDS)
+    mine = set(await group_ids(work, clinician))
+    outside: tuple[str, str | None, str | None] | None = None
+    for count in range(longest, 0, -1):
+        name = " ".join(words[:count])
+        pieces = arg.split(None, count)
+        rest = pieces[count] if len(pieces) > count else ""
+        group = await _group_named(work, name)
+        if group is not None:
+            if group.id in mine:
+                return Target(group=group), rest
+            outside = outside or (name, None, group.id)
+        patients = await _patients_named(work, name)
+        allowed = [p for p in patients if p.group_id in mine]
+        if len(allowed) > 1:
+            work.send(me, f"Several patients are called “{name}”: "
+                      + ", ".join(p.id for p in allowed) + ". Use the id.")
+            return None, rest
+        if allowed:
+            return Target(patient=allowed[0]), rest
+        if patients:
+            outside = outside or (name, patients[0].id, None)
+    if outside is not None:
+        _refuse(work, clinician, outside[0], patient_id=outside[1], group_id=outside[2])
+    elif words:
+        _refuse(work, clinician, words[0])
+    return None, ""
+
+
+# --- the records behind every figure ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Exercise over a period: days offered and what the patient said on each."""
+
+    offered: int = 0
+    done: int = 0
+    hard: int = 0
+    skipped: int = 0
+
+    @property
+    def did(self) -> int:
+        return self.done + self.hard
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.did / self.offered) if self.offered else None
+
+    def text(self) -> str:
+        if not self.offered:
+            return "–"
+        return f"{self.did}/{self.offered} days"
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None  # NaN is not a mood
+
+
+def _local_date(patient: Patient, moment: datetime) -> date:
+    return moment.astimezone(zone(patient.timezone)).date()
+
+
+def _local(patient: Patient, moment: datetime) -> datetime:
+    """Naive local time, for charts whose axis is the patient's own days."""
+    return moment.astimezone(zone(patient.timezone)).replace(tzinfo=None)
+
+
+def adherence_of(patient: Patient, offered_at: list[datetime], outcomes: list[tuple[datetime, str]]) -> Adherence:
+    """Days (local) with a daily prompt or an answer; on each, the day's last exercise answer."""
+    days = {_local_date(patient, at) for at in offered_at}
+    last: dict[date, str] = {}
+    for at, value in sorted(outcomes, key=lambda pair: pair[0]):
+        last[_local_date(patient, at)] = str(value)
+    days |= set(last)
+    said = Counter(last.values())
+    return Adherence(offered=len(days), done=said["done"], hard=said["hard"], skipped=said["skipped"])
+
+
+def week_adherences(
+    patient: Patient, offered_at: list[datetime], outcomes: list[tuple[datetime, str]], now: datetime,
+) -> list[WeekAdherence]:
+    """Adherence per programme week (week 1 starts on the day of enrolment)."""
+    start = _local_date(patient, patient.enrolled_at)
+    weeks = max(1, (_local_date(patient, now) - start).days // 7 + 1)
+    out = []
+    for index in range(weeks):
+        begin = start + timedelta(days=7 * index)
+        end = begin + timedelta(days=7)
+        inside = lambda at, b=begin, e=end: b <= _local_date(patient, at) < e  # noqa: E731
+        week = adherence_of(patient, [at for at in offered_at if inside(at)],
+                            [(at, v) for at, v in outcomes if inside(at)])
+        out.append(WeekAdherence(week=index + 1, start=begin, offered=week.offered, done=week.done,
+                                 hard=week.hard, skipped=week.skipped))
+    return out
+
+
+async def offered_times(work: Work, patient: Patient, since: datetime | None = None,
+                        until: datetime | None = None) -> list[ConversationRow]:
+    """The patient's daily dialogues (the programme's `daily` list) started in the period."""
+    daily = [str(d.get("dialogue")) for d in programme.programme(work).get("daily") or []]
+    query = select(ConversationRow).where(
+        ConversationRow.patient_id == patient.id, ConversationRow.dialogue.in_(daily),
+        ConversationRow.status != "queued")
+    if since is not None:
+        query = query.where(ConversationRow.started_at >= since)
+    if until is not None:
+        query = query.where(ConversationRow.started_at <= until)
+    return list(await work.session.scalars(query.order_by(ConversationRow.started_at)))
+
+
+async def answers(work: Work, patient: Patient, key: str, since: datetime | None = None,
+                  until: datetime | None = None) -> list[Answer]:
+    query = select(Answer).where(Answer.patient_id == patient.id, Answer.key == key)
+    if since is not None:
+        query = query.where(Answer.at >= since)
+    if until is not None:
+        query = query.where(Answer.at <= until)
+    return list(await work.session.scalars(query.order_by(Answer.at, Answer.id)))
+
+
+def _moods(rows: list[Answer]) -> list[tuple[datetime, float]]:
+    out = []
+    for row in rows:
+        value = _number(row.value)
+        if value is not None:
+            out.append((row.at, value))
+    return out
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 1) if values else None
+
+
+def _arrow(now: float | None, before: float | None, step: float) -> str:
+    if now is None or before is None:
+        return ""
+    if now - before >= step:
+        return "↑"
+    if before - now >= step:
+        return "↓"
+    return "→"
+
+
+@dataclass
+class PatientWeek:
+    """Everything the status line, the digest and the group chart say about one patient."""
+
+    patient: Patient
+    since: datetime
+    until: datetime
+    checkins: int = 0
+    checkins_done: int = 0
+    exercise: Adherence = field(default_factory=Adherence)
+    previous_exercise: Adherence = field(default_factory=Adherence)
+    moods: list[float] = field(default_factory=list)
+    previous_moods: list[float] = field(default_factory=list)
+    scores: list[Score] = field(default_factory=list)
+    """The latest score of each questionnaire, newest first."""
+    open_alerts: list[Alert] = field(default_factory=list)
+    ruptures: list[Alert] = field(default_factory=list)
+    """Rupture alerts raised in the period (from triage or from signals)."""
+    answered: int = 0
+    """Answers recorded plus messages written in the period."""
+
+    @property
+    def name(self) -> str:
+        return self.patient.name or self.patient.id
+
+    @property
+    def mood(self) -> float | None:
+        return _mean(self.moods)
+
+    @property
+    def previous_mood(self) -> float | None:
+        return _mean(self.previous_moods)
+
+    @property
+    def mood_trend(self) -> str:
+        return _arrow(self.mood, self.previous_mood, MOOD_TREND_STEP)
+
+    @property
+    def exercise_trend(self) -> str:
+        now, before = self.exercise.percent, self.previous_exercise.percent
+        return _arrow(None if now is None else float(now), None if before is None else float(before),
+                      ADHERENCE_TREND_STEP)
+
+    @property
+    def silent(self) -> bool:
+        """Nothing from the patient in the whole period."""
+        return self.answered == 0
+
+
+async def patient_week(work: Work, patient: Patient, since: datetime, until: datetime) -> PatientWeek:
+    """The period [since, until] and, for trends, the period of the same length before it."""
+    before = since - (until - since)
+    rows = await offered_times(work, patient, before, until)
+    outcomes = [(a.at, str(a.value)) for a in await answers(work, patient, EXERCISE_KEY, before, until)]
+    moods = _moods(await answers(work, patient, MOOD_KEY, before, until))
+    current = [r for r in rows if r.started_at >= since]
+    week = PatientWeek(patient=patient, since=since, until=until)
+    week.checkins = len(current)
+    week.checkins_done = sum(1 for r in current if r.status == "finished")
+    week.exercise = adherence_of(patient, [r.started_at for r in current],
+                                 [(at, v) for at, v in outcomes if at >= since])
+    week.previous_exercise = adherence_of(patient, [r.started_at for r in rows if r.started_at < since],
+                                          [(at, v) for at, v in outcomes if at < since])
+    week.moods = [v for at, v in moods if at >= since]
+    week.previous_moods = [v for at, v in moods if at < since]
+    latest: dict[str, Score] = {}
+    for score in await work.session.scalars(select(Score).where(Score.patient_id == patient.id)
+                                            .order_by(Score.at.desc(), Score.id.desc())):
+        latest.setdefault(score.questionnaire, score)
+    week.scores = list(latest.values())
+    week.open_alerts = list(await work.session.scalars(
+        select(Alert).where(Alert.patient_id == patient.id, Alert.status != "resolved")
+        .order_by(Alert.created_at)))
+    week.ruptures = list(await work.session.scalars(
+        select(Alert).where(Alert.patient_id == patient.id, Alert.severity == "rupture",
+                            Alert.created_at >= since, Alert.created_at <= until)
+        .order_by(Alert.created_at)))
+    answered = await work.session.scalar(select(func.count(Answer.id)).where(
+        Answer.patient_id == patient.id, Answer.at >= since, Answer.at <= until))
+    wrote = await work.session.scalar(select(func.count(Message.id)).where(
+        Message.patient_id == patient.id, Message.at >= since, Message.at <= until))
+    week.answered = int(answered or 0) + int(wrote or 0)
+    return week
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word and marked with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:(")
+    return cut + "…"
+
+
+def _score_text(score: Score) -> str:
+    return f"{score.questionnaire} {score.score:g}" + (f" ({score.band})" if score.band else "")
+
+
+def status_line(week: PatientWeek) -> str:
+    """One line a busy clinician can read at a glance; the same on /patients and in the digest."""
+    return f"{week.name}: " + " · ".join(status_parts(week))
+
+
+def status_parts(week: PatientWeek) -> list[str]:
+    parts = []
+    exercise = f"exercise {week.exercise.text()}"
+    if week.exercise.offered and week.previous_exercise.offered:
+        exercise += f" {week.exercise_trend} (before {week.previous_exercise.did}/{week.previous_exercise.offered})"
+    if week.exercise.skipped:
+        exercise += f", {week.exercise.skipped} skipped"
+    parts.append(exercise)
+    parts.append(f"check-ins {week.checkins_done}/{week.checkins}")
+    if week.mood is None:
+        parts.append("mood –")
+    elif week.previous_mood is None:
+        parts.append(f"mood {week.mood:g}")
+    else:
+        parts.append(f"mood {week.mood:g} {week.mood_trend} (before {week.previous_mood:g})")
+    if week.scores:
+        parts.append(", ".join(_score_text(s) for s in week.scores[:2]))
+    if week.open_alerts:
+        counts = Counter(a.severity for a in week.open_alerts)
+        parts.append("⚠ open alerts: " + ", ".join(f"{n} {sev}" for sev, n in sorted(counts.items())))
+    if week.ruptures:
+        listed = "; ".join(shorten(a.reason, RUPTURE_REASON_CHARS) for a in week.ruptures[-MAX_RUPTURES_LISTED:])
+        more = len(week.ruptures) - MAX_RUPTURES_LISTED
+        parts.append(f"ruptures {len(week.ruptures)}: {listed}" + (f" (+{more} more)" if more > 0 else ""))
+    patient = week.patient
+    if patient.crisis_open:
+        parts.append("[crisis open, programme paused]")
+    elif patient.status != "active":
+        parts.append(f"[{patient.status}]")
+    if week.silent:
+        parts.append("❗ no answers")
+    return parts
+
+
+async def patient_status(work: Work, patient: Patient, since_days: int = STATUS_DAYS) -> str:
+    """One line: adherence this week, latest mood and scores, open alerts."""
+    week = await patient_week(work, patient, work.now - timedelta(days=since_days), work.now)
+    return status_line(week)
+
+
+# --- /groups, /patients, /alerts --------------------------------------------------------------
+
+
+def _when(clinician: Clinician, moment: datetime) -> str:
+    local = moment.astimezone(zone(clinician.timezone))
+    return f"{local:%a %d %b %H:%M} {local.tzname() or ''}".strip()
+
+
+async def _members(work: Work, group_id: str) -> list[Patient]:
+    return list(await work.session.scalars(
+        select(Patient).where(Patient.group_id == group_id, Patient.status != "deleted")
+        .order_by(Patient.name, Patient.id)))
+
+
+async def show_groups(work: Work, clinician: Clinician) -> None:
+    me = f"clinician:{clinician.id}"
+    ids = await group_ids(work, clinician)
+    if not ids:
+        work.send(me, "You have no groups yet. An administrator assigns them (coachbot admin assign).")
+        return
+    assigned = set(await work.session.scalars(
+        select(GroupClinician.group_id).where(GroupClinician.clinician_id == clinician.id)))
+    lines = ["Your groups:"]
+    for group_id in ids:
+        group = await work.session.get(Group, group_id)
+        members = await _members(work, group_id)
+        upcoming = await work.session.scalar(select(GroupSession.starts_at).where(
+            GroupSession.group_id == group_id, GroupSession.starts_at > work.now)
+            .order_by(GroupSession.starts_at).limit(1))
+        alerts = await work.session.scalar(select(func.count(Alert.id)).where(
+            Alert.group_id == group_id, Alert.status != "resolved"))
+        name = group.name if group is not None and group.name and group.name != group_id else ""
+        parts = [f"• {group_id}" + (f" – {name}" if name else "") + (" (you are the backup)"
+                                                                       if group_id not in assigned else ""),
+                 f"{len(members)} patient{'s' if len(members) != 1 else ''}",
+                 f"next session {_when(clinician, upcoming)}" if upcoming else "no session planned"]
+        if alerts:
+            parts.append(f"⚠ {alerts} open alert{'s' if alerts != 1 else ''}")
+        lines.append(" · ".join(parts))
+    lines.append("/patients shows each patient; /alerts the open alerts.")
+    work.send(me, "\n".join(lines))
+
+
+async def show_patients(work: Work, clinician: Clinician, only: str = "") -> None:
+    me = f"clinician:{clinician.id}"
+    ids = await group_ids(work, clinician)
+    if only:
+        group = await _group_named(work, only)
+        if group is None or group.id not in ids:
+            _refuse(work, clinician, only, group_id=group.id if group else None)
+            return
+        ids = [group.id]
+    lines = [f"Last {STATUS_DAYS} days; arrows compare with the {STATUS_DAYS} days before."]
+    for group_id in ids:
+        lines.append(f"\nGroup {group_id}:")
+        members = await _members(work, group_id)
+        if not members:
+            lines.append("• no patients yet")
+        for patient in members:
+            lines.append("• " + await patient_status(work, patient))
+    if not ids:
+        lines = ["You have no groups yet."]
+    send_long(work, me, lines)
+
+
+async def show_alerts(work: Work, clinician: Clinician) -> None:
+    me = f"clinician:{clinician.id}"
+    groups = await group_ids(work, clinician)
+    alerts = list(await work.session.scalars(
+        select(Alert).where(Alert.group_id.in_(groups), Alert.status != "resolved")
+        .order_by(Alert.created_at.desc()).limit(MAX_ALERTS_LISTED)))
+    if not alerts:
+        work.send(me, "No open alerts. 👍")
+        return
+    for alert in alerts:
+        patient = await work.session.get(Patient, alert.patient_id)
+        name = (patient.name or patient.id) if patient else alert.patient_id
+        work.send(me, f"{escalation.SEVERITY_ICON.get(alert.severity, alert.severity)} {name}: "
+                  f"{alert.reason} ({alert.status}, {_when(clinician, alert.created_at)})",
+                  escalation.alert_buttons(alert.id), priority=PRIORITY_NORMAL,
+                  patient_id=alert.patient_id, alert_id=alert.id)
+
+
+def send_long(work: Work, to: str, lines: list[str], **kwargs: Any) -> None:
+    """Send lines as few messages as Telegram's length limit allows, split between lines."""
+    chunk: list[str] = []
+    size = 0
+    for line in lines:
+        line = line[:TEXT_LIMIT]
+        if chunk and size + len(line) + 1 > TEXT_LIMIT:
+            work.send(to, "\n".join(chunk), **kwargs)
+            chunk, size = [], 0
+        chunk.append(line)
+        size += len(line) + 1
+    if chunk:
+        work.send(to, "\n".join(chunk), **kwargs)
+
+
+# --- /patient NAME: summary and charts --------------------------------------------------------
+
+
+async def show_patient(work: Work, clinician: Clinician, name: str) -> list[Chart]:
+    """A summary text, then the charts as photos; returns the charts sent."""
+    me = f"clinician:{clinician.id}"
+    if not name:
+        work.send(me, "Usage: /patient NAME (a name or id from /patients)")
+        return []
+    patient = await find_patient(work, clinician, name)
+    if patient is None:
+        return []
+    summary = await patient_summary(work, clinician, patient)
+    drawn = await draw(await chart_plans(work, patient))  # read and draw before any writes
+    work.audit(me, "viewed_patient", patient_id=patient.id)
+    send_long(work, me, summary)
+    for chart in drawn:
+        work.send(me, chart.caption, kind="photo", photo_path=str(chart.path), patient_id=patient.id)
+    if not drawn:
+        work.send(me, f"No charts for {patient.name or patient.id} yet: no answers recorded.")
+    return drawn
+
+
+async def patient_summary(work: Work, clinician: Clinician, patient: Patient) -> list[str]:
+    week = await patient_week(work, patient, work.now - timedelta(days=STATUS_DAYS), work.now)
+    day = programme.programme_day(patient, work.now) + 1
+    lines = [f"{week.name} — group {patient.group_id or '-'}, day {day} of the programme "
+             f"(since {_local(patient, patient.enrolled_at):%d %b}), {patient.timezone}"]
+    lines.append(f"Last {STATUS_DAYS} days: " + " · ".join(status_parts(week)))
+    if week.scores:
+        lines.append("Latest scores: " + "; ".join(
+            f"{_score_text(s)} on {_local(patient, s.at):%d %b}" for s in week.scores))
+    for alert in week.open_alerts[-3:]:
+        lines.append(f"{escalation.SEVERITY_ICON.get(alert.severity, alert.severity)} "
+                     f"({_when(clinician, alert.created_at)}, {alert.status}): {shorten(alert.reason, 200)}")
+    last = await work.session.scalar(select(Message).where(Message.patient_id == patient.id)
+                                     .order_by(Message.at.desc(), Message.id.desc()).limit(1))
+    if last is not None:
+        lines.append(f"Last message ({_when(clinician, last.at)}): “{shorten(last.text, 300)}”")
+    exercise = await programme.exercise_of_the_day(work, patient)
+    if exercise:
+        lines.append(f"Today's exercise: {exercise_title(work, exercise)}")
+    return lines
+
+
+@dataclass
+class ChartPlan:
+    """One chart to draw: the drawing function and its data, read from the records first."""
+
+    function: Any
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+async def draw(plans: list[ChartPlan]) -> list[Chart]:
+    """Drawing takes a moment of CPU: it runs off the event loop, so other chats carry on."""
+    drawn = []
+    for plan in plans:
+        chart: Chart = await asyncio.to_thread(plan.function, *plan.args, **plan.kwargs)
+        drawn.append(chart)
+    return drawn
+
+
+async def patient_charts(work: Work, patient: Patient) -> list[Chart]:
+    """Mood, exercise per week, each questionnaire against its thresholds, session feedback.
+
+    Only charts with something to show are drawn."""
+    return await draw(await chart_plans(work, patient))
+
+
+async def chart_plans(work: Work, patient: Patient) -> list[ChartPlan]:
+    name = patient.name or patient.id
+    path = lambda kind: charts.new_chart_path(work.settings, patient.id, kind)  # noqa: E731
+    plans: list[ChartPlan] = []
+    moods = [(_local(patient, at), v) for at, v in _moods(await answers(work, patient, MOOD_KEY))]
+    if moods:
+        plans.append(ChartPlan(charts.mood_chart, (moods, f"{name}: mood over the programme", path("mood"))))
+    outcomes = [(a.at, str(a.value)) for a in await answers(work, patient, EXERCISE_KEY)]
+    if outcomes:
+        offered = [r.started_at for r in await offered_times(work, patient)]
+        weeks = week_adherences(patient, offered, outcomes, work.now)
+        plans.append(ChartPlan(charts.adherence_chart, (weeks, f"{name}: exercise per week", path("adherence"))))
+    by_questionnaire: dict[str, list[Score]] = {}
+    for score in await work.session.scalars(select(Score).where(Score.patient_id == patient.id)
+                                            .order_by(Score.at, Score.id)):
+        by_questionnaire.setdefault(score.questionnaire, []).append(score)
+    newest_first = sorted((q for q in by_questionnaire if q != SESSION_FEEDBACK),
+                          key=lambda q: by_questionnaire[q][-1].at, reverse=True)
+    for qid in newest_first[:MAX_QUESTIONNAIRE_CHARTS]:
+        spec = dict(work.bundle.questionnaires.get(qid) or {})
+        title = charts.localized(spec.get("title")) or qid
+        points = [(_local(patient, s.at), s.score) for s in by_questionnaire[qid]]
+        plans.append(ChartPlan(charts.questionnaire_chart, (points, f"{name}: {title}", path(qid)), {
+            "thresholds": charts.score_thresholds(spec), "bands": charts.score_bands(spec),
+            "max_score": charts.max_score(spec), "ylabel": f"{title} score"}))
+    feedback = by_questionnaire.get(SESSION_FEEDBACK)
+    if feedback:
+        plans.append(_feedback_plan(work, patient, feedback, path(SESSION_FEEDBACK)))
+    return plans
+
+
+def _feedback_plan(work: Work, patient: Patient, scores: list[Score], path: Any) -> ChartPlan:
+    spec = dict(work.bundle.questionnaires.get(SESSION_FEEDBACK) or {})
+    items: dict[str, list[tuple[datetime, float]]] = {}  # item id -> ratings (ids are short legends)
+    for score in scores:
+        for item, value in (score.answers or {}).items():
+            number = _number(value)
+            if number is not None:
+                items.setdefault(item, []).append((_local(patient, score.at), number))
+    overall = [(_local(patient, s.at), s.score) for s in scores]
+    scale = charts.item_max(spec) or signals.DEFAULT_ITEM_MAX
+    title = f"{patient.name or patient.id}: session feedback"
+    return ChartPlan(charts.feedback_chart, (items, overall, title, path),
+                     {"scale_max": scale, "low_line": round(scale * signals.LOW_ITEM_SHARE, 1)})
+
+
+# --- /message and /assign --------------------------------------------------------------------
+
+
+async def send_message(work: Work, clinician: Clinician, arg: str) -> None:
+    """A clinician's own words to one patient or a whole group, through the outbox."""
+    me = f"clinician:{clinician.id}"
+    usage = "Usage: /message GROUP|NAME your text — e.g. /message Maria See you on Monday!"
+    if len(arg.split()) < 2:
+        work.send(me, usage)
+        return
+    target, text = await resolve_target(work, clinician, arg, need_rest=True)
+    if target is None:
+        return
+    text = text.strip()
+    if not text:
+        work.send(me, usage)
+        return
+    if len(text) > MAX_CLINICIAN_MESSAGE:
+        work.send(me, f"That message is {len(text)} characters; the limit is {MAX_CLINICIAN_MESSAGE}. "
+                  "Please shorten it or send it in parts.")
+        return
+    if target.patient is not None:
+        members = [target.patient]
+    else:
+        assert target.group is not None
+        members = await _members(work, target.group.id)
+    quiet_start, quiet_end = programme.quiet(work)
+    sent, skipped, later = [], [], []
+    for patient in members:
+        name = patient.name or patient.id
+        if patient.status not in REACHABLE or patient.blocked:
+            skipped.append(f"{name} ({'blocked the bot' if patient.blocked else patient.status})")
+            continue
+        row = work.send(f"patient:{patient.id}", work.text(
+            "clinician.message", patient.locale, "💬 From {clinician}, your care team:\n\n{message}",
+            clinician=clinician.name, message=text),
+            patient_id=patient.id, priority=PRIORITY_NORMAL if target.patient else PRIORITY_BULK)
+        row.next_attempt_at = after_quiet_hours(patient.timezone, work.now, quiet_start, quiet_end)
+        if row.next_attempt_at > work.now:
+            local = row.next_attempt_at.astimezone(zone(patient.timezone))
+            later.append(f"{name} at {local:%H:%M} their time")
+        work.audit(me, "clinician_message", patient_id=patient.id, chars=len(text),
+                   to_group=target.group.id if target.group else None)
+        sent.append(name)
+    names = ", ".join(sent)
+    reply = f"Sent to {names}." if sent else "Not sent: nobody in it can receive messages."
+    if target.group is not None and sent:
+        plural = "s" if len(sent) != 1 else ""
+        reply = f"Sent to {len(sent)} member{plural} of group {target.group.id}: {names}."
+    if later:
+        reply += " Quiet hours: it reaches " + ", ".join(later) + "."
+    if skipped:
+        reply += " Not sent to " + ", ".join(skipped) + "."
+    work.send(me, reply)
+
+
+def exercise_title(work: Work, exercise_id: str) -> str:
+    spec: dict[str, Any] = dict(work.bundle.exercises.get(exercise_id) or {})
+    title = charts.localized(spec.get("title") or spec.get("name"))
+    return f"{exercise_id} ({title})" if title and title != exercise_id else exercise_id
+
+
+async def assign_exercises(work: Work, clinician: Clinician, arg: str) -> None:
+    """Exercises for a group or one patient from the next prompt on, taken in turn each day."""
+    me = f"clinician:{clinician.id}"
+    library = sorted(work.bundle.exercises)
+    choices = ", ".join(exercise_title(work, e) for e in library) or "none in the content library"
+    usage = f"Usage: /assign GROUP|NAME ex1,ex2,... Exercises: {choices}"
+    if len(arg.split()) < 2:
+        work.send(me, usage)
+        return
+    target, rest = await resolve_target(work, clinician, arg, need_rest=True)
+    if target is None:
+        return
+    chosen = [e for e in re.split(r"[,;\s]+", rest.strip()) if e]
+    unknown = [e for e in chosen if e not in work.bundle.exercises]
+    if not chosen or unknown:
+        work.send(me, (f"Unknown exercise{'s' if len(unknown) != 1 else ''}: {', '.join(unknown)}. "
+                       if unknown else "") + f"Choose from: {choices}.")
+        return
+    if len(chosen) > MAX_ASSIGNED_EXERCISES:
+        work.send(me, f"At most {MAX_ASSIGNED_EXERCISES} exercises at a time, please.")
+        return
+    if target.patient is not None:
+        patient_id, group_id = target.patient.id, target.patient.group_id
+    else:
+        assert target.group is not None
+        patient_id, group_id = None, target.group.id
+    existing = await work.session.scalar(select(ExerciseAssignment).where(
+        ExerciseAssignment.starts_at == work.now,
+        ExerciseAssignment.patient_id.is_(None) if patient_id is None else ExerciseAssignment.patient_id == patient_id,
+        ExerciseAssignment.group_id == group_id))
+    if existing is not None:
+        existing.exercises, existing.created_by = chosen, clinician.id
+    else:
+        work.session.add(ExerciseAssignment(group_id=group_id, patient_id=patient_id, exercises=chosen,
+                                            starts_at=work.now, created_by=clinician.id))
+    work.audit(me, "exercises_assigned", patient_id=patient_id, group=group_id, exercises=chosen)
+    who = target.label if target.patient else f"everyone in group {group_id} (unless a patient has their own)"
+    order = " → ".join(exercise_title(work, e) for e in chosen)
+    work.send(me, f"Done. From the next check-in, {who} gets one exercise a day, in turn: {order}.")
+
+
+async def resume_patient(work: Work, clinician: Clinician, name: str) -> None:
+    patient = await find_patient(work, clinician, name) if name else None
+    if patient is None:
+        if not name:
+            work.send(f"clinician:{clinician.id}", "Usage: /resume NAME")
+        return
+    for alert in await work.session.scalars(select(Alert).where(
+            Alert.patient_id == patient.id, Alert.severity == "crisis", Alert.status != "resolved")):
+        alert.status, alert.resolved_at = "resolved", work.now
+        work.audit(f"clinician:{clinician.id}", "resolved", patient_id=patient.id, alert_id=alert.id)
+    await escalation.resume_after_crisis(work, patient, f"clinician:{clinician.id}")
+    work.send(f"clinician:{clinician.id}", f"{patient.name or patient.id}'s programme is running again.")
+
+
+# --- the pre-session digest ------------------------------------------------------------------
+
+
+@dataclass
+class Digest:
+    """What a digest says about a group's week; drawn once, sent to each clinician."""
+
+    group_id: str
+    starts_at: datetime
+    since: datetime
+    weeks: list[PatientWeek]
+    chart: Chart | None = None
+
+    def lines(self, clinician: Clinician) -> list[str]:
+        head = [f"📋 Group {self.group_id} — session {_when(clinician, self.starts_at)}.",
+                f"Since the last session ({_when(clinician, self.since)}): exercise days done/offered, "
+                "check-ins answered, mean mood (0–10); arrows compare with the week before."]
+        if not self.weeks:
+            return [*head, "No patients in this group yet."]
+        body = ["• " + status_line(week) for week in self.weeks]
+        silent = [w.name for w in self.weeks if w.silent and w.patient.status != "stopped"]
+        tail = [f"Not answered since the last session: {', '.join(silent)}." if silent
+                else "Everyone answered at least once since the last session."]
+        ruptures = sum(len(w.ruptures) for w in self.weeks)
+        if ruptures:
+            tail.append(f"Rupture signals since the last session: {ruptures}.")
+        if any(w.open_alerts for w in self.weeks):
+            tail.append("Open alerts: /alerts")
+        return [*head, *body, *tail]
+
+
+async def build_digest(work: Work, session: GroupSession) -> Digest:
+    """The figures for the period since the previous session (or the week before this one)."""
+    previous = await work.session.scalar(select(GroupSession.starts_at).where(
+        GroupSession.group_id == session.group_id, GroupSession.starts_at < session.starts_at)
+        .order_by(GroupSession.starts_at.desc()).limit(1))
+    since = previous or session.starts_at - timedelta(days=STATUS_DAYS)
+    until = min(work.now, session.starts_at)
+    weeks = [await patient_week(work, patient, since, until)
+             for patient in await _members(work, session.group_id)]
+    return Digest(group_id=session.group_id, starts_at=session.starts_at, since=since, weeks=weeks)
+
+
+async def digest_chart(work: Work, digest: Digest) -> Chart | None:
+    if not digest.weeks:
+        return None
+    members = [MemberWeek(name=w.name, did=w.exercise.did, offered=w.exercise.offered, mood=w.mood,
+                          previous_mood=w.previous_mood) for w in digest.weeks]
+    path = charts.new_chart_path(work.settings, f"group-{digest.group_id}", "digest")
+    title = f"Group {digest.group_id}: the week since the last session"
+    return (await draw([ChartPlan(charts.group_chart, (members, title, path))]))[0]
+
+
+async def run_digest(work: Work, session_id: int) -> Digest | None:
+    """Before each group session: one line per member and a chart, to every clinician of the group."""
+    session = await work.session.get(GroupSession, session_id)
+    if session is None:
+        return None
+    digest = await build_digest(work, session)
+    digest.chart = await digest_chart(work, digest)
+    for clinician in await escalation.group_clinicians(work, session.group_id):
+        to = f"clinician:{clinician.id}"
+        send_long(work, to, digest.lines(clinician))
+        if digest.chart is not None:
+            work.send(to, digest.chart.caption, kind="photo", photo_path=str(digest.chart.path))
+        work.audit("coachbot", "digest_sent", clinician=clinician.id, group=session.group_id,
+                   session=session.id)
+    return digest

@@ -1,0 +1,102 @@
+"""Settings from environment variables, validated once at start (fail fast, say how to fix)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bot import PROJECT_ROOT
+from bot.errors import ConfigError
+
+DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
+DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting coachbot reads; see README "Configuration" for the variables."""
+
+    database_url: str
+    telegram_bot_token: str | None
+    telegram_api_base_url: str
+    rasa_url: str | None
+    rasa_timeout_s: float
+    dialogues_dir: Path
+    content_dir: Path
+    data_dir: Path
+    escalation_minutes: int
+    digest_hours_before: float
+    log_level: str
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number; set it to e.g. {default}.") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} is out of range; use a value from {low} to {high}.")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    parsed = urlparse(raw)
+    if parsed.scheme not in schemes or not parsed.netloc:
+        raise ConfigError(
+            f"{name}={raw!r} is not a valid URL; expected {' or '.join(schemes)}://host[:port]."
+        )
+    return raw.rstrip("/")
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and check the environment; raises ConfigError naming the bad variable."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("COACHBOT_DATA_DIR") or DEFAULT_DATA_DIR)
+    database_url = env.get("DATABASE_URL", "").strip() or (
+        f"sqlite+aiosqlite:///{data_dir / 'coachbot.sqlite3'}"
+    )
+    if not database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        if database_url.startswith(("postgres://", "postgresql://")):
+            _scheme, rest = database_url.split("://", 1)
+            database_url = "postgresql+asyncpg://" + rest
+        else:
+            raise ConfigError(
+                f"DATABASE_URL={database_url!r} is not supported; use "
+                "sqlite+aiosqlite:///path/to/file.sqlite3 or postgresql+asyncpg://user@host/db."
+            )
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is not None and (":" not in token or not token.split(":", 1)[0].isdigit()):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN does not look like a bot token (expected '123456:ABC...'); "
+            "copy it exactly as BotFather gave it."
+        )
+    base = _url(env, "TELEGRAM_API_BASE_URL", ("http", "https")) or DEFAULT_TELEGRAM_API_BASE_URL
+    level = env.get("LOG_LEVEL", "INFO").upper()
+    if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        raise ConfigError(f"LOG_LEVEL={level!r}; use DEBUG, INFO, WARNING or ERROR.")
+    return Settings(
+        database_url=database_url,
+        telegram_bot_token=token,
+        telegram_api_base_url=base,
+        rasa_url=_url(env, "RASA_URL", ("http", "https")),
+        rasa_timeout_s=_float(env, "RASA_TIMEOUT_SECONDS", 0.3, 0.01, 10),
+        dialogues_dir=Path(env.get("COACHBOT_DIALOGUES_DIR") or PROJECT_ROOT / "dialogues"),
+        content_dir=Path(env.get("COACHBOT_CONTENT_DIR") or PROJECT_ROOT / "content"),
+        data_dir=data_dir,
+        escalation_minutes=int(_float(env, "ESCALATION_MINUTES", 15, 1, 24 * 60)),
+        digest_hours_before=_float(env, "DIGEST_HOURS_BEFORE", 2, 0, 72),
+        log_level=level,
+    )

@@ -1,0 +1,1 @@
+"""Dialogue scripts and content files: loading, versions, validation, diagrams."""

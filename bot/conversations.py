@@ -1,0 +1,200 @@
+"""Patients' conversations: start, queue, step, and carry out what the engine returns.
+
+A patient has at most one active conversation; a dialogue that falls due while another is
+running waits (status `queued`) and starts when that one ends: prompts are merged, not stacked.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.engine import events as ev
+from bot.engine.engine import Conversation, Input, StepResult
+from bot.errors import EngineError, StaleButton
+from bot.storage.models import Answer, ConversationRow, Patient, Score
+from bot.work import PRIORITY_NORMAL, Work
+
+log = logging.getLogger(__name__)
+
+ONBOARDING = "onboarding"
+PROFILE_FIELDS = ("name", "timezone", "checkin_time", "locale")
+
+
+def context_of(patient: Patient) -> dict[str, Any]:
+    """Variables every script may use: `{name}`, `{locale}`, ..."""
+    return {"name": patient.name or "there", "locale": patient.locale or "en",
+            "timezone": patient.timezone, "checkin_time": patient.checkin_time}
+
+
+def _to_engine(row: ConversationRow) -> Conversation:
+    return Conversation(dialogue=row.dialogue, version=row.version, state=row.state,
+                        seq=row.seq, vars=dict(row.vars or {}))
+
+
+async def active_conversation(work: Work, patient_id: str) -> ConversationRow | None:
+    return await work.session.scalar(
+        select(ConversationRow)
+        .where(ConversationRow.patient_id == patient_id, ConversationRow.status == "active")
+        .order_by(ConversationRow.id.desc()).limit(1)
+    )
+
+
+async def start_dialogue(
+    work: Work, patient: Patient, dialogue: str, variables: dict[str, Any] | None = None,
+    *, replace_same: bool = True,
+) -> ConversationRow | None:
+    """Start now, or queue behind the active conversation; the same dialogue is never doubled."""
+    if dialogue not in work.bundle.dialogues:
+        log.error("dialogue %r is not in content %s", dialogue, work.bundle.version)
+        work.audit("coachbot", "content_error", patient_id=patient.id, dialogue=dialogue)
+        return None
+    active = await active_conversation(work, patient.id)
+    if active is not None:
+        if active.dialogue == dialogue and replace_same:
+            active.status = "abandoned"  # yesterday's unanswered prompt gives way to today's
+            active.updated_at = work.now
+        else:
+            queued = await work.session.scalar(
+                select(ConversationRow.id).where(
+                    ConversationRow.patient_id == patient.id, ConversationRow.status == "queued",
+                    ConversationRow.dialogue == dialogue))
+            if queued is not None or active.dialogue == dialogue:
+                return None
+            row = ConversationRow(
+                patient_id=patient.id, dialogue=dialogue, version=work.bundle.version,
+                state="", seq=0, vars=dict(variables or {}), status="queued",
+                started_at=work.now, updated_at=work.now,
+            )
+            work.session.add(row)
+            return row
+    return await _begin(work, patient, dialogue, dict(variables or {}))
+
+
+async def _begin(
+    work: Work, patient: Patient, dialogue: str, variables: dict[str, Any],
+    row: ConversationRow | None = None,
+) -> ConversationRow | None:
+    bundle = work.bundle
+    await work.content.store(work.session, bundle, work.now)
+    try:
+        result = work.engine.start(bundle, dialogue, context_of(patient), variables)
+    except EngineError as exc:
+        log.error("cannot start %s for %s: %s", dialogue, patient.id, exc)
+        work.audit("coachbot", "content_error", patient_id=patient.id, dialogue=dialogue, error=str(exc))
+        return None
+    if row is None:
+        row = ConversationRow(patient_id=patient.id, dialogue=dialogue, started_at=work.now)
+        work.session.add(row)
+    row.version, row.status, row.updated_at, row.reminded = bundle.version, "active", work.now, False
+    _store(row, result.conversation)
+    await work.session.flush()
+    await apply(work, patient, row, result)
+    return row
+
+
+def _store(row: ConversationRow, conversation: Conversation) -> None:
+    row.state, row.seq, row.vars = conversation.state, conversation.seq, dict(conversation.vars)
+
+
+async def step(work: Work, patient: Patient, row: ConversationRow, inp: Input) -> bool:
+    """Feed one input; False when it fit no transition (the patient got a helpful reply)."""
+    bundle = await work.content.get(work.session, row.version)
+    try:
+        result = work.engine.handle(bundle, _to_engine(row), inp, context_of(patient))
+    except StaleButton:
+        work.callback_answer = "This question has already been answered."
+        return False
+    except EngineError as exc:
+        log.error("conversation %s broke: %s", row.id, exc)
+        work.audit("coachbot", "content_error", patient_id=patient.id, error=str(exc))
+        row.status = "abandoned"
+        work.send(f"patient:{patient.id}", work.text(
+            "system.broken", patient.locale,
+            "Sorry, something went wrong on my side. Let's pick this up later."),
+            patient_id=patient.id)
+        return False
+    if not result.matched:
+        await apply(work, patient, row, result)
+        return False
+    _store(row, result.conversation)
+    row.updated_at, row.reminded = work.now, False
+    await apply(work, patient, row, result)
+    return True
+
+
+def button_rows(row: ConversationRow, message: ev.SendMessage) -> list[list[dict[str, str]]]:
+    """Callback data `d:<conversation>:<step>:<button>` (checked against the row when pressed)."""
+    return [
+        [{"label": b.label, "data": f"d:{row.id}:{message.seq}:{b.index}"} for b in line]
+        for line in message.buttons
+    ]
+
+
+async def apply(work: Work, patient: Patient, row: ConversationRow, result: StepResult) -> None:
+    """Carry out the engine's events: outbox, answers, scores, flags, jobs, next dialogues."""
+    from bot import signals
+    from bot.safety import escalation
+
+    recipient = f"patient:{patient.id}"
+    to_start: list[ev.StartDialogue] = []
+    finished = False
+    for event in result.events:
+        if isinstance(event, ev.SendMessage):
+            work.send(recipient, event.text, button_rows(row, event), priority=PRIORITY_NORMAL,
+                      patient_id=patient.id)
+        elif isinstance(event, ev.RecordAnswer):
+            work.session.add(Answer(patient_id=patient.id, conversation_id=row.id,
+                                    dialogue=row.dialogue, key=event.key, value=event.value,
+                                    at=work.now))
+        elif isinstance(event, ev.QuestionnaireScored):
+            work.session.add(Score(patient_id=patient.id, questionnaire=event.questionnaire,
+                                   score=event.score, raw=event.raw, band=event.band,
+                                   answers=event.answers, at=work.now))
+            work.audit("coachbot", "scored", patient_id=patient.id,
+                       questionnaire=event.questionnaire, score=event.score, band=event.band)
+        elif isinstance(event, ev.RaiseFlag):
+            if event.severity == "crisis":
+                await escalation.open_crisis(work, patient, None, event.reason, "questionnaire")
+            else:
+                await escalation.raise_alert(work, patient, event.severity, "dialogue", event.reason)
+        elif isinstance(event, ev.ScheduleDialogue):
+            await work.schedule("dialogue", work.now + event.after, patient_id=patient.id,
+                                dialogue=event.dialogue, vars=event.vars)
+        elif isinstance(event, ev.StartDialogue):
+            to_start.append(event)
+        elif isinstance(event, ev.DialogueFinished):
+            finished = True
+        await signals.after_event(work, patient, event)
+    if finished:
+        row.status = "finished"
+        row.updated_at = work.now
+        await on_finished(work, patient, row)
+        for start in to_start:
+            await start_dialogue(work, patient, start.dialogue, start.vars)
+        await start_next_queued(work, patient)
+    else:
+        for start in to_start:
+            await start_dialogue(work, patient, start.dialogue, start.vars)
+
+
+async def start_next_queued(work: Work, patient: Patient) -> None:
+    if patient.crisis_open or await active_conversation(work, patient.id) is not None:
+        return
+    queued = await work.session.scalar(
+        select(ConversationRow).where(ConversationRow.patient_id == patient.id,
+                                      ConversationRow.status == "queued")
+        .order_by(ConversationRow.id).limit(1))
+    if queued is not None:
+        await _begin(work, patient, queued.dialogue, dict(queued.vars or {}), queued)
+
+
+async def on_finished(work: Work, patient: Patient, row: ConversationRow) -> None:
+    """Onboarding answers become the patient's profile; then the programme starts."""
+    if row.dialogue != ONBOARDING:
+        return
+    from bot.programme import apply_profile
+
+    await apply_profile(work, patient, dict(row.vars or {}))

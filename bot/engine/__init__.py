@@ -1,0 +1,1 @@
+"""The dialogue engine: pure functions of (conversation, input, clock time) -> events."""

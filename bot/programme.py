@@ -1,0 +1,416 @@
+"""The patient programme in time: enrolment, daily prompts, questionnaires on their days,
+gentle reminders, group sessions, and the patient's own controls (/pause, /stop, ...).
+
+What runs when is content (`content/programme.yaml`); this module only carries it out in each
+patient's own time zone, outside quiet hours unless the patient chose the time.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from bot.conversations import active_conversation, context_of, start_dialogue
+from bot.engine.engine import render
+from bot.isotime import parse_duration
+from bot.storage.models import (
+    Answer,
+    ConversationRow,
+    ExerciseAssignment,
+    Group,
+    GroupSession,
+    Invite,
+    Message,
+    Patient,
+    Score,
+)
+from bot.timeutil import after_quiet_hours, is_valid_zone, next_local, parse_hhmm, zone
+from bot.work import Work
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROGRAMME: dict[str, Any] = {
+    "daily": [{"dialogue": "daily_checkin"}],
+    "every": [],
+    "weeks": {},
+    "sessions": {"reminder_before": "PT2H", "reminder_message": "session.reminder",
+                 "feedback_dialogue": "session_feedback", "feedback_after": "PT1H"},
+    "reminders": {"unanswered_after": "PT3H", "unanswered_message": "system.reminder",
+                  "missed_days_nudge": 2, "nudge_message": "system.nudge"},
+    "quiet_hours": {"start": "21:00", "end": "08:00"},
+}
+MAX_PAUSE_DAYS = 60
+
+
+def programme(work: Work, patient: Patient | None = None) -> dict[str, Any]:
+    spec = dict(DEFAULT_PROGRAMME)
+    found = work.bundle.programmes.get("default") or next(iter(work.bundle.programmes.values()), None)
+    if found:
+        spec.update({k: v for k, v in found.items() if v is not None})
+    return spec
+
+
+def _duration(value: Any, default: str) -> timedelta:
+    try:
+        return parse_duration(str(value or default))
+    except Exception:
+        return parse_duration(default)
+
+
+def quiet(work: Work) -> tuple[str, str]:
+    hours = programme(work).get("quiet_hours") or {}
+    return str(hours.get("start", "21:00")), str(hours.get("end", "08:00"))
+
+
+def is_running(patient: Patient, now: datetime) -> bool:
+    """Whether automated prompts go to this patient right now."""
+    if patient.crisis_open or patient.status in ("stopped", "deleted", "onboarding"):
+        return False
+    if patient.status == "paused":
+        return bool(patient.paused_until and patient.paused_until <= now)
+    return True
+
+
+async def schedule_daily(work: Work, patient: Patient, after: datetime | None = None) -> None:
+    due = next_local(patient.timezone, patient.checkin_time, after or work.now)
+    await work.schedule("daily", due, patient_id=patient.id,
+                        unique_key=f"daily:{patient.id}:{due.isoformat()}")
+
+
+async def schedule_group_sessions(work: Work, group: Group) -> None:
+    spec = programme(work).get("sessions") or {}
+    before = _duration(spec.get("reminder_before"), "PT2H")
+    after = _duration(spec.get("feedback_after"), "PT1H")
+    sessions = await work.session.scalars(select(GroupSession).where(GroupSession.group_id == group.id))
+    for session in sessions:
+        if session.starts_at - before > work.now:
+            await work.schedule("session_reminder", session.starts_at - before,
+                                unique_key=f"session_reminder:{session.id}", session_id=session.id)
+        if session.starts_at + after > work.now:
+            await work.schedule("session_feedback", session.starts_at + after,
+                                unique_key=f"session_feedback:{session.id}", session_id=session.id)
+        digest_at = session.starts_at - timedelta(hours=work.settings.digest_hours_before)
+        if digest_at > work.now:
+            await work.schedule("digest", digest_at, unique_key=f"digest:{session.id}",
+                                session_id=session.id)
+
+
+def programme_day(patient: Patient, now: datetime) -> int:
+    tz = zone(patient.timezone)
+    return (now.astimezone(tz).date() - patient.enrolled_at.astimezone(tz).date()).days
+
+
+async def exercise_of_the_day(work: Work, patient: Patient) -> str | None:
+    """A clinician's assignment (patient before group, newest first), else the programme's week."""
+    assignment = await work.session.scalar(
+        select(ExerciseAssignment).where(
+            ExerciseAssignment.starts_at <= work.now,
+            (ExerciseAssignment.patient_id == patient.id)
+            | ((ExerciseAssignment.group_id == patient.group_id) & ExerciseAssignment.patient_id.is_(None)),
+        ).order_by(ExerciseAssignment.patient_id.is_(None), ExerciseAssignment.starts_at.desc()).limit(1))
+    day = max(0, programme_day(patient, work.now))
+    if assignment is not None and assignment.exercises:
+        return str(assignment.exercises[day % len(assignment.exercises)])
+    weeks = programme(work).get("weeks") or {}
+    if not weeks:
+        return next(iter(sorted(work.bundle.exercises)), None)
+    keys = sorted(weeks, key=lambda k: int(k))
+    week = keys[(day // 7) % len(keys)]
+    todays = weeks[week] or []
+    return str(todays[day % len(todays)]) if todays else None
+
+
+async def prompt(work: Work, patient: Patient, dialogue: str) -> None:
+    """Start a scheduled dialogue with the day's variables, and its one gentle reminder."""
+    variables = {"exercise": await exercise_of_the_day(work, patient)}
+    row = await start_dialogue(work, patient, dialogue, variables)
+    if row is not None and row.status == "active":
+        spec = programme(work).get("reminders") or {}
+        due = work.now + _duration(spec.get("unanswered_after"), "PT3H")
+        await work.schedule("reminder", due, patient_id=patient.id, conversation_id=row.id, seq=row.seq)
+
+
+async def run_daily(work: Work, patient: Patient) -> None:
+    """The patient's daily job: today's prompts, then tomorrow's job."""
+    await schedule_daily(work, patient, work.now + timedelta(minutes=1))
+    if patient.status == "paused" and patient.paused_until and patient.paused_until <= work.now:
+        patient.status, patient.paused_until = "active", None
+        work.audit("coachbot", "pause_ended", patient_id=patient.id)
+    if not is_running(patient, work.now):
+        return
+    await check_missed_days(work, patient)
+    spec = programme(work)
+    for item in spec.get("daily") or []:
+        await prompt(work, patient, str(item.get("dialogue")))
+    day = programme_day(patient, work.now)
+    for item in spec.get("every") or []:
+        first, every = int(item.get("first_day", 0)), max(1, int(item.get("days", 7)))
+        if day >= first and (day - first) % every == 0:
+            await prompt(work, patient, str(item.get("dialogue")))
+
+
+async def check_missed_days(work: Work, patient: Patient) -> None:
+    """After N missed daily check-ins in a row: one kind nudge, and the clinician hears of it."""
+    from bot.safety.escalation import raise_alert
+
+    spec = programme(work).get("reminders") or {}
+    limit = int(spec.get("missed_days_nudge", 2) or 2)
+    daily = [str(d.get("dialogue")) for d in programme(work).get("daily") or []]
+    recent = list(await work.session.scalars(
+        select(ConversationRow.status).where(
+            ConversationRow.patient_id == patient.id, ConversationRow.dialogue.in_(daily),
+            ConversationRow.status != "queued",
+        ).order_by(ConversationRow.id.desc()).limit(limit + 1)))
+    missed = 0
+    for status in recent:
+        if status == "finished":
+            break
+        missed += 1
+    if missed != limit:
+        return  # exactly at the limit: once per streak, never a pile of reminders
+    work.send(f"patient:{patient.id}", work.text(
+        str(spec.get("nudge_message", "system.nudge")), patient.locale,
+        "Hi {name}, no pressure at all — I'm here whenever you'd like to pick things up again.",
+        **context_of(patient)), patient_id=patient.id)
+    await raise_alert(work, patient, "rupture", "signal",
+                      f"withdrawal: no check-in for {missed} days in a row")
+
+
+async def run_reminder(work: Work, patient: Patient, conversation_id: int, seq: int) -> None:
+    row = await work.session.get(ConversationRow, conversation_id)
+    if row is None or row.status != "active" or row.seq != seq or row.reminded:
+        return
+    if not is_running(patient, work.now):
+        return
+    start, end = quiet(work)
+    later = after_quiet_hours(patient.timezone, work.now, start, end)
+    if later > work.now:
+        await work.schedule("reminder", later, patient_id=patient.id,
+                            conversation_id=conversation_id, seq=seq)
+        return
+    row.reminded = True
+    spec = programme(work).get("reminders") or {}
+    work.send(f"patient:{patient.id}", work.text(
+        str(spec.get("unanswered_message", "system.reminder")), patient.locale,
+        "Just a gentle reminder, {name} — whenever suits you.", **context_of(patient)),
+        patient_id=patient.id)
+    from bot.conversations import _to_engine, button_rows
+    from bot.engine import events as ev
+
+    bundle = await work.content.get(work.session, row.version)
+    for event in work.engine.reprompt(bundle, _to_engine(row), context_of(patient)):
+        if isinstance(event, ev.SendMessage):
+            work.send(f"patient:{patient.id}", event.text, button_rows(row, event),
+                      patient_id=patient.id)
+
+
+async def members(work: Work, group_id: str) -> list[Patient]:
+    return list(await work.session.scalars(
+        select(Patient).where(Patient.group_id == group_id).order_by(Patient.id)))
+
+
+async def run_session_reminder(work: Work, session_id: int) -> None:
+    session = await work.session.get(GroupSession, session_id)
+    if session is None:
+        return
+    key = str((programme(work).get("sessions") or {}).get("reminder_message", "session.reminder"))
+    for patient in await members(work, session.group_id):
+        if not is_running(patient, work.now):
+            continue
+        local = session.starts_at.astimezone(zone(patient.timezone))
+        work.send(f"patient:{patient.id}", work.text(
+            key, patient.locale, "Hi {name}, your group session starts at {session_time} today. "
+            "See you there!", **context_of(patient), session_time=local.strftime("%H:%M")),
+            patient_id=patient.id)
+
+
+async def run_session_feedback(work: Work, session_id: int) -> None:
+    session = await work.session.get(GroupSession, session_id)
+    if session is None:
+        return
+    dialogue = str((programme(work).get("sessions") or {}).get("feedback_dialogue", "session_feedback"))
+    for patient in await members(work, session.group_id):
+        if is_running(patient, work.now):
+            await prompt(work, patient, dialogue)
+
+
+async def apply_profile(work: Work, patient: Patient, answers: dict[str, Any]) -> None:
+    """Onboarding's answers, checked, become the profile; consent starts the programme."""
+    if str(answers.get("consent", "yes")).lower() in ("no", "false", "declined"):
+        patient.status = "stopped"
+        work.audit(f"patient:{patient.id}", "consent_declined", patient_id=patient.id)
+        return
+    if answers.get("name"):
+        patient.name = str(answers["name"]).strip()[:100]
+    if answers.get("timezone") and is_valid_zone(str(answers["timezone"])):
+        patient.timezone = str(answers["timezone"])
+    if answers.get("checkin_time") and parse_hhmm(str(answers["checkin_time"])):
+        patient.checkin_time = str(answers["checkin_time"])
+    if answers.get("locale"):
+        patient.locale = str(answers["locale"])[:16]
+    patient.status = "active"
+    work.audit(f"patient:{patient.id}", "consented", patient_id=patient.id)
+    await schedule_daily(work, patient)
+
+
+# --- enrolment -------------------------------------------------------------------------------
+
+
+async def redeem_invite(work: Work, code: str, role: str) -> Invite | None:
+    invite = await work.session.get(Invite, code.strip())
+    if invite is None or invite.role != role or invite.revoked or invite.used_at is not None:
+        return None
+    if invite.expires_at <= work.now:
+        return None
+    return invite
+
+
+async def enrol_patient(work: Work, chat_key: str, new_id: str, invite: Invite) -> Patient:
+    invite.used_at, invite.used_by = work.now, new_id
+    patient = await work.session.get(Patient, new_id)
+    if patient is None:
+        patient = Patient(id=new_id, chat_key=chat_key, group_id=invite.group_id,
+                          status="onboarding", enrolled_at=work.now, crisis_open=False,
+                          blocked=False, timezone="UTC", checkin_time="09:00", locale="en", name="")
+        work.session.add(patient)
+    else:
+        patient.chat_key, patient.group_id, patient.status = chat_key, invite.group_id, "onboarding"
+    await work.session.flush()
+    work.audit(f"patient:{new_id}", "enrolled", patient_id=new_id, group=invite.group_id)
+    await start_dialogue(work, patient, "onboarding")
+    return patient
+
+
+# --- patient commands -----------------------------------------------------------------------
+
+PATIENT_COMMANDS = {
+    "help": "What I can do",
+    "pause": "Pause reminders for a few days",
+    "resume": "Start again after a pause",
+    "time": "Change your check-in time",
+    "language": "Change the language",
+    "mydata": "See everything stored about you",
+    "delete": "Erase your data",
+    "stop": "Leave the programme",
+}
+
+
+async def patient_command(work: Work, patient: Patient, command: str, arg: str) -> bool:
+    """Handle /help, /pause N, /resume, /time HH:MM, /language xx, /stop, /mydata, /delete."""
+    to = f"patient:{patient.id}"
+    ctx = context_of(patient)
+    say = lambda key, default, **kw: work.send(  # noqa: E731
+        to, work.text(key, patient.locale, default, **ctx, **kw), patient_id=patient.id)
+    if command == "help":
+        lines = "\n".join(f"/{c} – {d}" for c, d in PATIENT_COMMANDS.items())
+        say("system.help", "Here's what I can do:\n{commands}", commands=lines)
+    elif command == "pause":
+        days = int(arg) if arg.strip().isdigit() else 3
+        days = max(1, min(days, MAX_PAUSE_DAYS))
+        patient.status, patient.paused_until = "paused", work.now + timedelta(days=days)
+        work.audit(to, "paused", patient_id=patient.id, days=days)
+        say("system.paused", "Done — no reminders for {days} days. Take care, {name}. "
+            "Send /resume any time to start again.", days=days)
+    elif command == "resume":
+        if patient.status == "paused":
+            patient.status, patient.paused_until = "active", None
+            work.audit(to, "resumed", patient_id=patient.id)
+        say("system.resumed", "Welcome back, {name}! I'll check in at {checkin_time} as usual.")
+    elif command == "time":
+        if parse_hhmm(arg) is None:
+            say("system.time_usage", "Tell me the time like this: /time 18:30")
+        else:
+            hhmm = parse_hhmm(arg)
+            assert hhmm is not None
+            patient.checkin_time = hhmm.strftime("%H:%M")
+            await reschedule_daily(work, patient)
+            say("system.time_set", "Got it — I'll check in at {time} from now on.",
+                time=patient.checkin_time)
+    elif command == "language":
+        locales = work.bundle.locales
+        if arg.strip() in locales:
+            patient.locale = arg.strip()
+            say("system.language_set", "Language changed.")
+        else:
+            say("system.language_usage", "Choose one of: {locales} (e.g. /language en)",
+                locales=", ".join(locales))
+    elif command == "stop":
+        patient.status = "stopped"
+        await cancel_jobs(work, patient)
+        work.audit(to, "stopped", patient_id=patient.id)
+        say("system.stopped", "You've left the programme, {name}. Thank you for the work you did. "
+            "Your care team has been told. Send /start with a new code to come back; "
+            "/delete erases your data.")
+    elif command == "mydata":
+        work.send(to, await export_text(work, patient), patient_id=patient.id)
+    elif command == "delete":
+        work.send(to, work.text("system.delete_confirm", patient.locale,
+                                "This erases your answers, messages and scores. Are you sure?"),
+                  [[{"label": "Yes, erase my data", "data": "p:delete"},
+                    {"label": "No, keep it", "data": "p:keep"}]], patient_id=patient.id)
+    else:
+        return False
+    return True
+
+
+async def reschedule_daily(work: Work, patient: Patient) -> None:
+    from bot.storage.models import Job
+
+    jobs = await work.session.scalars(select(Job).where(
+        Job.patient_id == patient.id, Job.kind == "daily", Job.status == "pending"))
+    for job in jobs:
+        job.status = "cancelled"
+    await schedule_daily(work, patient)
+
+
+async def cancel_jobs(work: Work, patient: Patient) -> None:
+    from bot.storage.models import Job
+
+    for job in await work.session.scalars(select(Job).where(
+            Job.patient_id == patient.id, Job.status == "pending", Job.kind != "escalate")):
+        job.status = "cancelled"
+    active = await active_conversation(work, patient.id)
+    if active is not None:
+        active.status = "abandoned"
+
+
+async def export_text(work: Work, patient: Patient) -> str:
+    answers = list(await work.session.scalars(
+        select(Answer).where(Answer.patient_id == patient.id).order_by(Answer.at, Answer.id)))
+    scores = list(await work.session.scalars(
+        select(Score).where(Score.patient_id == patient.id).order_by(Score.at, Score.id)))
+    messages = list(await work.session.scalars(
+        select(Message).where(Message.patient_id == patient.id).order_by(Message.at, Message.id)))
+    lines = [
+        "Everything stored about you:",
+        f"Name: {patient.name}; time zone: {patient.timezone}; check-in: {patient.checkin_time}; "
+        f"language: {patient.locale}; group: {patient.group_id}; status: {patient.status}",
+        f"Enrolled: {patient.enrolled_at:%Y-%m-%d}",
+        "",
+        f"Answers ({len(answers)}):",
+        *[f"{a.at:%Y-%m-%d %H:%M} {a.key}: {a.value}" for a in answers[-200:]],
+        "",
+        f"Questionnaire scores ({len(scores)}):",
+        *[f"{s.at:%Y-%m-%d} {s.questionnaire}: {s.score:g} ({s.band})" for s in scores],
+        "",
+        f"Your messages ({len(messages)}):",
+        *[f"{m.at:%Y-%m-%d %H:%M} {m.text}" for m in messages[-100:]],
+    ]
+    return "\n".join(lines)
+
+
+async def erase(work: Work, patient: Patient) -> None:
+    """Erase the patient's data; alerts and the audit log stay (the clinician's duty of care)."""
+    for table in (Answer, Score, Message):
+        await work.session.execute(delete(table).where(table.patient_id == patient.id))
+    await work.session.execute(delete(ConversationRow).where(ConversationRow.patient_id == patient.id))
+    await cancel_jobs(work, patient)
+    patient.status, patient.name = "deleted", ""
+    work.audit(f"patient:{patient.id}", "erased", patient_id=patient.id)
+    work.send(f"patient:{patient.id}", render(
+        work.bundle.message("system.erased", patient.locale)
+        or "Your data has been erased. Safety alerts your care team already received are kept, "
+        "as their duty of care requires. Take good care.", {}), patient_id=patient.id)

@@ -1,0 +1,1 @@
+"""Clinical safety: triage of free text, escalation to clinicians, alert acknowledgement."""

@@ -1,0 +1,68 @@
+"""The fixed safety response: crisis lines for the patient's region, never dependent on content.
+
+Content authors keep `content/crisis/*.yaml` (per region and locale); if those files are
+missing or broken, the built-in text below is sent instead. Nothing here touches the database.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.content.bundle import Bundle
+
+BUILT_IN_RESPONSE = (
+    "I'm really glad you told me, and I'm worried about your safety.\n\n"
+    "If you are in danger right now, call your local emergency number (112 in Europe, "
+    "911 in the US, 999 in the UK) or go to the nearest emergency department.\n\n"
+    "You can also talk to someone now:\n{lines}\n\n"
+    "Your care team has been told and a person will contact you as soon as they can. "
+    "I'm a bot, so I can't help in an emergency myself."
+)
+BUILT_IN_LINES = "• Find a free, confidential helpline in your country: https://findahelpline.com"
+
+
+def region_for(bundle: Bundle, timezone: str | None) -> dict[str, Any] | None:
+    """The crisis file whose `timezones` list the patient's zone, else `default`."""
+    for entry in bundle.crisis.values():
+        zones = entry.get("timezones") or []
+        if timezone and timezone in zones:
+            return dict(entry)
+    default = bundle.crisis.get("default")
+    return dict(default) if default else None
+
+
+def format_lines(region: dict[str, Any] | None) -> str:
+    if not region or not region.get("lines"):
+        return BUILT_IN_LINES
+    out = []
+    for line in region.get("lines") or []:
+        if not isinstance(line, dict):
+            continue
+        parts = [str(line.get("name", "")).strip(), str(line.get("phone", "")).strip()]
+        hours = str(line.get("hours", "")).strip()
+        text = " – ".join(p for p in parts if p)
+        out.append(f"• {text}" + (f" ({hours})" if hours else ""))
+    return "\n".join(out) or BUILT_IN_LINES
+
+
+def safety_response(bundle: Bundle | None, timezone: str | None, locale: str) -> str:
+    """Always returns a usable text, whatever state the content is in."""
+    try:
+        region = region_for(bundle, timezone) if bundle is not None else None
+        lines = format_lines(region)
+        template = None
+        if region:
+            response = region.get("response") or {}
+            if isinstance(response, dict):
+                template = response.get(locale) or response.get("en")
+        if not template:
+            default: dict[str, Any] = dict(bundle.crisis.get("default") or {}) if bundle else {}
+            response = default.get("response") or {}
+            if isinstance(response, dict):
+                template = response.get(locale) or response.get("en")
+        template = str(template or BUILT_IN_RESPONSE)
+        if "{lines}" not in template:
+            template += "\n\n{lines}"
+        return template.replace("{lines}", lines)
+    except Exception:
+        return BUILT_IN_RESPONSE.replace("{lines}", BUILT_IN_LINES)

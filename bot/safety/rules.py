@@ -1,0 +1,938 @@
+"""The deterministic safety layer: phrases and patterns for every red flag, no I/O, no network.
+
+It runs on every message, whether or not Rasa is up, so a crisis is always caught. Recall comes
+first: when in doubt a phrase escalates and a human decides. How a message is read:
+
+1. `normalise` folds the many ways people type the same words into one form: case, unicode
+   look-alikes and accents, l33t ("k1ll"), contractions ("don't", "dont" -> "do not"), slang
+   ("wanna" -> "want to", "u" -> "you"), punctuation (sentence ends become " . ").
+   Stretched letters ("diiiie", "killll") are read both ways: squeezed to one and to two.
+2. Each `Rule` is a list of regular expressions over that normalised text (macros such as
+   `<SELF>` are listed in `MACROS`), with the level it raises: a risk, or a rupture kind.
+3. A match right after a negation ("i am not suicidal", "no chest pain") or about the past
+   ("used to cut myself") drops to the rule's `negated` / `past` level. Idioms ("this stretch
+   is killing me", "dying to try it", "my legs are dead") stay out because the patterns are
+   narrow (a person must be the object of "kill"; "die" needs a wish), with lookaheads for the
+   exceptions ("cut myself shaving", "rather die than do another plank").
+
+Patterns are written in the normalised form: "do not", "can not", "i am", "want to".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from bot.safety.verdict import RISK_LEVELS, RUPTURE_KINDS, Verdict
+
+CRISIS = "crisis"
+CONCERN = "concern"
+NONE = "none"
+CONFRONTATION = "confrontation"
+WITHDRAWAL = "withdrawal"
+
+MAX_SNIPPET = 60
+"""Characters of the matched words quoted in a reason."""
+NEGATION_LOOKBACK = 5
+"""Words before a match searched for a negation ("i would never ever really ...")."""
+CONTEXT_CHARS = 50
+"""Characters either side of a match searched for "used to", "years ago", "my doctor"."""
+CACHE_SIZE = 4096
+"""Verdicts remembered: patients often send the same short answers ("yes", "done")."""
+
+# --- normalisation ---------------------------------------------------------------------------
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'", "′": "'"})
+_LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "@": "a", "$": "s", "!": "i", "*": "u", "5": "s", "7": "t"}
+_LEET_RE = re.compile(r"(?<=[a-z])[013457@$!*]+(?=[a-z])")
+_STRETCHED = re.compile(r"([a-z])\1{2,}")
+_CONTRACTION = re.compile(r"\b([a-z]+)'([a-z]+)\b")
+_IS_CONTRACTIONS = frozenset(
+    "it that what he she there here who where how life everything nothing something this".split()
+)
+_NOT_STEMS = {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}
+_WORDS = {
+    # negations typed without the apostrophe
+    "dont": "do not", "doesnt": "does not", "didnt": "did not", "cant": "can not",
+    "cannot": "can not", "couldnt": "could not", "wont": "will not", "wouldnt": "would not",
+    "shouldnt": "should not", "isnt": "is not", "arent": "are not", "wasnt": "was not",
+    "werent": "were not", "havent": "have not", "hasnt": "has not", "hadnt": "had not",
+    "aint": "is not", "mustnt": "must not", "dnt": "do not", "cnt": "can not",
+    # other contractions typed without the apostrophe
+    "im": "i am", "ive": "i have", "youre": "you are", "theyre": "they are", "whats": "what is",
+    "thats": "that is", "hes": "he is", "shes": "she is", "theres": "there is", "ur": "you are",
+    "u": "you", "ya": "you", "yu": "you", "r": "are", "lemme": "let me", "gimme": "give me",
+    # slang and common typos
+    "wanna": "want to", "wana": "want to", "gonna": "going to", "gona": "going to",
+    "gotta": "got to", "tryna": "trying to", "hafta": "have to", "kinda": "kind of",
+    "sorta": "sort of", "outta": "out of", "dunno": "do not know", "idk": "i do not know",
+    "idc": "i do not care", "dgaf": "do not care", "cuz": "because", "cos": "because",
+    "coz": "because", "bc": "because", "becuz": "because", "becuase": "because",
+    "pls": "please", "plz": "please", "rn": "right now", "tho": "though", "thx": "thanks",
+    "abt": "about", "wnat": "want", "wnt": "want", "whant": "want", "liv": "live",
+    "meself": "myself", "myslef": "myself", "mysefl": "myself", "mysef": "myself",
+    "mysel": "myself", "myseld": "myself", "urself": "yourself", "nvm": "never mind",
+    "nevermind": "never mind", "selfharm": "self harm", "alot": "a lot", "sumthing": "something",
+    "somethin": "something", "nothin": "nothing", "tmrw": "tomorrow", "tmr": "tomorrow",
+    "tonite": "tonight", "gf": "girlfriend", "bf": "boyfriend", "hubby": "husband",
+    "okay": "ok", "k": "ok", "kk": "ok", "okey": "ok", "anymore": "anymore", "any1": "anyone",
+    "some1": "someone", "every1": "everyone", "no1": "no one", "noone": "no one",
+}
+_WORD_RE = re.compile(r"[a-z0-9']+")
+_TO_NUMBER = re.compile(r"\b(want|wanted|going|need|have|like|ready|deserve) 2\b")
+_CLAUSE_BREAK = re.compile(r"[.!?;:\n\r…]+")
+_COMMA = re.compile(r",+")
+_OTHER = re.compile(r"[^a-z0-9., ]+")
+_SPACES = re.compile(r" +")
+
+
+def _fold_unicode(text: str) -> str:
+    """Fancy letters to plain ones, accents off, invisible characters out."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(
+        ch for ch in decomposed if ch in "\n\r\t" or unicodedata.category(ch) not in ("Mn", "Cf", "Cc")
+    )
+
+
+def _expand_contraction(match: re.Match[str]) -> str:
+    base, tail = match.group(1), match.group(2)
+    if tail == "t" and base.endswith("n"):
+        stem = base[:-1]
+        return _NOT_STEMS.get(stem, stem) + " not"
+    expansions = {"m": " am", "re": " are", "ve": " have", "ll": " will", "d": " would"}
+    if tail in expansions:
+        return base + expansions[tail]
+    if tail == "s" and base in _IS_CONTRACTIONS:
+        return base + " is"
+    return base + tail
+
+
+def _replace_word(match: re.Match[str]) -> str:
+    word = match.group(0)
+    return _WORDS.get(word, word)
+
+
+def _normalise_once(text: str) -> str:
+    text = text.lower() if text.isascii() else _fold_unicode(text)
+    text = _LEET_RE.sub(lambda m: "".join(_LEET.get(c, c) for c in m.group(0)), text)
+    text = _CONTRACTION.sub(_expand_contraction, text)
+    text = _WORD_RE.sub(_replace_word, text)
+    text = text.replace("'", "").replace("&", " and ")
+    text = _TO_NUMBER.sub(r"\1 to", text)
+    text = _CLAUSE_BREAK.sub(" . ", text)
+    text = _COMMA.sub(" , ", text)
+    text = _OTHER.sub(" ", text)
+    text = text.replace(".", " . ").replace(",", " , ")
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalise(text: str) -> list[str]:
+    """The readings of `text` the rules run on: one, or two when letters are stretched."""
+    plain = text.translate(_APOSTROPHES)
+    lowered = plain.lower()
+    if not _STRETCHED.search(lowered):
+        return [_normalise_once(plain)]
+    readings = [_normalise_once(_STRETCHED.sub(r"\1\1", lowered)), _normalise_once(_STRETCHED.sub(r"\1", lowered))]
+    return readings if readings[0] != readings[1] else readings[:1]
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+MACROS = {
+    "<SELF>": r"(?:myself|my self|me self)",
+    "<SUI>": r"(?:s+u+i*[cs]+i*d+(?:e|es|al|ial|ally|ality|le)|sewer ?slide|self ?delet\w*|unaliv\w*|un alive)",
+    # wishing for death ("want to die"), not predicting it ("going to die after this workout")
+    "<WISH>": (
+        r"(?:want|wanted|wanting|wants|need|needed|wish|wished|would like|ready|deserve|prefer|planning"
+        r"|plan|plans|decided|tempted|trying|tried|attempted|longing|urge|urges|wish i could|i could just)"
+    ),
+    # intent to act ("going to hurt myself", "tempted to cut myself")
+    "<INTENT>": (
+        r"(?:want|wanted|wanting|wants|need|needed|wish|wished|would like|going|gonna|ready|planning|plan"
+        r"|plans|decided|tempted|urge|urges|thinking about|thought about|thinking of|thought of"
+        r"|feel like|felt like|feeling like|struggling not|fighting the urge)"
+    ),
+    "<HARM>": (
+        r"(?:cut|cutting|harm|harming|hurt|hurting|burn|burning|punish|punishing|starve|starving|hit"
+        r"|hitting|scratch|scratching|bruise)"
+    ),
+    "<PEOPLE>": (
+        r"(?:him|her|them|someone|somebody|anyone|anybody|everyone|everybody|people|others|other people"
+        r"|(?:my|his|her|our|the) (?:husband|wife|partner|boyfriend|girlfriend|ex|boss|manager|neighbou?rs?"
+        r"|mum|mom|mother|dad|father|son|daughter|kids?|children|child|baby|brother|sister|flatmate"
+        r"|roommate|colleague|coworker|co worker|family|stepdad|stepmum|stepson|stepdaughter|carer"
+        r"|landlord|teacher|doctor|therapist|physio|in laws?)"
+        r"|that (?:guy|man|woman|idiot|bastard|bitch|prick|cow|twat))"
+    ),
+    "<ABUSER>": (
+        r"(?:he|she|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|mum|mom|mother"
+        r"|stepdad|stepfather|stepmum|stepmother|son|daughter|brother|sister|carer|caregiver|uncle"
+        r"|aunt|boss|flatmate|roommate|landlord|grandson|granddaughter))"
+    ),
+    "<MEDS>": (
+        r"(?:meds|medication|medications|medicine|medicines|pills|tablets|prescription|prescriptions"
+        r"|antidepressants?|anti depressants?|ssris?|snris?|sertraline|citalopram|escitalopram|fluoxetine"
+        r"|prozac|zoloft|paroxetine|venlafaxine|effexor|duloxetine|mirtazapine|bupropion|lithium"
+        r"|quetiapine|seroquel|olanzapine|risperidone|aripiprazole|abilify|lamotrigine|valproate|depakote"
+        r"|clozapine|pregabalin|gabapentin|insulin|warfarin|apixaban|rivaroxaban|blood thinners?"
+        r"|statins?|beta blockers?|inhalers?|anti ?psychotics?|mood stabili[sz]ers?|methadone"
+        r"|buprenorphine|subutex|heart (?:meds|pills|tablets|medication)"
+        r"|blood pressure (?:meds|pills|tablets|medication)|anxiety (?:meds|pills|medication))"
+    ),
+    "<BODY>": (
+        r"(?:arm|arms|leg|legs|face|foot|feet|hand|hands|side|fingers|toes|lip|lips|tongue|thigh|thighs"
+        r"|shin|shins|calf|calves|groin|bum|buttocks|saddle area|shoulder|knee|knees|back|neck|jaw)"
+    ),
+    "<MUCH>": r"(?:really|so|very|super|extremely|incredibly|terribly|awfully|properly|seriously|quite|pretty|totally)",
+    "<END>": r"(?= \.| ,|$)",
+    "<START>": r"(?:^|(?<=\. )|(?<=, ))",
+}
+
+
+def _expand(pattern: str) -> str:
+    for name, body in MACROS.items():
+        pattern = pattern.replace(name, body)
+    return pattern
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One red flag or rupture sign: what it raises, and the phrases that show it."""
+
+    name: str
+    patterns: tuple[str, ...]
+    risk: str = NONE
+    rupture: str = NONE
+    negated: str = NONE
+    """Risk when the match is negated ("i am not suicidal"); a rupture is dropped."""
+    past: str | None = None
+    """Risk when the match is about the past ("used to cut myself"); None: the past counts fully."""
+    resolved: str | None = None
+    """Risk when the words just after say it has passed ("dizzy but it went away"); None: no effect."""
+    unless_before: str | None = None
+    """A regex that, found in the words just before, cancels the match ("my doctor stopped ...")."""
+
+
+SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN, patterns=(
+    r"<SUI>(?! squad| prevention| awareness| rates?\b| statistics| bombers?)",
+    r"kms",
+    r"(?:kill|kil|killing|killed|kiling|kll) <SELF>(?! (?:laughing|with laughter|at work|over (?:this|that|it|these)|"
+        r"for (?:this|that|it|nothing)|trying|to get))",
+    r"(?:end|ending|ended|take|taking|took|taken) (?:my|my own) life",
+    r"end (?:it all|everything|myself|my existence|my suffering for good)|end things(?! with| between| for)",
+    r"(?:<INTENT>|should|could|will|time|to) (?:to )?end it(?! with| for| here| there| early| off| now for| on a|"
+        r" at)(?: all| tonight| now| today| soon| for good)?",
+    r"i (?:will |am going to |could |might |should |just )?end it(?: all| tonight| now| today| soon| for good)?<END>|"
+        r"just end it<END>",
+    r"(?:do not think|not sure|doubt|no way) i can (?:go on|carry on|keep going|keep living|do this anymore|"
+        r"do this any more|last much longer)<END>",
+    r"(?:except|other than|but|apart from) (?:dying|death|<SUI>|to die|killing <SELF>|ending it)",
+    r"(?:drive|driving|crash|crashing|steer|steering) (?:my car |the car |myself )?(?:into|off) (?:a|the) (?:wall|"
+        r"tree|bridge|river|cliff|lorry|truck|oncoming traffic|sea)",
+    r"(?:i|just) (?:want|need|wanna) out<END>",
+    r"(?:looking up|looked up|look up|searching|searched|googling|googled|researching|researched|reading about|"
+        r"read about) (?:ways|how|the best way) to (?:die|kill <SELF>|end (?:it|my life)|overdose|<SUI>)|(?:ways|"
+        r"methods) (?:to|of) (?:die|dying|kill <SELF>|end it|<SUI>)",
+    r"(?:use|using|turn|point|pointing) (?:it|the knife|a knife|the blade|a blade|them|the pills|the rope) on <SELF>",
+    r"(?:standing|sitting|stood|sat|i am) (?:on|at) (?:the|a) (?:bridge|ledge|roof edge|cliff edge|cliff|railway|"
+        r"tracks|edge)(?! of (?:the|my) (?:bed|chair|sofa|seat|bath|pool|step))",
+    r"(?:can not|could not) do (?:this )?life(?: thing)?(?: anymore| any more)",
+    r"(?:want|wants) out of (?:life|this life|this world|it all|everything)",
+    r"(?:put|putting) an end to (?:it all|my life|everything|myself|my suffering|it for good)",
+    r"(?:off|offing|top|topping) <SELF>(?! up)|do <SELF> in",
+    r"<WISH> (?:to )?(?:just )?(?:die|be dead|not exist|not be alive|stop existing|stop living|not be here anymore|"
+        r"not wake up|never wake up|disappear forever|go to sleep forever|sleep forever|go to sleep and (?:never|"
+        r"not) wake up)(?! (?:of|from) (?:embarrassment|shame|laugh\w*|boredom|cringe)| laughing| (?:my|her|his|the|"
+        r"it) (?:hair|clothes|shirt|jeans|beard|roots|wool)| it )",
+    r"(?:wish|wished|hope|hoping|pray|praying) (?:that )?i (?:was|were|could be|would be|will be|am|"
+        r"would just be) dead",
+    r"(?:wish|wished|hope|hoping|pray|praying) (?:that )?i (?:could |would |will )?(?:just )?(?:die|not wake up|"
+        r"never wake up|do not wake up|die in my sleep|disappear forever|stop existing)(?! (?:of|"
+        r"from) (?:embarrassment|shame|laugh\w*))",
+    r"(?:wish|wished) i (?:was|were|had) (?:never|not) (?:been )?born",
+    r"better off dead|(?:rather|prefer to) be dead",
+    r"rather die(?! (?:than|then) (?:do|doing|go|going|eat|eating|another|more|miss|skip|sit|wait|run|listen|watch|"
+        r"lose|answer|fill|plank|squat|walk|stretch))",
+    r"(?:would|will|be|are|is) (?:so much |much |a lot |all )?(?:better|happier|easier) (?:off )?without me",
+    r"(?:better|easier) (?:off )?(?:for everyone )?if i (?:was|were) (?:dead|gone|not here|not around)|(?:better|"
+        r"easier) (?:off )?(?:for everyone )?if i (?:died|disappeared)",
+    r"(?:no one|nobody|would anyone|would anybody|does anyone|would they even)(?: would)? (?:miss me|"
+        r"notice if i (?:was|were|am) gone|notice if i (?:died|disappeared)|care if i (?:died|was gone|were gone|"
+        r"disappeared|was dead))",
+    r"do not want to (?:live|be alive|exist|be here anymore|be here any more|be here much longer|be around anymore|"
+        r"wake up|go on|carry on|keep living|keep going|be on this earth|be in this world)",
+    r"do not want to be here<END>|(?:no longer|not) want to (?:live|be alive|exist)",
+    r"(?:not sure|do not know|unsure) (?:(?:if|whether|why) )?i (?:want to|can|should|even want to) (?:live|go on|"
+        r"keep going|carry on|keep living|be here|be alive|stay alive)",
+    r"(?:no|not any|not a single|nothing|there is no|do not see any|do not see the|can not see the|can not see any|"
+        r"see no) (?:reason|point|purpose) (?:to |in |of |for )?(?:live|living|life|being alive|go on|going on|"
+        r"carry on|carrying on|be here|being here|stay alive|staying alive|keep going|keep living|wake up|waking up|"
+        r"exist|existing|me being here)(?! with| to the| and)",
+    r"nothing (?:left )?to live for|nothing worth living for",
+    r"(?:life|living|it) (?:is |feels |seems )?not worth (?:living|it anymore|it any more)|not worth living",
+    r"what is the point (?:of|in) (?:living|life|being alive|going on|existing|waking up|carrying on|me)<END>",
+    r"(?:tired|sick|exhausted) of (?:living|life|being alive|existing|waking up|being here)|(?:done|"
+        r"finished) with (?:life|living|being alive)|hate being alive",
+    r"(?:can not|could not|can no longer) (?:go on|carry on|keep going|keep living|go on living)<END>",
+    r"(?:can not|could not|can no longer) (?:go on|carry on|keep going|keep living|live|go on living|"
+        r"do life)(?: (?:like this|anymore|any more|this way|much longer|for much longer))",
+    r"(?:can not|could not) (?:take|handle|stand|bear) (?:it|this|life|living|this life|being alive|the pain|"
+        r"this pain|any more|anymore)(?: much longer)?(?: anymore| any more)",
+    r"(?:thinking|think|thought|thoughts|fantasi[sz]\w*|fantasy|dreaming|dream|dreams|obsessing) (?:about|of|"
+        r"on) (?:<SUI>|killing <SELF>|ending (?:it|my life|things|it all)|dying|death(?! of)|taking my (?:own )?life|"
+        r"not being here|not waking up|being dead|disappearing forever|my funeral|ways to die)",
+    r"(?:have|got|made|making|make|working on) (?:a|the|my) plan (?:to|for|of|on how to) (?:kill|end|die|dying|<SUI>|"
+        r"take my)",
+    r"(?:<SUI>|goodbye) (?:note|letter)s?",
+    r"(?:jump|jumping|jumped|throw <SELF>|throwing <SELF>|leap) (?:off|from) (?:a|the|that|this|my) (?:bridge|"
+        r"building|roof|cliff|balcony|tower|car park|multi storey|overpass|window)",
+    r"(?:jump|jumping|jumped|throw <SELF>|throwing <SELF>|step|stepping|walk|walking|lie down) (?:in front of|"
+        r"under) (?:a|the) (?:train|tube|bus|lorry|truck|car|traffic)",
+    r"(?:hang|hanging|hanged) <SELF>|(?:tie|tied|tying) a noose|a noose|(?:got|have|bought|keep|hidden|"
+        r"hid) a (?:rope|length of rope)(?! for (?:the|my) (?:garden|washing|boat|dog|tent))",
+    r"(?:written|wrote|writing|leave|left|leaving) (?:goodbye |farewell |final )?(?:letters|notes) (?:to|"
+        r"for) (?:my (?:family|kids|children|wife|husband|partner|parents|mum|dad|mom|son|daughter)|everyone|"
+        r"each of them)",
+    r"(?:slit|slash|slashing|cut|cutting|open) (?:my|me) (?:wrists?|throat|veins?)",
+    r"(?:take|took|taking|swallow|swallowed|swallowing|down|downed|downing) (?:all of|too many|a handful of|"
+        r"handfuls of|a bunch of|loads of|lots of|the whole (?:bottle|packet|box|pack)|a whole (?:bottle|packet|box|"
+        r"pack)|all the|every one of) (?:my |the |these |those )?(?:pills|tablets|meds|medication|paracetamol|"
+        r"sleeping pills|painkillers|pain killers|antidepressants|insulin|tramadol|codeine|co codamol|opioids)",
+    r"(?:got|have|had) (?:the|my|enough) (?:pills|tablets|rope|meds) (?:ready|saved|lined up|to do it)|(?:pills|"
+        r"tablets|rope|meds) (?:are )?ready<END>",
+    r"all (?:of )?my (?:pills|tablets|meds) at once|(?:stockpil\w*|saving up|saved up|save up|hoard\w*|"
+        r"collecting) (?:my |the )?(?:pills|tablets|meds|medication|paracetamol|painkillers)",
+    r"overdos\w*(?! on (?:chocolate|sugar|coffee|caffeine|cake|netflix|tv|carbs|sweets|cheese|crisps|biscuits|"
+        r"cuteness|love))|od(?:ed|d|ing)? on (?:pills|tablets|meds|paracetamol|painkillers|my)",
+    r"(?:do not|not|never) (?:trust|feel safe with|feel safe around|feel safe being alone with) <SELF>|"
+        r"not safe (?:with|around|from|by) <SELF>",
+    r"(?:scared|afraid|frightened|worried|terrified) (?:of what i (?:might|will|could|would) do|i (?:might|will|"
+        r"could|would) do something)(?! (?:wrong|silly|embarrassing|in the group|during))",
+    r"do (?:something|anything) (?:stupid|drastic|silly|terrible) (?:to <SELF>|tonight|today)|(?:might|will|going to|"
+        r"about to|could) do (?:something|anything) (?:stupid|drastic)(?! (?:like|at|in|with))",
+    r"(?:will not|not going to) be (?:around|here|alive|on this earth) (?:much longer|for (?:much )?longer|anymore|"
+        r"any more|for long)",
+    r"(?:will not|not going to) be (?:a )?(?:burden|problem|bother) (?:to (?:anyone|you|everyone|you all) |"
+        r"for (?:anyone|you|much) )?(?:much longer|for (?:much )?longer|anymore|any more|soon|for long)",
+    r"(?:this is|consider this) (?:my )?(?:last|final) goodbye|goodbye forever|(?:giving|give|"
+        r"gave) away (?:all )?my (?:stuff|things|belongings|possessions|pets?)",
+    r"(?:want|need|wish) (?:it all|everything|my life|life|all of this|all this|the whole thing) to (?:end|stop|"
+        r"be over)",
+    r"(?:want|need|wish) (?:it|the pain|this pain) to (?:end|stop|be over) (?:for good|forever|permanently)",
+    r"(?:sleep|sleeping|go to sleep|fall asleep) and (?:never|not) wake up|(?:never|"
+        r"not) (?:want to )?wake up (?:again|tomorrow)|hope i (?:do not|never|will not) wake up",
+    r"kill (?:himself|herself|themselves|themself)",
+))
+
+# German (content has a `de` locale): the commonest ways to say it, not a full second rule set.
+GERMAN = Rule("suicidal ideation or self-harm (de)", risk=CRISIS, negated=CONCERN, patterns=(
+    r"suizid\w*|selbstmord\w*|lebensmude|freitod",
+    r"(?:will|mochte|mochte gern|wurde gern|wurde am liebsten) (?:einfach )?(?:nur )?(?:sterben|tot sein|"
+        r"nicht mehr (?:leben|da sein|aufwachen))",
+    r"(?:will|mochte|kann) nicht mehr (?:leben|weiterleben|da sein)|(?:ich )?will nicht mehr<END>|"
+        r"keinen sinn mehr (?:zu leben|im leben)",
+    r"(?:bringe|bring) mich um|mich (?:umbringen|toten|umzubringen)|mir das leben nehmen|(?:meinem|"
+        r"mein) leben (?:ein )?ende (?:setzen|machen)",
+    r"(?:ritze|ritzen|schneide|verletze) mich|mich (?:ritzen|selbst verletzen|schneiden)|geritzt|selbstverletz\w*",
+    r"(?:schmerzen|druck|stechen) in der brust|brustschmerz\w*|kann nicht (?:mehr )?atmen|bekomme keine luft",
+    r"(?:er|sie|mein (?:mann|partner|freund|vater)|meine (?:frau|partnerin|freundin|mutter)) (?:schlagt|schlug|"
+        r"hat) mich(?: geschlagen)?",
+))
+
+SELF_HARM = Rule("self-harm", risk=CRISIS, negated=NONE, past=CONCERN, patterns=(
+    r"self ?harm\w*|self (?:injur\w*|mutilat\w*)",
+    r"(?:cut|cuts|cutting|burn|burning|burnt|burned|harm|harming|scratch\w*|punch\w*|hit|hitting|starv\w*|"
+        r"bruis\w*) <SELF> (?:again|on purpose|deliberately|intentionally|to (?:feel|cope|punish|make)|until|till|"
+        r"til)",
+    r"(?:been|keep|kept|started|start|have been) (?:hurting|harming|cutting|burning|hitting|"
+        r"punishing) <SELF>(?! (?:doing|during|on the|in the|when|while|with (?:the|these|this|that) (?:exercise|"
+        r"exercises|stretch|weights)|by (?:doing|overdoing|pushing)|lifting|exercising|running|walking|stretching|"
+        r"training|at the gym))",
+    r"(?:hurt|hurting) <SELF> (?:on purpose|deliberately|intentionally|to (?:feel|cope|punish|make))",
+    r"<INTENT> (?:to )?<HARM> <SELF>(?! (?:doing|during|on the|in the|when|while|if|by (?:doing|overdoing|pushing)|"
+        r"lifting|exercising|running|walking|stretching|training|at the gym|with (?:the|these|this|that) (?:exercise|"
+        r"exercises|stretch|weights)))",
+    r"(?:cut|cutting|cuts) <SELF>(?! (?:on|with (?:a|the) (?:knife|paper|glass|tin|can)|(?:while|when) (?:i was |"
+        r"i am )?(?:shaving|cooking|chopping|opening|gardening|slicing|making|doing|cutting|preparing)|by accident|"
+        r"accidentally|shaving|cooking|chopping|opening|in the kitchen|gardening|slicing|doing|at work|making))",
+    r"(?:cut|cuts|cutting|slash\w*|slit\w*|carv\w*) (?:my|me) (?:arms?|wrists?|legs?|thighs?|skin|stomach|body|"
+        r"hips?)(?! (?:on|with (?:a|the) (?:knife|paper|glass)|while|when|by accident|accidentally|shaving|cooking|"
+        r"chopping|in the kitchen|gardening|at work))",
+    r"<INTENT> (?:to )?(?:cut|self harm|harm)(?: again)?<END>|<INTENT> (?:to )?cut (?:again|tonight)",
+    r"(?:been|keep|kept|started|start) (?:burning|cutting|scratching|hitting|slashing) my (?:arms?|wrists?|legs?|"
+        r"thighs?|skin|stomach|body)",
+    r"(?:urge|urges|craving|cravings|itching) (?:to|for) (?:cut|self harm|harm <SELF>|hurt <SELF>|cutting|burn <SELF>)",
+    r"(?:relapsed|relapse|relapsing) (?:on|with|into) (?:self harm|cutting|harming)",
+    r"(?:razor|razors|blade|blades) (?:on|to|against) my (?:skin|arm|arms|wrist|wrists|legs?)",
+))
+
+VOICES = Rule("hearing voices", risk=CRISIS, negated=NONE, past=CONCERN, patterns=(
+    r"(?:voices?|someone in my head|something in my head) (?:is |are |keep |keeps )?(?:telling|tell|told|saying|"
+        r"ordering|making|commanding) me to|hearing voices|hear voices",
+))
+
+VIOLENCE = Rule("violence to others", risk=CRISIS, negated=NONE, patterns=(
+    r"(?:kill|killing|murder|murdering|stab|stabbing|shoot|shooting|strangle|strangling|choke|choking|poison|"
+        r"poisoning|beat up|beating up|batter|battering|smother|smothering|drown) <PEOPLE>(?! up| out|"
+        r" with (?:kindness|questions|love)| (?:a|an) (?:message|text|email|line|note|quick))",
+    r"(?:<INTENT>|could|will|would|might|urge to|thoughts of|thoughts about) (?:to )?(?:hurt|hurting|hit|hitting|"
+        r"punch|punching|attack|attacking|harm|harming|slap|slapping|kick|kicking|smack|smacking|shake|shaking|beat|"
+        r"beating) <PEOPLE>(?! up\b| at \w+| back\b| with (?:a )?(?:question|message|text|call)| (?:feelings|feeling|"
+        r"pride|chances))",
+    r"i (?:hit|punched|slapped|kicked|hurt|smacked|shook|attacked|strangled|choked) (?:my )?(?:son|daughter|kids?|"
+        r"children|child|baby|wife|husband|partner|mum|mom|dad|mother|father|girlfriend|boyfriend)(?! (?:feelings|"
+        r"by accident|accidentally))",
+    r"(?:harm|hurt|hurting|harming|danger|dangerous) (?:to )?(?:others|other people|my (?:kids|children|baby))",
+    r"violent (?:thoughts|urges|fantasies)|(?:thoughts|urges|fantasies) (?:of|about) (?:violence|hurting (?:people|"
+        r"others|someone|my baby|the baby|my kids))",
+    r"(?:got|have|bought|get|buy|buying|getting) a (?:gun|shotgun|rifle|firearm)",
+))
+
+ABUSE = Rule("abuse or unsafe at home", risk=CRISIS, negated=NONE, patterns=(
+    r"<ABUSER> (?:hits|hit|beats|beat|beat up|kicks|kicked|punches|punched|slaps|slapped|chokes|choked|strangles|"
+        r"strangled|pushes|pushed|shoves|shoved|shook|threatens|threatened|abuses|abused|rapes|raped|touches|touched|"
+        r"grabbed|grabs|burns|burned|attacked|attacks|hurts|hurt|is hurting|is hitting|keeps hitting|keeps hurting|"
+        r"spits on|spat on) me(?! (?:up|back|about|at chess|at cards|in the (?:quiz|game|race))|"
+        r"(?: in the \w+)? (?:playing|by accident|accidentally|in (?:his|her|my) sleep|when (?:we|i) (?:were|"
+        r"was) playing))",
+    r"they (?:hit|hits|beat|beats|kicked|punched|slapped|choked|strangled|raped|attacked|abused) me",
+    r"(?:<ABUSER>|they) (?:threatens|threatened|is threatening|keeps threatening|has threatened) to (?:kill|hurt|hit|"
+        r"beat|stab|take the kids)",
+    r"(?:do not|not|never|no longer) (?:feel |feeling )?safe (?:at home|in my (?:own )?(?:home|house|flat|room|bed)|"
+        r"in (?:the|this|our) (?:house|home|flat)|with (?:him|her|them|my \w+)|around (?:him|her|them|my \w+)|"
+        r"to go home|going home|when (?:he|she) (?:is|gets) home)",
+    r"unsafe (?:at|in my) (?:home|house|flat)",
+    r"(?:scared|afraid|terrified|frightened) (?:to go|of going|to be|of being) (?:back )?(?:home|at home|"
+        r"alone with (?:him|her))",
+    r"(?:scared|afraid|terrified|frightened) of (?:him|her|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|"
+        r"father|mum|mom|mother|stepdad|stepfather|stepmum|brother|son|daughter|carer))(?! (?:finding out|seeing|"
+        r"being disappointed|worrying))",
+    r"(?:domestic|family) (?:violence|abuse)|abusive (?:husband|wife|partner|relationship|boyfriend|girlfriend|ex|"
+        r"home|parent|dad|mum|father|mother|family|carer)",
+    r"(?:being|been|was|got|getting|am) (?:abused|raped|sexually assaulted|assaulted|molested|beaten up|attacked|"
+        r"groomed)(?! by (?:the|a) (?:flu|cold|bug|virus|wave|fatigue|reality|tiredness))",
+    r"(?:<ABUSER>|they) (?:will not|does not|do not|would not|never) let me (?:leave|go out|go anywhere|see (?:my|"
+        r"anyone|friends)|eat|sleep|have (?:money|my phone)|talk to)",
+    r"(?:locks|locked|lock) me (?:in|out)(?! of (?:my|the) (?:account|app))|controls (?:all )?my (?:money|phone|"
+        r"bank card)|(?:takes|took) (?:all )?my money",
+    r"(?:keeps|keep|been|is|are|was|and|started) (?:threatening|harassing|stalking) me|(?:stalking|stalks) me",
+    r"(?:forced|forces|makes|made) me (?:to )?(?:have sex|do (?:sexual )?things)",
+))
+
+SUBSTANCE = Rule("substance relapse", risk=CRISIS, negated=NONE, past=CONCERN, patterns=(
+    r"relaps\w*(?! prevention| plan)",
+    r"(?:drinking|drank|drunk|using|used|injecting|injected|shooting up|snorting|snorted|smoking (?:weed|crack|meth|"
+        r"heroin)|taking (?:drugs|coke|heroin)|took (?:drugs|coke|heroin)) (?:heavily )?again",
+    r"(?:back on|started|start|starting|went back to|going back to|gone back to|turned to|"
+        r"turning to) (?:the )?(?:drink|booze|bottle|drugs|heroin|coke|cocaine|crack|meth|vodka|alcohol|"
+        r"drinking(?:<END>| again| heavily| every| alcohol| wine| beer| vodka| spirits| a lot| too much))",
+    r"fell off the wagon|(?:broke|broken|lost|ruined|blew|blown) my (?:sobriety|clean time|streak)|i am (?:no longer|"
+        r"not) (?:sober|clean)",
+    r"(?:i (?:got|was|am|have been|been|get|keep getting)|got|getting) (?:so |really |completely )?(?:drunk|wasted|"
+        r"high|stoned|hammered|plastered|blackout drunk|off my face|off my head|off my tits)(?! (?:up|on (?:the|"
+        r"a) (?:ladder|shelf)|scores?|marks|five|fives|pressure|blood))",
+    r"(?:binge|binged|bingeing|binging) (?:drink\w*|drank|on (?:alcohol|booze|vodka|wine|beer|cocaine|coke|drugs))",
+    r"(?:went back to|gone back to|going back to|back to|started) using(?! (?:the|my|a|it|this|that|an|your)\b)",
+    r"drinking (?:all day|since (?:this )?morning|from the morning|all night|non stop|before breakfast|"
+        r"in the morning again)",
+    r"blackout drunk|blacked out drunk|drank (?:until|till|til) i (?:blacked out|passed out|was sick)",
+    r"(?:drank|drunk|downed|finished|drinking) (?:a|the|an|half a|two|2|three|3) (?:whole |entire |"
+        r"full )?(?:bottles?|litre|liter|fifth) of (?:vodka|whisky|whiskey|gin|rum|spirits|wine|tequila)",
+    r"(?:used|took|did|bought|scored|buying|score) (?:some )?(?:heroin|coke|cocaine|crack|meth|ketamine|mdma|spice|"
+        r"fentanyl|smack)",
+))
+
+MEDICATION = Rule("stopped medication", risk=CRISIS, negated=NONE, unless_before=(
+    r"(?:doctor|doc|gp|psychiatrist|consultant|nurse|pharmacist|prescriber|specialist|dr \w+)"
+    r"(?: has| had| just| said i can| said i could| told me to| advised me to)?(?: [a-z]+)? $"
+    r"|(?:told|advised|asked) me to $|said i (?:can|could|should) $|(?:when|should|can|could) i $"
+), patterns=(
+    r"(?:stopped|stopping|stop|quit|quitting|ditched|ditching|binned|dumped|flushed|flushing|threw away|"
+        r"throwing away|thrown away|came off|come off|coming off|gone off|went off|given up|gave up|giving up|"
+        r"refuse to take|refusing to take|refused to take|off) (?:taking )?(?:all )?(?:of )?(?:my |the |these |"
+        r"those |all my )?<MEDS>",
+    r"(?:threw|thrown|throwing|binned|chucked|flushed) (?:all )?(?:of )?(?:my |the |these )?<MEDS> (?:away|out|"
+        r"down the (?:toilet|loo|sink)|in the bin)",
+    r"not (?:taking|been taking) (?:my |the |any of my |any )?<MEDS> (?:anymore|any more|at all|for (?:days|weeks|"
+        r"a week|a few days|ages|a while|a month|\w+ days|\w+ weeks)|since)",
+    r"(?:have not|have not been|not) (?:taking|taken|took|had|having) (?:my |the |any of my |any )?<MEDS> (?:(?:for|"
+        r"in|since) (?:days|weeks|a week|a few days|ages|a while|a month|\w+ days|\w+ weeks|last \w+)|this week|"
+        r"all week|since (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|christmas|easter|then|\d+\w*|"
+        r"the (?:weekend|start|beginning|holiday)))",
+    r"(?:do not|no longer|not going to) (?:need|take|want) (?:my |the |these |those )?<MEDS> (?:anymore|any more)|"
+        r"(?:done|finished) with (?:my |the |taking (?:my )?)?<MEDS>",
+))
+
+MEDICAL = Rule("acute medical symptoms", risk=CRISIS, negated=NONE, past=NONE, patterns=(
+    r"chest pains?|pains? in (?:my|the) chest|chest (?:is |feels )?(?:crushing|crushed|being crushed|on fire)|"
+        r"heart (?:is )?giving out|(?:my )?chest (?:hurts|is hurting|hurting|feels tight|is tight|went tight|"
+        r"tightness|pressure|feels heavy|is heavy|pains|aches?|aching|is aching|is sore|feels crushed)",
+    r"tight(?:ness)? (?:in )?(?:my |the )?chest|crushing (?:pain|feeling|sensation)|pressure (?:in|on) my chest",
+    r"pain (?:spreading|radiating|going|shooting|travelling|traveling) (?:down|into|to|up) (?:my )?(?:left )?(?:arm|"
+        r"jaw|neck)",
+    r"heart attack|cardiac arrest",
+    r"(?:having|think i (?:am having|had|have had|just had)|i just had|just had|signs of|i think it is|"
+        r"might be having|could be having|i am having) (?:a )?(?:stroke|seizure|fit|heart attack|mini stroke|tia|"
+        r"blood clot|clot)",
+    r"had a (?:seizure|fit|heart attack|blackout) (?:today|this morning|last night|yesterday|just now|earlier|tonight)",
+    r"(?:can not|could not|struggling to|unable to) breathe?|gasping for (?:air|breath)",
+    r"(?:new|sudden|suddenly) (?:numbness|weakness|numb|weak|tingling|pins and needles|loss of feeling)",
+    r"numb(?:ness)? (?:in|down|on|of|around|all over) (?:my |the )?(?:whole )?<BODY>",
+    r"<BODY> (?:is|are|went|go|goes|gone|has gone|have gone|going|keeps going|keep going|feels|feel|felt|feeling|"
+        r"became|has become|is going|are going) (?:completely |totally |all |really |a bit |kind of |sort of |"
+        r"suddenly |very |so )?numb(?! (?:from|after|when i) (?:sitting|sit|sleeping|lying|kneeling))",
+    r"(?:can not|could not) (?:feel|move) my (?:<BODY>|whole)|(?:can not|could not) (?:feel|move) (?:the )?(?:left |"
+        r"right )?(?:side|half) of my (?:face|body)",
+    r"(?:numb|numbness|no feeling|weak|weakness|drooping) (?:on|down|in) (?:the |my )?(?:left |right )?(?:side|"
+        r"half) of my (?:face|body)|(?:left|right) side (?:of my (?:face|body) )?(?:is |has gone |went )?(?:numb|"
+        r"weak|droopy|drooping)",
+    r"(?:lost|losing|loss of|no|no more) (?:all )?(?:feeling|sensation|control|strength|power) (?:in|of|"
+        r"over) (?:my )?(?:<BODY>|bladder|bowels?)",
+    r"(?:can not|could not|unable to) (?:control|hold) (?:my )?(?:bladder|bowels?|pee|wee|poo)",
+    r"(?:face|mouth|smile) (?:is |was |has gone |went )?(?:drooping|droopy|lopsided|dropped)|slurred (?:speech|"
+        r"words)|(?:speech|words) (?:is |are |was |went |sounds? |are all |is all )?slurred|slurring (?:my )?words|"
+        r"(?:can not|could not) (?:speak|talk|get my words out) properly",
+    r"(?:sudden|worst|severe|thunderclap|explosive) headache|worst (?:pain|headache) (?:ever|of my life|i have ever|"
+        r"in my life)",
+    r"(?:severe|extreme|excruciating|unbearable|agonising|agonizing|crippling|intolerable|blinding) (?:new |"
+        r"sudden )?pains?",
+    r"pain (?:is|was|has been|got|feels|became|is now) (?:so |really |absolutely |just )?(?:severe|excruciating|"
+        r"unbearable|agonising|agonizing|crippling|intolerable)",
+    r"pain (?:is |at |was |of |about |like )?(?:a )?(?:9|10|nine|ten) (?:out of |outta |over |on )?(?:10|ten)|(?:10|"
+        r"ten) (?:out of )?(?:10|ten) pain",
+    r"cough(?:ing|ed)? (?:up )?blood|(?:vomit\w*|throwing up|threw up|puking|puked|sick) (?:up )?blood|"
+        r"blood in (?:my )?(?:pee|urine|poo|stool|vomit|sick)",
+    r"(?:fainted|fainting|passed out|blacked out(?! (?:the|my|all the) (?:dates|names|text|windows|screen|details|"
+        r"words))|collapsed|lost consciousness|lose consciousness|keep fainting|keep passing out)(?! (?:on|"
+        r"in front of|in) (?:the )?(?:sofa|couch|bed|tv|chair|settee)| (?:from|with|of) (?:boredom|laughter|"
+        r"laughing))",
+    r"(?:fell|fallen|had a fall|tripped)(?: over| down)?(?: and| but)? (?:can not|could not) (?:get up|stand|move|"
+        r"walk)",
+    r"(?:broke|broken|fractured|dislocated|snapped) my (?:leg|arm|ankle|wrist|hip|knee|shoulder|elbow|foot|"
+        r"collarbone|ribs?|back|neck|pelvis|femur)|bone (?:is )?sticking out",
+    r"allergic reaction|(?:throat|tongue|lips?) (?:is |are )?(?:swelling|closing|swollen up)|anaphyla\w*",
+    r"(?:calf|leg) (?:is |are )?(?:swollen|red|hot) and (?:swollen|red|hot|painful|tender)",
+))
+
+LOW_MOOD = Rule("hopelessness or low mood", risk=CONCERN, negated=NONE, patterns=(
+    r"hopeless\w*(?! (?:at|with|when it comes))|no hope|lost (?:all )?hope|giving up hope",
+    r"(?:will|am going to|is going to|it will) never (?:get|be|feel) (?:any )?better|never (?:going to )?(?:get|"
+        r"feel) (?:any )?better|(?:will not|not going to|never going to) (?:ever )?get (?:any )?better",
+    r"nothing (?:ever )?(?:helps|works|changes|will change|gets better|matters|is going to change|will help)",
+    r"what is the point(?: anymore| any more)?(?:<END>| of (?:anything|it all|trying|everything|me|any of it|"
+        r"going on))|do not see the point(?! of (?:this|these|the|doing|that))",
+    r"(?:life|everything|it all|my life|existence) (?:is|feels|seems) (?:so |completely |totally |just |"
+        r"really )?(?:pointless|meaningless|empty|hopeless|dark|too much|unbearable|a struggle|grey|gray|bleak)",
+    r"i am (?:so |such a |a |completely |totally |utterly |just |really |nothing but a |such an )?(?:worthless|"
+        r"failure|burden|waste of space|pathetic|disgusting|unlovable|broken|a mess|nothing|hopeless case)(?! (?:at|"
+        r"with) )",
+    r"(?:feel|feeling|felt) (?:so |completely |totally |utterly |really |such )?(?:worthless|such a failure|"
+        r"like (?:such )?a failure|like a burden|like nothing|useless|like a waste of space)",
+    r"failing at (?:everything|life)|(?:i am|i feel like) a (?:complete |total )?failure|(?:do not|can not) (?:enjoy|"
+        r"look forward to) anything|(?:no|lost all) (?:joy|pleasure)",
+    r"(?:will|is going to|it will|is never going to) never (?:go away|end|stop|change|get easier)|"
+        r"how (?:much )?longer i can (?:keep (?:this|it|going) up|go on|cope|do this|take (?:it|this)|keep going)",
+    r"(?:everything|life|things|it all) (?:is|are|feels|feel|seems) (?:so |really |too |just )+(?:hard|difficult|"
+        r"heavy)|(?:feel|feeling|felt) like giving up|no way out|(?:can not|do not) see a way out",
+    r"(?:scared|anxious|worried|panicking|on edge|terrified|frightened|panicky) all the time|constantly (?:anxious|"
+        r"scared|worried|on edge|panicking)",
+    r"(?:hate|loathe|despise) (?:myself|my life|who i am|being me|my body)",
+    r"(?:everyone|everybody|they all|the group|people) (?:would )?(?:hates|hate) me|(?:nobody|no one) (?:cares|"
+        r"loves me|likes me|understands me|would care|gives a)",
+    r"(?:so|very|really|completely|totally|all|feel|feeling|felt|been) (?:so )?(?:alone|lonely|isolated)(?! time\b)",
+    r"(?:i am|i feel|i felt|feel|feeling|felt|i was|been|mood is|mood was|mood has been|i have been|"
+        r"getting) (?:<MUCH> )+(?:low|down|depressed|miserable|sad|hopeless|overwhelmed|awful|terrible|rough|numb|"
+        r"empty|broken|upset|desperate|scared|frightened|anxious|panicky|stressed out|dreadful|horrible|crap|rubbish|"
+        r"shit|bad|lonely|worthless|unhappy|tearful)",
+    r"(?:i am|i feel|feel|feeling|felt) (?:miserable|desperate|wretched|dreadful|tearful)|(?:<MUCH> )(?:low|down|sad|"
+        r"miserable|anxious) (?:today|this week|lately|recently|again|all week|all day|for days|for weeks)",
+    r"depressed|depression|depressive",
+    r"(?:anxiety|mood|depression|stress) (?:is|has been|was|levels are) (?:through the roof|really bad|so bad|awful|"
+        r"terrible|horrendous|off the charts|at an all time low|at rock bottom)|rock bottom",
+    r"(?:feel|feeling|felt|doing|been) (?:even |much |a lot |way |so much |a bit |slightly )?worse",
+    r"worse than (?:yesterday|last week|before|ever|usual|last time)",
+    r"(?:mood|anxiety|depression|things|everything|it|my head|mental health) (?:is|are|has|have|got|has got|have got|"
+        r"getting|been getting|keeps getting|is getting|seems|feels|has been) (?:much |a lot |way |even |so much |"
+        r"a bit |slightly |really )?(?:worse|getting worse)",
+    r"(?:can not|could not|can no longer|unable to) (?:cope|handle (?:it|this|anything|life|everything)|"
+        r"deal with (?:it|this|anything|life|everything)|function|do this anymore|do this any more|take much more|"
+        r"do anything(?! about| else| with| on| for| until| today))",
+    r"not coping|(?:really|so|badly|seriously) struggling|struggling (?:a lot|so much|badly|to cope|with everything|"
+        r"really)",
+    r"(?:i am|everything is|my life is|life is|it is all|things are) falling apart|i (?:broke|keep breaking|"
+        r"am breaking) down|broke down (?:crying|in tears|sobbing)|breaking down (?:in tears|crying)",
+    r"overwhelmed|(?:at|reached) (?:my )?breaking point|at the end of my (?:rope|tether)|(?:in|into) a dark place",
+    r"(?:can not|could not) stop crying|crying (?:all day|every day|all the time|non stop|all night|constantly|"
+        r"myself to sleep|for hours|a lot|so much|every night|easily|at everything)|cried (?:all day|all night|"
+        r"for hours)",
+    r"(?:panic|anxiety) attacks?",
+    r"(?:can not|could not) (?:get|drag myself) out of bed|stayed in bed all day|have not left (?:the house|my room|"
+        r"bed|the flat)",
+    r"(?:not|stopped|can not|have not been|barely) eating(?! (?:meat|sugar|dairy|gluten|carbs|junk|sweets|after|"
+        r"before|late|out|fish|bread|chocolate|as much (?:junk|sugar)))",
+    r"dark thoughts|intrusive thoughts|bad thoughts",
+    r"(?:feel|feeling|felt) (?:so |completely |totally )?(?:numb|empty|nothing|dead inside|hollow)(?! (?:in|down|on|"
+        r"around|during|when|from|with|after|while|at all in)\b)|dead inside|empty inside",
+    r"i give up<END>|i (?:have given|am giving) up(?! (?:sugar|smoking|caffeine|alcohol|coffee|meat|chocolate|dairy|"
+        r"carbs|booze|drinking|on (?:this|these|the))\b)",
+    r"letting (?:everyone|everybody|my family|them all|you all|people) down|(?:really |it is |is |"
+        r"keeps )?getting me down|why (?:do )?i (?:even )?bother (?:getting up|living|trying|waking up|with anything)",
+    r"(?:waking|wake|woke) up (?:with|in) (?:a )?panic|panic (?:in|at|during) the night",
+    r"(?:tired|sick|exhausted) of (?:everything|it all|fighting|trying|being me|feeling like this|feeling this way|"
+        r"struggling|pretending)",
+    r"(?:want|wish i could|need) to (?:just )?(?:disappear|vanish)(?! for (?:a|the) (?:bit|while|day|weekend))|"
+        r"run away from (?:everything|it all|my life)",
+    r"(?:please|someone|somebody|just) (?:just )?(?:kill|shoot) me(?! (?:a|an) )|(?:kill|shoot) me now",
+    r"i need (?:some )?help(?! (?:with|to|on|setting|finding|using|understanding|remembering|logging)\b)|(?:please|"
+        r"somebody|someone) help me",
+    r"(?:lost|losing|no|zero) (?:all )?(?:interest|motivation|energy|will) (?:in (?:anything|everything|life)|"
+        r"for anything|to do anything|to live)",
+    r"(?:bang|banging|banged|hit|hitting) my head (?:against|on|off) (?:the |a )?walls?",
+    r"not (?:ok|alright|coping)<END>|not ok at all|not doing (?:well|ok|great) at all",
+    r"(?:smoking|gambling|vaping) again|(?:craving|cravings|urge|urges|itching) (?:for |to )?(?:a )?(?:drink|"
+        r"drinking|use|using|drugs|alcohol|booze|a hit|score|gamble)",
+    r"too many drinks|(?:had|have) a (?:few|lot) too many|hungover|hangover",
+    r"drinking (?:more|a lot|too much|heavily|every (?:day|night)|to cope|to sleep|to forget|alone|"
+        r"most nights)(?! (?:water|fluids|tea|juice|of (?:water|tea|fluids|juice)))",
+    r"(?:forgot|forgotten|forget|missed|skipped|skipping|missing|ran out of|run out of|"
+        r"running out of) (?:to take )?(?:my |the )?<MEDS>",
+    r"(?:starve|starving|starved) <SELF>|purging|made myself sick|make myself sick",
+))
+
+BEREAVEMENT = Rule("bereavement", risk=CONCERN, negated=NONE, past=NONE, patterns=(
+    r"(?:mum|mom|dad|father|mother|husband|wife|partner|son|daughter|brother|sister|friend|best friend|grandma|"
+        r"grandad|granddad|grandmother|grandfather|nan|baby|dog|cat) (?:died|passed away|passed on|is dying|"
+        r"has died)|lost my (?:mum|mom|dad|father|mother|husband|wife|partner|son|daughter|brother|sister|baby|"
+        r"best friend)|funeral (?:is|was|today|tomorrow)",
+))
+
+SLEEP = Rule("poor sleep", risk=CONCERN, negated=NONE, resolved=NONE, patterns=(
+    r"(?:can not|could not|did not|have not|barely|hardly|not|unable to) (?:sleep|sleeping|slept|get to sleep|"
+        r"fall asleep|stay asleep)(?! (?:this|so|that) well| better| too much| in (?:late|till|until|the)| late|"
+        r" during| on)",
+    r"no sleep(?! problems| issues| trouble)|(?:zero|little|hardly any|barely any) sleep",
+    r"(?:slept|sleeping|sleep) (?:so )?(?:badly|terribly|awful|awfully|poorly|really badly|like crap|like rubbish|"
+        r"horribly|only (?:a couple of|a few|an|\d+|one|two|three) hours?)",
+    r"(?:got|had|managed) (?:about |maybe |only |like )?(?:1|2|3|one|two|three|a couple of|a couple|a few|"
+        r"an) (?:hours?|hrs?) (?:of )?sleep|slept (?:about |only |like |maybe )?(?:1|2|3|one|two|three|a couple of|"
+        r"a few) (?:hours?|hrs?)",
+    r"(?:could not|can not|did not|unable to|never) (?:get|go|got) back to sleep",
+    r"insomnia|awake (?:all night|until|till|since|half the night|most of the night)|up all night|(?:lie|lying|"
+        r"lay) awake",
+    r"(?:terrible|awful|bad|horrible|poor|broken|rough|sleepless) (?:sleep|night|nights)|(?:night|"
+        r"nights) (?:of )?(?:no|broken|bad) sleep",
+    r"nightmares|(?:had|have|having|another|keep having) (?:a )?(?:bad )?nightmare|bad dreams|night terrors|"
+        r"night sweats",
+    r"sleep (?:is|has been|was) (?:terrible|awful|bad|rubbish|poor|worse|a mess|non existent)",
+    r"(?:woke|waking|wake) up (?:every hour|all night|constantly)",
+))
+
+PAIN = Rule("pain or injury getting worse", risk=CONCERN, negated=NONE, past=NONE, resolved=NONE, patterns=(
+    r"(?:more|new|increased|increasing|worse|worsening|sharp|shooting|stabbing|burning|constant|terrible|horrible|"
+        r"awful|bad|intense|throbbing|serious|sudden|nerve) pains?",
+    r"pain (?:is |has been |keeps |has )?(?:getting |got |gotten )?(?:worse|increasing|spreading|not going away|"
+        r"still there after|constant|waking me up|keeping me up|back|so much worse)",
+    r"(?:pain|<BODY>|hip|hips|ankle|ankles|wrist|elbow|joints?) (?:is|are|has|have|got|getting|been getting|"
+        r"keeps getting|feels|seems) (?:much |a lot |way |even |a bit |slightly |really )?(?:worse|more painful|"
+        r"more sore)",
+    r"(?:hurts|hurting|aches|aching) (?:more|worse|a lot more|much more|so much|too much)|(?:too|so|really|very|"
+        r"extremely) painful|painful to (?:walk|move|stand|sit|bend|breathe)",
+    r"(?:flare|flared|flaring)(?: up|up|d up|s up)?|flare ?ups?",
+    r"swollen|swelling|swelled|bruised|bruising|inflamed|hot and red|red and hot",
+    r"(?:can not|could not|unable to|struggling to|can barely|could barely|can hardly) (?:walk|bend|put weight|"
+        r"weight bear|straighten|climb the stairs|stand up|stand on|stand for long|stand without|"
+        r"move(?: at all)?<END>|move my <BODY>|lift my <BODY>|raise my <BODY>|use my <BODY>|breathe?)",
+    r"(?:in|is|was|been|it is) (?:absolute |complete |total )?agony|agonising|agonizing",
+    r"limping|pins and needles|tingling|tingly|dizzy|dizziness|light headed|lightheaded|vertigo|(?:feel|felt|"
+        r"feeling) faint|woozy",
+    r"(?:pulled|strained|tore|torn|tweaked|twisted|sprained|jarred|ricked|rolled|hurt|injured|damaged) (?:a |"
+        r"my )?(?:muscle|hamstring|calf|back|knee|ankle|shoulder|neck|groin|something|wrist|hip|achilles|ligament|"
+        r"tendon)",
+    r"(?<!will )(?<!might )(?<!could )(?<!to )(?<!would )hurt <SELF>|injured|(?:an|my|new|the|this|a) injury|"
+        r"heard (?:a |something )?(?:pop|snap|crack)|felt (?:a |something )?(?:pop|snap|tear|rip)",
+    r"(?:knee|leg|ankle|hip|back) (?:gave|gives|gave out|keeps giving|giving) (?:way|out)|(?:knee|back) (?:locked|"
+        r"locking|keeps locking)",
+    r"i fell(?! asleep| behind| for| in love| off the wagon| into| a bit| out)|fell (?:over|down|off)(?! the wagon)|"
+        r"had a (?:fall|bad fall)|took a (?:fall|tumble)|tripped and fell",
+    r"short of breath|shortness of breath|breathless|hard to breathe|(?:heart|pulse) (?:is )?(?:racing|pounding)|"
+        r"palpitations|(?:hit|banged|bumped) my head",
+    r"pain (?:kept|keeps|is keeping) me (?:up|awake)|too (?:painful|sore) to|(?:feel|feeling|"
+        r"felt) (?:like i am going to|i might|i could) (?:faint|pass out|collapse)",
+    r"numbness|went numb|gone numb|(?:arm|leg|foot|hand) falls asleep",
+))
+
+_CONFRONT_SUBJECT = (
+    r"(?:this|these|that|it|all this|this whole thing|(?:this|that|the|these|your) (?:whole )?(?:exercises?|app|bot|"
+        r"programme|program"
+    r"|group|questions|check ?ins?|messages|reminders|course|coaching|thing|stretches|advice|suggestions))"
+)
+CONFRONTATION_RULE = Rule("confrontation", rupture=CONFRONTATION, patterns=(
+    _CONFRONT_SUBJECT + r" (?:is|are|feels|seems|was|were) (?:so |completely |totally |utterly |just |bloody |"
+        r"fucking |such |a |absolutely |really )*(?:pointless|useless|stupid|a waste of (?:my )?time|rubbish|crap|"
+        r"a joke|ridiculous|bullshit|bs|garbage|dumb|worthless|a con|nonsense|patronising|patronizing|condescending|"
+        r"not helping|not working|doing nothing|no help|no use|no good|not helpful|unhelpful|"
+        r"doing nothing for me)(?! of me| for me)",
+    r"(?:this|it|the app|the bot|the exercises?|the programme|the program|you) (?:does not|do not|is not|are not|"
+        r"never) (?:help|helps|work|works|helping|working|do anything|doing anything)(?! for the pain| with the pain|"
+        r" for me)",
+    r"<START>(?:so |totally |completely |just |this is )?(?:pointless|useless|rubbish|ridiculous|bullshit|garbage|"
+        r"nonsense|stupid)<END>",
+    r"you (?:do not|never|are not|did not|just do not|clearly do not|obviously do not) (?:listen|listening|"
+        r"understand|get it|get me|care|help|hear me|read|pay attention)",
+    r"you are (?:so |completely |totally |just |such a |a |an |really |fucking |bloody )*(?:useless|stupid|annoying|"
+        r"a joke|rubbish|pathetic|a waste|idiot|idiotic|dumb|worthless|hopeless|terrible|crap|shit|garbage|creepy|"
+        r"patronising|patronizing|condescending|irritating|infuriating)",
+    r"(?:this (?:app|bot) is|these (?:questions|messages|reminders) are) (?:so |really |very )?(?:annoying|"
+        r"irritating|infuriating)",
+    r"(?:stupid|useless|dumb|pointless|annoying|crappy|shitty|fucking|bloody|idiotic|rubbish|crap|damn|dumbass|"
+        r"worthless|pathetic|lame) (?:bot|app|thing|machine|robot|exercises?|questions?|programme|program|messages?|"
+        r"reminders?|computer|ai|check ?ins?|survey|questionnaires?)",
+    r"shut up|(?:f|eff|fuck|sod|piss|bugger) off|(?:fuck|sod|piss|bugger) (?:off|this|you|that|it)|(?:screw|"
+        r"damn) (?:this|you|it|that)|go away|get lost|(?:wtf|ffs|omfg)",
+    r"(?:stop|quit) (?:asking|nagging|pestering|patronising|patronizing|lecturing|telling) me|"
+        r"stop asking(?: me)? (?:how|what|the same|if|whether|about)",
+    r"(?:worst|most useless|stupidest|dumbest|most pointless) (?:app|bot|programme|program|thing|idea) (?:ever|"
+        r"in the world|i have ever)",
+    r"(?:have not|did not|do not|never) (?:even )?(?:read|listened to|looked at|"
+        r"paid attention to) (?:a word of )?what i (?:wrote|said|write|say|told you)",
+    r"waste of (?:my )?(?:time|money|energy)|(?:a )?load of (?:rubbish|crap|nonsense|bollocks|bs|old tosh|garbage)",
+    r"what (?:would|do|could) you know|you (?:would|will|could) never understand|you are not (?:even )?(?:a )?real|"
+        r"same (?:old )?(?:rubbish|crap|nonsense|questions|stuff) (?:again|every)",
+    r"you keep (?:asking|saying|sending|messaging) (?:me )?(?:the same|that|this)|(?:answered|told you|said) (?:this|"
+        r"that|it)? ?(?:three|3|four|4|five|5|so many|several|multiple|\w+ different) times|do not tell me (?:what|"
+        r"how) to (?:do|feel|think)",
+    r"i (?:already|just) (?:told|said|answered) (?:you|that|this)(?: already)?<END>|i already (?:told|said|answered)|"
+        r"i (?:told|said) (?:you|that) (?:already|before|yesterday)",
+    r"how many (?:more )?times (?:do i have to|have i (?:told|said)|must i|are you going to)|(?:are|"
+        r"r) you (?:even )?(?:listening|reading|paying attention)|asked (?:me )?(?:that|this|"
+        r"the same thing) (?:already|before|yesterday)|same (?:stupid |bloody )?questions? (?:every|again|over)",
+    r"(?:you are|this is) (?:just )?(?:a )?(?:stupid |dumb )?(?:bot|machine|robot|computer)<END>|(?:want|need|"
+        r"let me) (?:to )?(?:talk|speak) to (?:a )?(?:real|actual) (?:person|human|people|therapist)",
+    r"(?:hate|sick of|fed up with|tired of|sick and tired of|done with your) (?:this|these|the|your) (?:app|bot|"
+        r"exercises?|programme|program|questions|messages|reminders|check ?ins?|nagging|notifications)",
+    r"(?:did|does) (?:nothing|fuck all|sod all) for me",
+    r"what is the point (?:of|in) (?:this|these|doing (?:this|these|the|them)|the (?:exercises?|app|programme|"
+        r"program|questions|check ?ins?)|you|any of this)(?! for)",
+    r"(?:ridiculous|absurd|insulting|condescending|patronising|patronizing)<END>|no idea what you are (?:talking|"
+        r"on) about",
+    r"kill (?:yourself|urself)|kys|go die",
+    r"(?:why|what) (?:the (?:hell|fuck) )?(?:would|should) i (?:even )?(?:listen to you|trust you)|you are (?:making|"
+        r"made) (?:it|things|me) worse",
+))
+
+WITHDRAWAL_RULE = Rule("withdrawal", rupture=WITHDRAWAL, patterns=(
+    r"(?:would )?prefer not to (?:say|answer|talk|discuss|share|go into|get into)",
+    r"not (?:going to )?(?:do|doing|fill in|filling in|answer|answering|complete|completing) (?:the |these |your |"
+        r"any more |any )?(?:questionnaires|check ?ins?|exercises|surveys|questions|homework) (?:anymore|any more)",
+    r"(?:not|do not think i will|will not|not going to|can not) (?:carry on|continue|keep going|stay) (?:with|"
+        r"in) (?:the |this )?(?:programme|program|group|course|therapy|physio)",
+    r"do not (?:message|text|contact|call|bother|remind) me",
+    r"(?:would|had) rather not(?:<END>| (?:talk|say|discuss|go into|get into|share|answer|think about|explain|"
+        r"right now))",
+    r"(?:do not|not|never|no) (?:really )?(?:want|wanna|feel like|ready|in the mood) (?:to )?(?:talk|talking|discuss|"
+        r"discussing|go into|share|sharing|get into|answer|answering|explain|say)(?: (?:about |into )?(?:it|this|"
+        r"that|my \w+|what happened|how i feel|my feelings|him|her|them|anything))?(?: today| now| right now|"
+        r" anymore| any more| at the moment| with you| tonight)?<END>",
+    r"not answering (?:that|this|it)|<START>i will pass<END>|i will pass on (?:that|this)|take me off (?:the|this|"
+        r"your) (?:list|programme|program|group)|remove me from (?:the|this|your) (?:list|programme|program|group)",
+    r"(?:do not|no longer|not) (?:want|wanna|feel like) (?:to )?(?:come|go|coming|going) (?:to (?:the )?(?:group|"
+        r"sessions?|class|physio|therapy) )?(?:anymore|any more)",
+    r"not (?:talking|going to talk) about (?:it|this|that)|<START>no comment<END>|(?:can|could) we (?:not|skip (?:it|"
+        r"this|that))<END>",
+    r"leave me (?:alone|be)|<START>(?:just )?(?:leave it|forget it|never mind|drop it)<END>",
+    r"<START>(?:ok |oh |so |fine |sure |yeah |ugh |meh )?(?:whatever|who cares|i do not care|do not care|"
+        r"does not matter|meh|i could not care less|could not care less|so what)(?: (?:man|dude|lol|i guess|then|"
+        r"really|anyway|anymore|now|you say|honestly))*<END>",
+    r"(?:drop|dropping|dropped|opt|opting|opted) out(?! of (?:the )?(?:walk|run|class today))|(?:pull|pulling|"
+        r"pulled) out of (?:the )?(?:programme|program|group|course|therapy|physio)",
+    r"(?:quit|quitting|leave|leaving|left|stop|stopping|give up|giving up|gave up|pack in|packing in|bin off|"
+        r"binning off|jack in|jacking in) (?:on )?(?:the |this |these |my |your |doing )?(?:whole )?(?:programme|"
+        r"program|group|groups|course|sessions|therapy|physio|physiotherapy|exercises|app|bot|treatment|class|"
+        r"classes|check ?ins?|coaching)(?! (?:early|for today|for now|until|chat)\b)",
+    r"(?:packing|pack|jacking|jack) it in|(?:done|finished|through) with (?:the |this )?(?:whole )?(?:programme|"
+        r"program|group|course|therapy|physio|app|bot|coaching|whole thing|all of this)(?! for today)",
+    r"(?:not|will not|am not|never) (?:coming|going|showing up|turning up) (?:back<END>|back to (?:the )?(?:group|"
+        r"sessions?|class|physio|therapy)|(?:to (?:the )?(?:group|sessions?|class|classes|meetings?) )?(?:anymore|"
+        r"any more|ever again))",
+    r"(?:thinking|think|thought|considering|considered|want|going|planning|tempted) (?:about |of |to )?(?:quit|"
+        r"quitting|drop out|dropping out|give up|giving up)(?:<END>| (?:the |this |on (?:the |this )?)?(?:programme|"
+        r"program|group|course|therapy|physio|sessions|whole thing|it all|everything|exercises))",
+    r"(?:thinking|think|thought|considering|considered|want|going|planning|tempted) (?:about |of |to )?(?:stop|"
+        r"stopping|leave|leaving|pull out|pulling out) (?:the |this )?(?:programme|program|group|course|therapy|"
+        r"physio|sessions|whole thing)",
+    r"unsubscribe|(?:stop|do not|please stop) (?:messaging|texting|contacting|bothering|bugging|pestering|spamming|"
+        r"pinging|writing to|sending) (?:me|messages)|no more (?:messages|reminders|check ?ins?)|"
+        r"delete my (?:account|data)",
+    r"(?:this|it|the programme|the program|the group|therapy|physio) (?:is|was|just is) not (?:for me|my thing|"
+        r"worth it)|not for me(?: anymore)?<END>|(?:is|are) not (?:working|helping) for me|<START>i am out<END>",
+    r"(?:do not|no longer|not) (?:want|wanna) to do (?:this|it|these|the (?:exercises|programme|program|check ?ins?)|"
+        r"any of this|them) (?:anymore|any more)|not doing (?:this|it|these|the|any of this|any|the exercises|"
+        r"these exercises) (?:anymore|any more)",
+    r"(?:why|what is the point to) (?:even )?bother|i give up on (?:this|these|the|it|you)|(?:skip|skipping|skipped|"
+        r"miss|missing|missed) (?:the |this |next |another )?(?:group|session|sessions|class) again|not (?:bothering|"
+        r"bothered) (?:with|doing|anymore)",
+    r"(?:need|want|taking|take) (?:a )?(?:break|time off|step back) from (?:this|it|all this|you|everything|"
+        r"the (?:programme|program|group|app|bot|therapy|coaching))(?! for (?:the holiday|a week|the week))",
+    r"(?:can not|could not) be bothered(?: anymore| any more| with (?:this|it|the (?:exercises|programme|app|"
+        r"group)))?<END>|no point (?:in )?talking about (?:it|this)",
+    r"none of your business|(?:that is|it is) (?:private|personal)",
+))
+
+RULES: tuple[Rule, ...] = (
+    SUICIDAL, GERMAN, SELF_HARM, VOICES, VIOLENCE, ABUSE, SUBSTANCE, MEDICATION, MEDICAL,
+    LOW_MOOD, BEREAVEMENT, SLEEP, PAIN, CONFRONTATION_RULE, WITHDRAWAL_RULE,
+)
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rule: Rule
+    regex: re.Pattern[str]
+    unless_before: re.Pattern[str] | None
+
+
+def _compile(rule: Rule) -> _Compiled:
+    body = "|".join(f"(?:{_expand(p)})" for p in rule.patterns)
+    regex = re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
+    unless = re.compile(rule.unless_before) if rule.unless_before else None
+    return _Compiled(rule, regex, unless)
+
+
+_COMPILED: tuple[_Compiled, ...] = tuple(_compile(rule) for rule in RULES)
+
+# --- negation and the past -------------------------------------------------------------------
+
+NEGATORS = frozenset({"not", "never", "without", "nor", "neither", "stopped"})
+_AFTER_NO = frozenset(
+    {"longer", "new", "more", "further", "real", "sudden", "major", "sign", "signs", "of", "any", "actual"}
+)
+FILLERS = frozenset(
+    "i am was be been being would will could should going to ever really even actually have had "
+    "do did does want wanted that just feel feeling felt thinking of about planning plan a any is "
+    "are it so honestly definitely certainly in the way intend intending trying think thought "
+    "mean meant anymore more intention intentions desire considering considered at all "
+    "seriously currently right now today experiencing having got get longer".split()
+)
+_PAST_BEFORE = re.compile(
+    r"(?:used to|history of|in the past i|years ago i|as a (?:teen|teenager|kid) i)(?: \w+){0,3} $"
+)
+_PAST_AFTER = re.compile(
+    r"^(?: \w+){0,4} (?:years ago|long ago|in the past|back then|as a (?:teen|teenager|kid|child)"
+    r"|when i was (?:younger|a (?:teen|teenager|kid|child)|at school|in school|\d+)|last year"
+    r"|(?:many|a few|a couple of) years back|in (?:19|20)\d\d)"
+)
+
+
+_MENTION_BEFORE = re.compile(
+    r"(?:asked|asking|ask|question|questions|talked|talking|talk|read|reading|article|leaflet|film|show"
+    r"|documentary|podcast|news|lecture|training|course|book) (?:me )?(?:about|on) (?:the |a )?$"
+)
+
+
+def _negated(norm: str, start: int) -> bool:
+    """A negation word shortly before the match, with only fillers in between, or a mere mention."""
+    if _MENTION_BEFORE.search(norm[max(0, start - CONTEXT_CHARS):start]):
+        return True
+    words = norm[:start].split()[-NEGATION_LOOKBACK:]
+    gap: list[str] = []
+    for word in reversed(words):
+        if word in NEGATORS:
+            return True
+        if word == "no":
+            return all(w in _AFTER_NO for w in gap)
+        if word not in FILLERS and word not in _AFTER_NO:
+            return False
+        gap.append(word)
+    return False
+
+
+_RESOLVED_AFTER = re.compile(
+    r"^(?: \w+){0,8} (?:went away|goes away|has gone|had gone|is gone|gone now|passed|settled|eased|eased off"
+    r"|recovered|better now|stopped|wore off|disappeared|cleared)(?![a-z])"
+    r"|^(?: \w+){0,8} (?:,|but) i am (?:fine|ok|alright|good)(?: now)?(?: \.| ,|$)"
+)
+
+
+def _resolved(norm: str, end: int) -> bool:
+    return bool(_RESOLVED_AFTER.search(norm[end:end + CONTEXT_CHARS]))
+
+
+def _about_past(norm: str, start: int, end: int) -> bool:
+    before = norm[max(0, start - CONTEXT_CHARS):start]
+    after = norm[end:end + CONTEXT_CHARS]
+    return bool(_PAST_BEFORE.search(before) or _PAST_AFTER.search(after))
+
+
+# --- assessment ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Hit:
+    risk: str
+    rupture: str
+    reason: str
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return RISK_LEVELS.index(self.risk), RUPTURE_KINDS.index(self.rupture)
+
+
+def _quote(text: str) -> str:
+    text = text.strip(" .,")
+    return text if len(text) <= MAX_SNIPPET else text[: MAX_SNIPPET - 1] + "…"
+
+
+def _hits(norm: str) -> list[_Hit]:
+    """The strongest reading of each rule in one normalised text."""
+    hits: list[_Hit] = []
+    for compiled in _COMPILED:
+        rule = compiled.rule
+        best: _Hit | None = None
+        for match in compiled.regex.finditer(norm):
+            start, end = match.span()
+            if compiled.unless_before and compiled.unless_before.search(norm[max(0, start - CONTEXT_CHARS):start]):
+                continue
+            quoted = _quote(match.group(0))
+            if _negated(norm, start):
+                hit = _Hit(rule.negated, NONE, f"rule: {rule.name}, negated ('{quoted}')")
+            elif rule.past is not None and _about_past(norm, start, end):
+                hit = _Hit(rule.past, NONE, f"rule: {rule.name}, in the past ('{quoted}')")
+            elif rule.resolved is not None and _resolved(norm, end):
+                hit = _Hit(rule.resolved, NONE, f"rule: {rule.name}, passed ('{quoted}')")
+            else:
+                hit = _Hit(rule.risk, rule.rupture, f"rule: {rule.name} ('{quoted}')")
+            if hit.risk == NONE and hit.rupture == NONE:
+                continue
+            if best is None or hit.rank > best.rank:
+                best = hit
+            if best.risk == rule.risk and best.rupture == rule.rupture:
+                break
+        if best is not None:
+            hits.append(best)
+    return hits
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _assess_cached(text: str) -> tuple[str, str, tuple[str, ...]]:
+    hits = [hit for norm in normalise(text) for hit in _hits(norm)]
+    risk, rupture = NONE, NONE
+    reasons: list[str] = []
+    for hit in sorted(hits, key=lambda h: h.rank, reverse=True):
+        if RISK_LEVELS.index(hit.risk) > RISK_LEVELS.index(risk):
+            risk = hit.risk
+        if RUPTURE_KINDS.index(hit.rupture) > RUPTURE_KINDS.index(rupture):
+            rupture = hit.rupture
+        if hit.reason not in reasons:
+            reasons.append(hit.reason)
+    return risk, rupture, tuple(reasons)
+
+
+def assess(text: str) -> Verdict:
+    """Risk and rupture of one message by the rules alone; never raises, no I/O."""
+    if not isinstance(text, str) or not text.strip():
+        return Verdict()
+    risk, rupture, reasons = _assess_cached(text)
+    return Verdict(risk=risk, rupture=rupture, reasons=list(reasons))

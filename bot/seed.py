@@ -1,0 +1,64 @@
+"""People already enrolled: the simulator's `seed` line, and `coachbot admin` set-up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import programme
+from bot.errors import InputError
+from bot.isotime import parse_time
+from bot.storage.models import Clinician, Group, GroupClinician, GroupSession, Patient
+from bot.timeutil import is_valid_zone, parse_hhmm
+from bot.work import Work
+
+
+def _require(entry: dict[str, Any], key: str, what: str) -> str:
+    value = entry.get(key)
+    if value is None or str(value).strip() == "":
+        raise InputError(f"{what} needs an {key!r}")
+    return str(value)
+
+
+async def apply_seed(work: Work, seed: dict[str, Any], chat_prefix: bool = True) -> None:
+    """Create clinicians, groups (with sessions) and patients past onboarding."""
+    for entry in seed.get("clinicians") or []:
+        cid = _require(entry, "id", "a clinician")
+        work.session.add(Clinician(
+            id=cid, name=str(entry.get("name") or cid), chat_key=f"clinician:{cid}" if chat_prefix else None,
+            timezone=str(entry.get("timezone") or "UTC"), quiet_start=entry.get("quiet_start"),
+            quiet_end=entry.get("quiet_end"), created_at=work.now,
+        ))
+    await work.session.flush()
+    groups = []
+    for entry in seed.get("groups") or []:
+        gid = _require(entry, "id", "a group")
+        group = Group(id=gid, name=str(entry.get("name") or gid), backup_clinician_id=entry.get("backup"),
+                      encouragement=bool(entry.get("encouragement", False)), programme="default",
+                      created_at=work.now)
+        work.session.add(group)
+        groups.append(group)
+        await work.session.flush()
+        for cid in entry.get("clinicians") or []:
+            work.session.add(GroupClinician(group_id=gid, clinician_id=str(cid)))
+        for when in entry.get("sessions") or []:
+            work.session.add(GroupSession(group_id=gid, starts_at=parse_time(str(when))))
+    await work.session.flush()
+    for entry in seed.get("patients") or []:
+        pid = _require(entry, "id", "a patient")
+        timezone = str(entry.get("timezone") or "UTC")
+        if not is_valid_zone(timezone):
+            raise InputError(f"patient {pid}: unknown time zone {timezone!r} (use e.g. Europe/Berlin)")
+        checkin = str(entry.get("checkin_time") or "09:00")
+        if parse_hhmm(checkin) is None:
+            raise InputError(f"patient {pid}: checkin_time {checkin!r} is not HH:MM")
+        patient = Patient(
+            id=pid, chat_key=f"patient:{pid}" if chat_prefix else None,
+            name=str(entry.get("name") or pid), group_id=entry.get("group"), timezone=timezone,
+            checkin_time=checkin, locale=str(entry.get("locale") or "en"), status="active",
+            crisis_open=False, blocked=False, enrolled_at=work.now,
+        )
+        work.session.add(patient)
+        await work.session.flush()
+        await programme.schedule_daily(work, patient)
+    for group in groups:
+        await programme.schedule_group_sessions(work, group)

@@ -1,0 +1,444 @@
+"""The pipeline every door feeds: who is this, triage, then patient/clinician/stranger handling.
+
+One inbound message is one transaction (per-patient row lock on PostgreSQL, so one patient's
+messages are handled in order across processes). A crisis verdict is special: if the database
+fails or is slow, the fixed safety response is returned for direct sending and the escalation
+is spooled to disk, to be replayed into the database later. No escalation is ever lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot import clinicians, programme
+from bot.clock import Clock
+from bot.content.registry import ContentRegistry
+from bot.conversations import active_conversation, context_of, step
+from bot.engine.engine import Engine, Input
+from bot.errors import StorageError
+from bot.isotime import format_time, parse_time
+from bot.safety import escalation
+from bot.safety.response import safety_response
+from bot.safety.spool import Spool
+from bot.safety.verdict import Verdict
+from bot.storage.db import Database
+from bot.storage.models import Alert, Clinician, ConversationRow, InboxUpdate, Job, Message, Patient
+from bot.work import PRIORITY_CRISIS, Work
+
+log = logging.getLogger(__name__)
+
+CRISIS_DB_BUDGET_S = 3.0
+"""How long a crisis message may wait on the database before the safety response goes direct."""
+MAX_TEXT = 4000
+JOB_MAX_ATTEMPTS = 5
+
+
+@dataclass
+class Inbound:
+    """One thing a person did, from any door (Telegram, simulator, terminal chat)."""
+
+    chat_key: str
+    text: str | None = None
+    press: str | None = None
+    new_id: str | None = None
+    """The id to give this person if they enrol now."""
+    idempotency_key: str | None = None
+    inbox_update_id: int | None = None
+    """When set, the inbox row is marked done in the same transaction as the handling, and an
+    update already done is skipped: exactly-once handling, even across processes and crashes."""
+
+
+@dataclass
+class Reply:
+    direct: list[str] = field(default_factory=list)
+    """Texts the door must send to the sender right now: only when the database failed."""
+    callback_answer: str | None = None
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+class Triager:
+    """What the service needs from triage (bot.safety.triage.Triage provides it)."""
+
+    async def assess(self, text: str) -> Verdict:  # pragma: no cover - protocol
+        raise NotImplementedError
+
+
+class Coachbot:
+    def __init__(
+        self, settings: Any, db: Database, content: ContentRegistry, triage: Any, clock: Clock,
+        spool: Spool | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.content = content
+        self.triage = triage
+        self.clock = clock
+        self.engine = Engine()
+        self.spool = spool or Spool(settings.data_dir / "escalation-spool.jsonl")
+
+    async def close(self) -> None:
+        close = getattr(self.triage, "aclose", None)
+        if close is not None:
+            await close()
+        await self.db.dispose()
+
+    def _work(self, session: Any) -> Work:
+        return Work(session=session, now=self.clock.now(), db=self.db, content=self.content,
+                    engine=self.engine, settings=self.settings)
+
+    # --- inbound ----------------------------------------------------------------------------
+
+    async def receive(self, inbound: Inbound) -> Reply:
+        text = (inbound.text or "").strip()
+        verdict = Verdict()
+        if text and not text.startswith("/"):
+            verdict = await self._triage(text[:MAX_TEXT])
+        if verdict.risk != "crisis":
+            return await self._handle(inbound, verdict)
+        try:
+            return await asyncio.wait_for(self._handle(inbound, verdict), CRISIS_DB_BUDGET_S)
+        except (StorageError, TimeoutError) as exc:
+            return self._crisis_without_database(inbound, verdict, exc)
+
+    async def _triage(self, text: str) -> Verdict:
+        try:
+            return await self.triage.assess(text)
+        except Exception:
+            log.exception("triage failed; falling back to the safety rules alone")
+            from bot.safety.rules import assess
+
+            return assess(text)
+
+    def _crisis_without_database(self, inbound: Inbound, verdict: Verdict, exc: BaseException) -> Reply:
+        log.critical("crisis message while the database failed (%s); sending safety response "
+                     "directly and spooling the escalation", exc)
+        now = self.clock.now()
+        self.spool.append({
+            "chat_key": inbound.chat_key, "text": inbound.text, "reasons": verdict.reasons,
+            "at": format_time(now), "key": self._key(inbound, now),
+        })
+        try:
+            bundle = self.content.current()
+        except Exception:
+            bundle = None
+        return Reply(direct=[safety_response(bundle, None, "en")])
+
+    @staticmethod
+    def _key(inbound: Inbound, now: datetime) -> str:
+        if inbound.idempotency_key:
+            return inbound.idempotency_key
+        digest = hashlib.sha256(f"{inbound.chat_key}|{inbound.text}|{now.isoformat()}".encode())
+        return "msg:" + digest.hexdigest()[:32]
+
+    async def _handle(self, inbound: Inbound, verdict: Verdict) -> Reply:
+        async with self.db.transaction() as session:
+            work = self._work(session)
+            if inbound.inbox_update_id is not None:
+                update = await session.scalar(self.db.locked(
+                    select(InboxUpdate).where(InboxUpdate.update_id == inbound.inbox_update_id)))
+                if update is not None and update.status == "done":
+                    return Reply()
+                if update is not None:
+                    update.status, update.processed_at = "done", work.now
+                    update.attempts += 1
+            patient = await session.scalar(
+                self.db.locked(select(Patient).where(Patient.chat_key == inbound.chat_key)))
+            if patient is not None and patient.status not in ("deleted",):
+                await self._patient(work, patient, inbound, verdict)
+            else:
+                clinician = await session.scalar(
+                    select(Clinician).where(Clinician.chat_key == inbound.chat_key))
+                if clinician is not None:
+                    await clinicians.handle(work, clinician, inbound.text, inbound.press)
+                else:
+                    await self._stranger(work, inbound, verdict)
+            await session.flush()
+            return Reply(callback_answer=work.callback_answer,
+                         outbox_ids=[row.id for row in work.sent])
+
+    async def _stranger(self, work: Work, inbound: Inbound, verdict: Verdict) -> None:
+        text = (inbound.text or "").strip()
+        to = f"chat:{inbound.chat_key}"
+        command, _, arg = text.partition(" ")
+        if command.split("@")[0] == "/start" and arg.strip():
+            invite = await programme.redeem_invite(work, arg.strip(), "patient")
+            if invite is not None:
+                await programme.enrol_patient(work, inbound.chat_key, inbound.new_id or inbound.chat_key, invite)
+                return
+            invite = await programme.redeem_invite(work, arg.strip(), "clinician")
+            if invite is not None and invite.clinician_id:
+                await clinicians.link(work, inbound.chat_key, invite)
+                return
+            work.audit(inbound.chat_key, "invite_refused", code=arg.strip()[:64])
+        if verdict.risk == "crisis":
+            work.send(to, safety_response(work.bundle, None, "en"), priority=PRIORITY_CRISIS)
+            work.audit(inbound.chat_key, "crisis_from_stranger", reasons=verdict.reasons)
+            return
+        if inbound.press:
+            work.callback_answer = "This button is no longer valid."
+            return
+        work.send(to, work.text(
+            "system.not_enrolled", "en",
+            "Hello! I'm the coach bot for group programmes. To join, you need an invite code "
+            "from your clinician: send /start followed by the code. I can't give access without one."))
+
+    async def _patient(self, work: Work, patient: Patient, inbound: Inbound, verdict: Verdict) -> None:
+        patient.last_message_at = work.now
+        if inbound.press:
+            await self._patient_press(work, patient, inbound.press)
+            return
+        text = (inbound.text or "").strip()[:MAX_TEXT]
+        if not text:
+            return
+        if text.startswith("/"):
+            command, _, arg = text[1:].partition(" ")
+            command = command.split("@")[0].lower()
+            if command == "start" and patient.status in ("stopped",) and arg.strip():
+                invite = await programme.redeem_invite(work, arg.strip(), "patient")
+                if invite is not None:
+                    await programme.enrol_patient(work, inbound.chat_key, patient.id, invite)
+                    return
+            if await programme.patient_command(work, patient, command, arg):
+                return
+        work.session.add(Message(patient_id=patient.id, text=text, risk=verdict.risk,
+                                 rupture=verdict.rupture, reasons=verdict.reasons, at=work.now))
+        await work.session.flush()
+        key = self._key(inbound, work.now)
+        if verdict.risk == "crisis":
+            reason = "crisis language: " + "; ".join(verdict.reasons[:3])
+            await escalation.open_crisis(work, patient, text, reason, "triage", key)
+            return
+        if patient.crisis_open:
+            await self._while_crisis_open(work, patient, text)
+            return
+        if verdict.risk == "concern":
+            await escalation.raise_alert(work, patient, "concern", "triage",
+                                         "concern: " + "; ".join(verdict.reasons[:3]), text, key)
+        elif verdict.rupture != "none":
+            await escalation.raise_alert(work, patient, "rupture", "triage",
+                                         f"{verdict.rupture}: " + "; ".join(verdict.reasons[:3]),
+                                         text, key)
+        if patient.status == "stopped":
+            work.send(f"patient:{patient.id}", work.text(
+                "system.stopped_reply", patient.locale,
+                "You've left the programme. Your care team can give you a new code to return."),
+                patient_id=patient.id)
+            return
+        row = await active_conversation(work, patient.id)
+        if row is None:
+            work.send(f"patient:{patient.id}", work.text(
+                "system.idle", patient.locale,
+                "Thanks, {name}. I'll be in touch at your check-in time; /help shows what I can do.",
+                **context_of(patient)), patient_id=patient.id)
+            return
+        await step(work, patient, row, Input(kind="text", text=text, intent=verdict.intent))
+
+    async def _while_crisis_open(self, work: Work, patient: Patient, text: str) -> None:
+        """Every message is passed to the care team; the patient hears a person is coming."""
+        alert = await work.session.scalar(
+            select(Alert).where(Alert.patient_id == patient.id, Alert.severity == "crisis",
+                                Alert.status != "resolved").order_by(Alert.id.desc()).limit(1))
+        if alert is not None:
+            for clinician in await escalation.group_clinicians(work, patient.group_id):
+                work.send(f"clinician:{clinician.id}",
+                          f"🔴 {patient.name or patient.id} wrote again (open crisis alert): “{text[:600]}”",
+                          escalation.alert_buttons(alert.id), kind="alert", severity="crisis",
+                          patient_id=patient.id, alert_id=alert.id, priority=PRIORITY_CRISIS)
+            work.audit("coachbot", "forwarded", patient_id=patient.id, alert_id=alert.id)
+        work.send(f"patient:{patient.id}", work.text(
+            "safety.followup", patient.locale,
+            "Thank you for telling me, {name}. I've passed this on to your care team, and a person "
+            "will be in touch. If you are in danger now, please call your local emergency number.",
+            **context_of(patient)), escalation.safety_check_buttons(),
+            priority=PRIORITY_CRISIS, patient_id=patient.id)
+
+    async def _patient_press(self, work: Work, patient: Patient, data: str) -> None:
+        parts = data.split(":")
+        if parts[0] == "d" and len(parts) == 4 and all(p.isdigit() for p in parts[1:]):
+            conv_id, seq, index = (int(p) for p in parts[1:])
+            row = await work.session.get(ConversationRow, conv_id)
+            if row is None or row.patient_id != patient.id:
+                work.audit(f"patient:{patient.id}", "forged_button", patient_id=patient.id, data=data[:64])
+                work.callback_answer = "This button is no longer valid."
+                return
+            if patient.crisis_open:
+                work.callback_answer = "Your programme is paused while your care team gets in touch."
+                return
+            if row.status != "active" or row.seq != seq:
+                work.callback_answer = "This question has already been answered."
+                return
+            await step(work, patient, row, Input(kind="press", index=index, seq=seq))
+        elif parts[0] == "s" and len(parts) == 2:
+            await self._safety_press(work, patient, parts[1])
+        elif data in ("p:delete", "p:keep"):
+            if data == "p:delete":
+                await programme.erase(work, patient)
+            else:
+                work.callback_answer = "Nothing was erased."
+        else:
+            work.audit(f"patient:{patient.id}", "forged_button", patient_id=patient.id, data=data[:64])
+            work.callback_answer = "This button is no longer valid."
+
+    async def _safety_press(self, work: Work, patient: Patient, choice: str) -> None:
+        """"I'm safe" needs saying twice, and the clinician is told either way."""
+        alert = await work.session.scalar(
+            select(Alert).where(Alert.patient_id == patient.id, Alert.severity == "crisis",
+                                Alert.status != "resolved").order_by(Alert.id.desc()).limit(1))
+        if alert is None or not patient.crisis_open:
+            work.callback_answer = "This question has already been answered."
+            return
+        to = f"patient:{patient.id}"
+        if choice == "help":
+            work.send(to, safety_response(work.bundle, patient.timezone, patient.locale),
+                      priority=PRIORITY_CRISIS, patient_id=patient.id)
+            await escalation.raise_alert(work, patient, "crisis", "patient",
+                                         "patient pressed “I need help now”")
+            return
+        if choice != "safe":
+            work.callback_answer = "This button is no longer valid."
+            return
+        context = dict(alert.context or {})
+        context["safe_confirmations"] = int(context.get("safe_confirmations", 0)) + 1
+        alert.context = context
+        work.audit(to, "said_safe", patient_id=patient.id, alert_id=alert.id,
+                   times=context["safe_confirmations"])
+        if context["safe_confirmations"] == 1:
+            work.send(to, work.text(
+                "safety.check_again", patient.locale,
+                "Thank you. I want to be sure, because it matters: are you safe right now, and "
+                "do you feel you can stay safe today?"), escalation.safety_check_buttons(),
+                priority=PRIORITY_CRISIS, patient_id=patient.id)
+            return
+        work.send(to, work.text(
+            "safety.confirmed", patient.locale,
+            "Thank you for letting me know, {name}. Your care team will still check in with you — "
+            "that's what they do for everyone after a message like yours. If things change, "
+            "call your local emergency number.", **context_of(patient)), patient_id=patient.id)
+        for clinician in await escalation.group_clinicians(work, patient.group_id):
+            work.send(f"clinician:{clinician.id}",
+                      f"{patient.name or patient.id} says twice they are safe now. The crisis alert "
+                      "stays open and their programme paused until you resolve it.",
+                      escalation.alert_buttons(alert.id), kind="alert", severity="crisis",
+                      patient_id=patient.id, alert_id=alert.id, priority=PRIORITY_CRISIS)
+
+    # --- scheduled work ----------------------------------------------------------------------
+
+    async def next_due(self) -> datetime | None:
+        async with self.db.transaction() as session:
+            return await session.scalar(select(func.min(Job.due_at)).where(Job.status == "pending"))
+
+    async def run_due_jobs(self, worker: str = "main", limit: int = 500) -> int:
+        """Run every job due now, each in its own transaction with its effects (exactly once)."""
+        done = 0
+        while done < limit:
+            ran = await self._run_one(worker)
+            if ran is None:
+                break
+            done += 1
+        return done
+
+    async def _run_one(self, worker: str) -> int | None:
+        now = self.clock.now()
+        job_id: int | None = None
+        try:
+            async with self.db.transaction() as session:
+                job = await session.scalar(self.db.locked(
+                    select(Job).where(Job.status == "pending", Job.due_at <= now)
+                    .order_by(Job.due_at, Job.id).limit(1), skip_locked=True))
+                if job is None:
+                    return None
+                job_id = job.id
+                work = self._work(session)
+                work.now = max(now, job.due_at)
+                await self._dispatch(work, job)
+                job.status, job.claimed_by, job.claimed_at = "done", worker, now
+                job.attempts += 1
+                return job.id
+        except StorageError:
+            raise
+        except Exception as exc:
+            log.exception("job %s failed", job_id)
+            if job_id is None:
+                raise
+            async with self.db.transaction() as session:
+                failed = await session.get(Job, job_id)
+                if failed is not None:
+                    failed.attempts += 1
+                    failed.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
+                    if failed.attempts >= JOB_MAX_ATTEMPTS or failed.kind != "escalate":
+                        failed.status = "failed"
+                    else:
+                        from datetime import timedelta
+
+                        failed.due_at = now + timedelta(minutes=1)
+            return job_id
+
+    async def _dispatch(self, work: Work, job: Job) -> None:
+        payload = job.payload or {}
+        if job.kind == "escalate":
+            await escalation.escalate(work, int(payload["alert_id"]))
+            return
+        if job.kind in ("session_reminder", "session_feedback", "digest"):
+            session_id = int(payload["session_id"])
+            if job.kind == "session_reminder":
+                await programme.run_session_reminder(work, session_id)
+            elif job.kind == "session_feedback":
+                await programme.run_session_feedback(work, session_id)
+            else:
+                await clinicians.run_digest(work, session_id)
+            return
+        patient = await work.session.get(Patient, job.patient_id) if job.patient_id else None
+        if patient is None:
+            return
+        if job.kind == "daily":
+            await programme.run_daily(work, patient)
+        elif job.kind == "reminder":
+            await programme.run_reminder(work, patient, int(payload["conversation_id"]),
+                                         int(payload["seq"]))
+        elif job.kind == "dialogue":
+            if programme.is_running(patient, work.now):
+                await programme.prompt(work, patient, str(payload["dialogue"]))
+        else:
+            log.error("unknown job kind %r (job %s)", job.kind, job.id)
+
+    # --- recovery ------------------------------------------------------------------------------
+
+    async def replay_spool(self) -> int:
+        """Move escalations spooled during a database outage into the database."""
+        entries = self.spool.entries()
+        if not entries:
+            return 0
+        async with self.db.transaction() as session:
+            work = self._work(session)
+            for entry in entries:
+                work.now = parse_time(entry.get("at") or format_time(self.clock.now()))
+                patient = await session.scalar(
+                    select(Patient).where(Patient.chat_key == entry.get("chat_key")))
+                if patient is None:
+                    work.audit(str(entry.get("chat_key")), "crisis_from_stranger",
+                               reasons=entry.get("reasons"), spooled=True)
+                    continue
+                existing = await session.scalar(
+                    select(Alert.id).where(Alert.idempotency_key == entry.get("key")))
+                if existing is not None:
+                    continue
+                session.add(Message(patient_id=patient.id, text=str(entry.get("text") or ""),
+                                    risk="crisis", rupture="none", reasons=entry.get("reasons") or [],
+                                    at=work.now))
+                await session.flush()
+                patient.crisis_open = True
+                alert = await escalation.raise_alert(
+                    work, patient, "crisis", "triage",
+                    "crisis language (received while the database was down): "
+                    + "; ".join((entry.get("reasons") or [])[:3]),
+                    entry.get("text"), entry.get("key"))
+                work.audit("coachbot", "replayed_from_spool", patient_id=patient.id, alert_id=alert.id)
+        self.spool.clear(len(entries))
+        return len(entries)

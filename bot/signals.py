@@ -1,0 +1,188 @@
+"""Signals beyond text: what patients' answers say over time, raised as alerts for clinicians.
+
+`after_event` is called by `bot.conversations.apply` for every event a dialogue step produced,
+after the answer or score is stored. It looks at the patient's own history, never at others:
+
+- a sudden drop in mood: today's `mood` (0–10) at least `MOOD_DROP` below the mean of the
+  previous `MOOD_HISTORY` answers -> concern;
+- repeated skips: `SKIP_LIMIT` of the last `SKIP_WINDOW` exercise answers were "skipped"
+  -> rupture (withdrawal), once when the count reaches the limit;
+- session feedback (the `session_feedback` questionnaire): a score that falls
+  `FEEDBACK_DROP_SHARE` of the scale below the patient's own running mean, or any item at or
+  below `LOW_ITEM_SHARE` of its scale -> rupture (alliance).
+
+When the questionnaire's own `thresholds` already flagged a feedback score, no second alert
+is raised for it. Other signals live where their data is: questionnaire thresholds in the
+content (scored by the engine), missed check-ins in `bot.programme.check_missed_days`, talk of dropping out in
+triage. To keep alerts few and worth reading, a signal raises at most one alert of its kind
+per patient per local day (the alert's idempotency key), and none while an earlier alert of
+the same kind is still unacknowledged (that is audited as `signal_suppressed`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.engine import events as ev
+from bot.safety import escalation
+from bot.storage.models import Alert, Answer, Patient, Score
+from bot.timeutil import local_date
+from bot.work import Work
+
+log = logging.getLogger(__name__)
+
+MOOD_KEY = "mood"
+EXERCISE_KEY = "exercise.outcome"
+SESSION_FEEDBACK = "session_feedback"
+"""The questionnaire id of the alliance feedback asked after each group session."""
+
+MOOD_HISTORY = 5
+MOOD_MIN_HISTORY = 3
+"""Fewer earlier answers than this are not a 'usual level' to drop from."""
+MOOD_DROP = 4.0
+SKIP_WINDOW = 5
+SKIP_LIMIT = 3
+FEEDBACK_HISTORY = 5
+FEEDBACK_MIN_HISTORY = 2
+FEEDBACK_DROP_SHARE = 0.2
+"""A drop of a fifth of the scale (2 points on 0–10) against the running mean."""
+LOW_ITEM_SHARE = 0.4
+"""An item at or below 40 % of its scale (4 on 0–10) is low."""
+DEFAULT_ITEM_MAX = 10.0
+
+MOOD_DROP_SIGNAL = "mood_drop"
+SKIPS_SIGNAL = "exercise_skips"
+FEEDBACK_SIGNAL = "session_feedback"
+
+
+async def after_event(work: Work, patient: Patient, event: ev.Event) -> None:
+    """Look for a signal in one stored event; never lets a fault here break the dialogue."""
+    if patient.crisis_open:
+        return  # a clinician is already on it; more alerts would only add noise
+    try:
+        if isinstance(event, ev.RecordAnswer) and event.key == MOOD_KEY:
+            await mood_drop(work, patient, event.value)
+        elif isinstance(event, ev.RecordAnswer) and event.key == EXERCISE_KEY:
+            await repeated_skips(work, patient, str(event.value))
+        elif isinstance(event, ev.QuestionnaireScored) and event.questionnaire == SESSION_FEEDBACK:
+            await feedback_drop(work, patient, event)
+    except SQLAlchemyError:
+        raise  # the transaction is broken: let the caller's handling (and retry) take it
+    except Exception:
+        log.exception("signal check failed for patient %s", patient.id)
+        work.audit("coachbot", "signal_failed", patient_id=patient.id, event=type(event).__name__)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number == number else None
+
+
+def _fmt(values: list[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values)
+
+
+async def mood_drop(work: Work, patient: Patient, value: Any) -> Alert | None:
+    current = _number(value)
+    if current is None:
+        return None
+    await work.session.flush()  # the answer just recorded is the newest row
+    rows = list(await work.session.scalars(
+        select(Answer.value).where(Answer.patient_id == patient.id, Answer.key == MOOD_KEY)
+        .order_by(Answer.at.desc(), Answer.id.desc()).limit(MOOD_HISTORY + 1)))
+    previous = [v for v in (_number(r) for r in rows[1:]) if v is not None]
+    if len(previous) < MOOD_MIN_HISTORY:
+        return None
+    mean = sum(previous) / len(previous)
+    if mean - current < MOOD_DROP:
+        return None
+    earlier = list(reversed(previous))
+    reason = (f"sudden mood drop: {current:g}/10 today, {mean - current:.1f} points below the mean "
+              f"of the previous {len(previous)} ({mean:.1f}; oldest to newest: {_fmt(earlier)})")
+    return await raise_signal(work, patient, MOOD_DROP_SIGNAL, "concern", reason)
+
+
+async def repeated_skips(work: Work, patient: Patient, outcome: str) -> Alert | None:
+    if outcome != "skipped":
+        return None
+    await work.session.flush()
+    recent = [str(v) for v in await work.session.scalars(
+        select(Answer.value).where(Answer.patient_id == patient.id, Answer.key == EXERCISE_KEY)
+        .order_by(Answer.at.desc(), Answer.id.desc()).limit(SKIP_WINDOW))]
+    skipped = recent.count("skipped")
+    if skipped != SKIP_LIMIT:
+        return None  # reaching the limit raises once; more skips in the same run do not
+    reason = (f"withdrawal: exercise skipped {skipped} of the last {len(recent)} times "
+              f"(oldest to newest: {', '.join(reversed(recent))})")
+    return await raise_signal(work, patient, SKIPS_SIGNAL, "rupture", reason)
+
+
+def _feedback_scale(work: Work) -> tuple[float, float, dict[str, str]]:
+    """(highest item value, highest score, item labels) from the questionnaire's content."""
+    from bot.charts import item_max, localized, max_score
+
+    spec = dict(work.bundle.questionnaires.get(SESSION_FEEDBACK) or {})
+    top = item_max(spec) or DEFAULT_ITEM_MAX
+    items = spec.get("items")
+    labels = {str(item.get("id")): localized(item.get("text"))
+              for item in (items if isinstance(items, list) else []) if isinstance(item, dict)}
+    return top, max_score(spec) or top, labels
+
+
+def _flagged_by_content(work: Work, event: ev.QuestionnaireScored) -> bool:
+    """The questionnaire's own thresholds fired, and the dialogue raised that alert already."""
+    from bot.engine.scoring import score_questionnaire
+
+    spec = dict(work.bundle.questionnaires.get(SESSION_FEEDBACK) or {})
+    answers = {f"{SESSION_FEEDBACK}.{item}": value for item, value in (event.answers or {}).items()}
+    return bool(score_questionnaire(spec, SESSION_FEEDBACK, answers).flags)
+
+
+async def feedback_drop(work: Work, patient: Patient, event: ev.QuestionnaireScored) -> Alert | None:
+    if _flagged_by_content(work, event):
+        return None  # one alert is enough; its context already lists the recent scores
+    top, score_top, labels = _feedback_scale(work)
+    await work.session.flush()
+    rows = list(await work.session.scalars(
+        select(Score.score).where(Score.patient_id == patient.id, Score.questionnaire == SESSION_FEEDBACK)
+        .order_by(Score.at.desc(), Score.id.desc()).limit(FEEDBACK_HISTORY + 1)))
+    previous = [float(s) for s in rows[1:]]
+    findings = []
+    if len(previous) >= FEEDBACK_MIN_HISTORY:
+        mean = sum(previous) / len(previous)
+        if mean - float(event.score) >= FEEDBACK_DROP_SHARE * score_top:
+            findings.append(f"score {event.score:g}/{score_top:g}, down from their running mean of "
+                            f"{mean:.1f} over {len(previous)} sessions ({_fmt(list(reversed(previous)))})")
+    low = []
+    for item, value in (event.answers or {}).items():
+        number = _number(value)
+        if number is not None and number <= LOW_ITEM_SHARE * top:
+            low.append(f"“{labels.get(item) or item}” {number:g}/{top:g}")
+    if low:
+        findings.append("low: " + "; ".join(low))
+    if not findings:
+        return None
+    return await raise_signal(work, patient, FEEDBACK_SIGNAL, "rupture",
+                              "session feedback (alliance): " + " — ".join(findings))
+
+
+async def raise_signal(work: Work, patient: Patient, kind: str, severity: str, reason: str) -> Alert | None:
+    """One alert of a kind per patient per local day, and none while the last is unacknowledged."""
+    prefix = f"signal:{kind}:{patient.id}:"
+    key = prefix + local_date(patient.timezone, work.now)
+    earlier = await work.session.scalar(
+        select(Alert).where(Alert.patient_id == patient.id,
+                            Alert.idempotency_key.startswith(prefix, autoescape=True))
+        .order_by(Alert.created_at.desc(), Alert.id.desc()).limit(1))
+    if earlier is not None and (earlier.idempotency_key == key or earlier.status == "open"):
+        work.audit("coachbot", "signal_suppressed", patient_id=patient.id, alert_id=earlier.id,
+                   signal=kind, reason=reason[:300])
+        return None
+    return await escalation.raise_alert(work, patient, severity, "signal", reason, None, key)

@@ -1,0 +1,1 @@
+"""Our own tables hold every piece of clinical state (never PTB's pickle persistence)."""

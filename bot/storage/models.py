@@ -1,0 +1,280 @@
+"""SQLAlchemy models; the same code runs on SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.clock import as_utc
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which stores naive) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        value = as_utc(value)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Group(Base):
+    __tablename__ = "groups"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    backup_clinician_id: Mapped[str | None] = mapped_column(String(64))
+    encouragement: Mapped[bool] = mapped_column(Boolean, default=False)
+    programme: Mapped[str] = mapped_column(String(64), default="default")
+    created_at: Mapped[datetime]
+
+
+class GroupClinician(Base):
+    __tablename__ = "group_clinicians"
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"), primary_key=True)
+    clinician_id: Mapped[str] = mapped_column(ForeignKey("clinicians.id"), primary_key=True)
+
+
+class GroupSession(Base):
+    __tablename__ = "group_sessions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[str] = mapped_column(ForeignKey("groups.id"), index=True)
+    starts_at: Mapped[datetime]
+
+
+class Clinician(Base):
+    __tablename__ = "clinicians"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    chat_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    pending_note_alert_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class Patient(Base):
+    __tablename__ = "patients"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    group_id: Mapped[str | None] = mapped_column(ForeignKey("groups.id"), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    checkin_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    """onboarding | active | paused | stopped | deleted"""
+    crisis_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    """While a crisis case is open the automated programme is paused until a clinician resumes."""
+    paused_until: Mapped[datetime | None]
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    enrolled_at: Mapped[datetime]
+    last_message_at: Mapped[datetime | None]
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # patient | clinician
+    group_id: Mapped[str | None] = mapped_column(String(64))
+    clinician_id: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by: Mapped[str | None] = mapped_column(String(64))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class ContentVersion(Base):
+    """Every content version a conversation ever started on, so it can finish on it."""
+
+    __tablename__ = "content_versions"
+    version: Mapped[str] = mapped_column(String(32), primary_key=True)
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    dialogue: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(32))
+    state: Mapped[str] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    vars: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    """active | queued | finished | abandoned"""
+    reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    __table_args__ = (Index("ix_conversations_patient_status", "patient_id", "status"),)
+
+
+class Answer(Base):
+    __tablename__ = "answers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(Integer)
+    dialogue: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(200))
+    value: Mapped[Any] = mapped_column(JSON)
+    at: Mapped[datetime]
+
+
+class Score(Base):
+    __tablename__ = "scores"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    questionnaire: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float] = mapped_column(Float)
+    raw: Mapped[float] = mapped_column(Float)
+    band: Mapped[str | None] = mapped_column(String(64))
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    at: Mapped[datetime]
+
+
+class Message(Base):
+    """What patients wrote, with the triage verdict: the context clinicians see on an alert."""
+
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    risk: Mapped[str] = mapped_column(String(16), default="none")
+    rupture: Mapped[str] = mapped_column(String(16), default="none")
+    reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    at: Mapped[datetime]
+
+
+class Alert(Base):
+    __tablename__ = "alerts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    group_id: Mapped[str | None] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))  # crisis | concern | rupture
+    source: Mapped[str] = mapped_column(String(32))  # triage | questionnaire | signal | dialogue
+    reason: Mapped[str] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    """open | acknowledged | contacted | resolved"""
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    feedback: Mapped[str | None] = mapped_column(String(16))  # useful | false_alarm
+    note: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None]
+
+
+class Outbox(Base):
+    """Everything to send, written in the same transaction as the state change that caused it."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recipient: Mapped[str] = mapped_column(String(80), index=True)
+    """patient:ID | clinician:ID | chat:KEY (someone not yet enrolled)"""
+    kind: Mapped[str] = mapped_column(String(16), default="message")  # message | photo | alert
+    text: Mapped[str] = mapped_column(Text, default="")
+    buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """[[{"label", "data"}]]: callback data checked against server state when pressed."""
+    photo_path: Mapped[str | None] = mapped_column(String(500))
+    severity: Mapped[str | None] = mapped_column(String(16))
+    patient_id: Mapped[str | None] = mapped_column(String(64))
+    alert_id: Mapped[int | None] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer, default=5)
+    """0 = crisis (first out of the door), 5 = ordinary."""
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending | sent | failed | blocked | dropped"""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+
+class Job(Base):
+    """Scheduled work; claimed with row locks so several processes can share the table."""
+
+    __tablename__ = "jobs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    due_at: Mapped[datetime]
+    patient_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending | running | done | cancelled | failed"""
+    unique_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (Index("ix_jobs_status_due", "status", "due_at"),)
+
+
+class InboxUpdate(Base):
+    """Each incoming update, unique on its id, stored before it counts as received."""
+
+    __tablename__ = "inbox"
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_key: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    received_at: Mapped[datetime]
+    processed_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    patient_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    alert_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ExerciseAssignment(Base):
+    """A clinician's choice of exercises for a group or one patient from a given day on."""
+
+    __tablename__ = "exercise_assignments"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    group_id: Mapped[str | None] = mapped_column(String(64))
+    patient_id: Mapped[str | None] = mapped_column(String(64))
+    exercises: Mapped[list[Any]] = mapped_column(JSON)
+    starts_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    __table_args__ = (UniqueConstraint("group_id", "patient_id", "starts_at"),)

@@ -1,0 +1,416 @@
+"""The inbox: every update is stored before it counts as received, then handled exactly once.
+
+- `store()` inserts updates (unique on update_id; a duplicate is ignored) and commits. Only
+  then is an update acknowledged to Telegram: the polling loop confirms its offset on the next
+  getUpdates, the webhook answers 200. A crash after that leaves a pending row, which the next
+  start processes.
+- Processing is per chat: one chat's updates in update_id order, different chats at once.
+  A chat is worked by one task in this process and, on PostgreSQL, by one process at a time
+  (`pg_try_advisory_xact_lock`, see locking). The service marks the row `done` in the same
+  transaction as the handling (`Inbound.inbox_update_id`) and skips a row already done, so a
+  redelivered or re-run update has no second effect.
+- Rows that fail to process are retried (MAX_INBOX_ATTEMPTS), then marked `failed` with a
+  sorry note, so one bad update never blocks a chat for good.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+from telegram import Bot, Update
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.engine.engine import render
+from bot.errors import StorageError
+from bot.service import MAX_TEXT, Coachbot, Inbound
+from bot.storage.models import AuditEntry, InboxUpdate, Outbox, Patient
+from bot.telegram.chats import chat_key_of_payload
+from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, interpret
+from bot.telegram.locking import WriteGuard, chat_lock
+from bot.telegram.sender import retry_after_seconds
+from bot.work import PRIORITY_NORMAL
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT_CHATS = 8
+"""Chats processed at once. On PostgreSQL each takes two pooled connections (lock + work)."""
+SCAN_INTERVAL_S = 1.0
+"""How often pending rows are looked for: crash recovery, other processes' rows, retries."""
+SCAN_CHATS = 500
+BATCH = 50
+"""Pending rows of one chat read at a time."""
+MAX_INBOX_ATTEMPTS = 3
+FAILURE_RETRY_S = 5.0
+STORAGE_RETRY_S = 2.0
+LOCK_RETRY_S = 0.2
+"""Another process holds a chat: look again this soon (it may have missed our row)."""
+DIRECT_SEND_ATTEMPTS = 3
+INBOX_RETENTION = timedelta(days=7)
+"""Handled updates are kept this long (Telegram redelivers for at most a day), then deleted:
+they hold what patients wrote."""
+SORRY = Note("telegram.failed", "Sorry — something went wrong on my side with your last message. "
+             "Could you try again in a moment? If you need urgent help, please call your local "
+             "emergency number.")
+SORRY_BUTTON = "Sorry, something went wrong. Please try again."
+
+
+@dataclass(frozen=True)
+class InboxOptions:
+    max_concurrent_chats: int = MAX_CONCURRENT_CHATS
+    scan_interval_s: float = SCAN_INTERVAL_S
+    failure_retry_s: float = FAILURE_RETRY_S
+    max_attempts: int = MAX_INBOX_ATTEMPTS
+
+
+class Inbox:
+    def __init__(
+        self, service: Coachbot, bot: Bot, guard: WriteGuard, *,
+        on_outbox: Callable[[], None] = lambda: None,
+        on_start_command: Callable[[int], Awaitable[None]] | None = None,
+        options: InboxOptions | None = None,
+    ) -> None:
+        self.service = service
+        self.db = service.db
+        self.bot = bot
+        self.guard = guard
+        self.on_outbox = on_outbox
+        self.on_start_command = on_start_command
+        self.options = options or InboxOptions()
+        self._semaphore = asyncio.Semaphore(self.options.max_concurrent_chats)
+        self._active: set[str] = set()
+        self._again: set[str] = set()
+        self._not_before: dict[str, float] = {}
+        self._direct_sent: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._stopping = False
+
+    # --- receiving -------------------------------------------------------------------------
+
+    async def store(self, payloads: list[dict[str, Any]]) -> list[int]:
+        """Insert updates; returns the ids that were new. Raises StorageError (then the caller
+        must not acknowledge the updates, so Telegram delivers them again)."""
+        now = self.service.clock.now()
+        rows: list[dict[str, Any]] = []
+        for payload in payloads:
+            update_id = payload.get("update_id") if isinstance(payload, dict) else None
+            if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
+                log.warning("update without a valid update_id ignored")
+                continue
+            rows.append({"update_id": update_id, "chat_key": chat_key_of_payload(payload),
+                         "payload": payload, "status": "pending", "attempts": 0, "received_at": now})
+        if not rows:
+            return []
+        insert = sqlite_insert if self.db.is_sqlite else pg_insert
+        statement = (insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
+                     .returning(InboxUpdate.update_id))
+        async with self.guard.hold(), self.db.transaction() as session:
+            new = set(await session.scalars(statement, rows))
+        for row in rows:
+            if row["update_id"] in new:
+                self.kick(str(row["chat_key"]))
+        if len(new) < len(rows):
+            log.info("%d duplicate update(s) ignored", len(rows) - len(new))
+        return sorted(new)
+
+    # --- scheduling work per chat --------------------------------------------------------------
+
+    def kick(self, key: str) -> None:
+        """Make sure chat `key` gets processed soon (by this process, unless another has it)."""
+        if self._stopping:
+            return
+        if key in self._active:
+            self._again.add(key)
+            return
+        if self._not_before.get(key, 0.0) > time.monotonic():
+            return
+        self._not_before.pop(key, None)
+        self._active.add(key)
+        task = asyncio.create_task(self._work_chat(key), name=f"inbox-{key}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _later(self, key: str, delay_s: float) -> None:
+        self._not_before[key] = time.monotonic() + delay_s
+
+        def again() -> None:
+            self._not_before.pop(key, None)
+            self.kick(key)
+
+        asyncio.get_running_loop().call_later(delay_s, again)
+
+    async def run(self) -> None:
+        """Scan for pending rows now (crash recovery) and every SCAN_INTERVAL_S."""
+        while not self._stopping:
+            try:
+                for key in await self.pending_chats():
+                    self.kick(key)
+            except StorageError as exc:
+                log.warning("inbox: database unavailable (%s); retrying", exc)
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.options.scan_interval_s)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def pending_chats(self) -> list[str]:
+        async with self.db.transaction() as session:
+            return list(await session.scalars(
+                select(InboxUpdate.chat_key).where(InboxUpdate.status == "pending")
+                .group_by(InboxUpdate.chat_key).order_by(func.min(InboxUpdate.update_id))
+                .limit(SCAN_CHATS)))
+
+    async def stop(self, grace_s: float) -> None:
+        """Stop taking new work; let chats in progress finish their current update."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    async def _work_chat(self, key: str) -> None:
+        try:
+            async with self._semaphore:
+                while not self._stopping:
+                    self._again.discard(key)
+                    async with chat_lock(self.db, key) as connection:
+                        if connection is None:
+                            self._later(key, LOCK_RETRY_S)
+                            return
+                        more = await self._drain(key, connection)
+                    if not more and key not in self._again:
+                        return
+        except StorageError as exc:
+            log.warning("inbox %s: database unavailable (%s); retrying", key, exc)
+            self._later(key, STORAGE_RETRY_S)
+        except Exception:
+            log.exception("inbox %s: unexpected error; retrying later", key)
+            self._later(key, self.options.failure_retry_s)
+        finally:
+            self._active.discard(key)
+
+    async def _drain(self, key: str, connection: AsyncConnection) -> bool:
+        """Process this chat's pending rows in order; True when there may be more."""
+        rows = list(await connection.execute(
+            select(InboxUpdate.update_id, InboxUpdate.payload).where(
+                InboxUpdate.chat_key == key, InboxUpdate.status == "pending")
+            .order_by(InboxUpdate.update_id).limit(BATCH)))
+        for update_id, payload in rows:
+            if self._stopping:
+                return False
+            if not await self._process(update_id, payload):
+                return False
+        return len(rows) == BATCH
+
+    # --- one update ----------------------------------------------------------------------------
+
+    async def _process(self, update_id: int, payload: dict[str, Any]) -> bool:
+        """Handle one row; False stops this chat for now (it is retried later, in order)."""
+        try:
+            meaning = interpret(Update.de_json(payload, self.bot), MAX_TEXT)
+        except Exception as exc:
+            log.warning("update %s could not be read (%s: %s); marked failed", update_id,
+                        exc.__class__.__name__, exc)
+            await self._close(update_id, "failed")
+            return True
+        try:
+            await self._act(update_id, meaning)
+            return True
+        except StorageError as exc:
+            # Usually the database is down, and then counting fails too (so it is retried
+            # without limit); a write the database refuses counts like any other failure.
+            log.warning("update %s: %s; will retry", update_id, exc)
+        except Exception:
+            log.exception("update %s: processing failed", update_id)
+        if await self._count_failure(update_id, meaning):
+            await self._answer(meaning, SORRY_BUTTON)
+            return True
+        self._later(meaning.chat_key, self.options.failure_retry_s)
+        return False
+
+    async def _act(self, update_id: int, meaning: Interpretation) -> None:
+        action = meaning.action
+        if action == "inbound":
+            assert meaning.inbound is not None
+            await self._deliver(update_id, meaning, meaning.inbound)
+        elif action == "edited":
+            await self._edited(update_id, meaning)
+        elif action == "note":
+            assert meaning.note is not None
+            await self._close(update_id, "done", note=(meaning.chat_key, meaning.note))
+        elif action in ("blocked", "unblocked"):
+            await self._close(update_id, "done", blocked=(meaning.chat_key, action == "blocked"))
+        else:
+            if meaning.reason:
+                log.debug("update %s ignored: %s", update_id, meaning.reason)
+            await self._close(update_id, "done")
+            await self._answer(meaning, meaning.callback_answer)
+            if action == "leave" and meaning.chat_id is not None:
+                await self._leave(meaning.chat_id, meaning.reason)
+
+    async def _deliver(self, update_id: int, meaning: Interpretation, inbound: Inbound) -> None:
+        inbound = replace(inbound, inbox_update_id=update_id, idempotency_key=f"tg-update:{update_id}")
+        async with self.guard.hold():
+            reply = await self.service.receive(inbound)
+        if reply.direct:
+            # The database failed during a crisis message: the safety response goes out now,
+            # the escalation is spooled by the service, and the update is retried later.
+            if update_id not in self._direct_sent and meaning.chat_id is not None:
+                self._direct_sent.add(update_id)
+                for text in reply.direct:
+                    await self._send_now(meaning.chat_id, text)
+            await self._answer(meaning, reply.callback_answer or "")
+            raise StorageError("database unavailable while handling a crisis message")
+        self._direct_sent.discard(update_id)
+        if reply.outbox_ids:
+            self.on_outbox()
+        await self._answer(meaning, reply.callback_answer or "")
+        if meaning.truncated:
+            await self._note_after(meaning.chat_key, NOTE_TOO_LONG, limit=MAX_TEXT)
+        text = (inbound.text or "").lstrip()
+        if text.startswith("/start") and meaning.chat_id is not None and self.on_start_command:
+            await self.on_start_command(meaning.chat_id)
+
+    async def _edited(self, update_id: int, meaning: Interpretation) -> None:
+        """An edit is not a new answer, so it is ignored — unless it now reads as a crisis."""
+        text = meaning.edited_text or ""
+        try:
+            crisis = (await self.service.triage.assess(text)).risk == "crisis"
+        except Exception:
+            log.warning("update %s: triage of an edited message failed; passing it on", update_id)
+            crisis = True
+        if not crisis:
+            await self._close(update_id, "done")
+            return
+        inbound = Inbound(chat_key=meaning.chat_key, text=text,
+                          new_id=f"tg{meaning.chat_id}" if meaning.chat_id is not None else None)
+        await self._deliver(update_id, meaning, inbound)
+
+    # --- effects outside the service -----------------------------------------------------------
+
+    async def _close(
+        self, update_id: int, status: str, *, note: tuple[str, Note] | None = None,
+        blocked: tuple[str, bool] | None = None,
+    ) -> bool:
+        """Mark a row handled (with an optional note or block flag) in one transaction;
+        False if it was already handled."""
+        now = self.service.clock.now()
+        async with self.guard.hold(), self.db.transaction() as session:
+            row = await session.scalar(self.db.locked(
+                select(InboxUpdate).where(InboxUpdate.update_id == update_id)))
+            if row is None or row.status != "pending":
+                return False
+            row.status, row.processed_at, row.attempts = status, now, row.attempts + 1
+            if note is not None:
+                await self._add_note(session, note[0], note[1])
+            if blocked is not None:
+                await self._set_blocked(session, blocked[0], blocked[1])
+        if note is not None:
+            self.on_outbox()
+        return True
+
+    async def _count_failure(self, update_id: int, meaning: Interpretation) -> bool:
+        """One more failed attempt; True when the row is now `failed` for good."""
+        now = self.service.clock.now()
+        async with self.guard.hold(), self.db.transaction() as session:
+            row = await session.scalar(self.db.locked(
+                select(InboxUpdate).where(InboxUpdate.update_id == update_id)))
+            if row is None or row.status != "pending":
+                return True
+            row.attempts += 1
+            if row.attempts < self.options.max_attempts:
+                return False
+            row.status, row.processed_at = "failed", now
+            log.error("update %s failed %d times; marked failed", update_id, row.attempts)
+            if meaning.action in ("inbound", "edited", "note"):
+                await self._add_note(session, meaning.chat_key, SORRY)
+        self.on_outbox()
+        return True
+
+    async def _note_after(self, key: str, note: Note, **variables: Any) -> None:
+        try:
+            async with self.guard.hold(), self.db.transaction() as session:
+                await self._add_note(session, key, note, **variables)
+            self.on_outbox()
+        except StorageError:
+            log.warning("could not queue the note %s for %s", note.key, key)
+
+    async def _add_note(self, session: Any, key: str, note: Note, **variables: Any) -> None:
+        now = self.service.clock.now()
+        patient = await session.scalar(select(Patient).where(Patient.chat_key == key))
+        locale = patient.locale if patient is not None else "en"
+        try:
+            template = self.service.content.current().message(note.key, locale) or note.default
+        except Exception:
+            template = note.default
+        session.add(Outbox(
+            recipient=f"patient:{patient.id}" if patient is not None else f"chat:{key}",
+            kind="message", text=render(template, variables), buttons=[], priority=PRIORITY_NORMAL,
+            patient_id=patient.id if patient is not None else None, status="pending", attempts=0,
+            next_attempt_at=now, created_at=now))
+
+    async def _set_blocked(self, session: Any, key: str, blocked: bool) -> None:
+        now = self.service.clock.now()
+        patient = await session.scalar(select(Patient).where(Patient.chat_key == key))
+        if patient is None or patient.blocked == blocked:
+            return
+        patient.blocked = blocked
+        session.add(AuditEntry(at=now, actor=f"patient:{patient.id}",
+                               action="blocked_bot" if blocked else "unblocked_bot",
+                               patient_id=patient.id, detail={}))
+        log.info("patient %s %s the bot", patient.id, "blocked" if blocked else "unblocked")
+
+    async def _answer(self, meaning: Interpretation, text: str) -> None:
+        """Answer a button press (Telegram shows a spinner until then); failures are harmless."""
+        if meaning.callback_query_id is None:
+            return
+        try:
+            await self.bot.answer_callback_query(meaning.callback_query_id, text=text or None)
+        except BadRequest as exc:
+            log.debug("callback answer refused (%s); the press was likely too old", exc)
+        except TelegramError as exc:
+            log.info("callback answer failed: %s", exc)
+
+    async def _leave(self, chat_id: int, reason: str) -> None:
+        log.info("leaving chat %s (%s): coachbot only talks one to one", chat_id, reason)
+        try:
+            await self.bot.leave_chat(chat_id)
+        except TelegramError as exc:
+            log.info("could not leave chat %s: %s", chat_id, exc)
+
+    async def _send_now(self, chat_id: int, text: str) -> None:
+        """Bypass the outbox: only for the safety response while the database is down."""
+        for attempt in range(DIRECT_SEND_ATTEMPTS):
+            try:
+                await self.bot.send_message(chat_id, text)
+                return
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_after_seconds(exc))
+            except Forbidden:
+                return
+            except NetworkError as exc:
+                log.warning("direct send to %s failed (%s), attempt %d", chat_id, exc, attempt + 1)
+                await asyncio.sleep(2 ** attempt)
+        log.critical("could not send the safety response directly to chat %s", chat_id)
+
+    async def forget_old(self) -> int:
+        """Delete handled updates older than INBOX_RETENTION; returns how many."""
+        cutoff = self.service.clock.now() - INBOX_RETENTION
+        async with self.guard.hold(), self.db.transaction() as session:
+            result = await session.execute(delete(InboxUpdate).where(
+                InboxUpdate.status != "pending", InboxUpdate.received_at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+

@@ -1,0 +1,84 @@
+"""Long polling with our own getUpdates loop, so an update is stored before it is confirmed.
+
+PTB's Updater confirms offsets before handlers run; here the offset moves past an update
+only after `Inbox.store` committed it. If storing fails, the same updates are fetched again.
+Updates are fetched as raw JSON (not parsed by PTB here): one update PTB cannot parse must
+not block the whole batch forever; the inbox sets it aside on its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+
+from telegram import Bot
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.warnings import PTBUserWarning
+
+from bot.errors import StorageError
+from bot.telegram.inbox import Inbox
+from bot.telegram.sender import retry_after_seconds
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "channel_post"]
+"""my_chat_member tells us when a patient blocks or unblocks the bot, or adds it to a group."""
+POLL_TIMEOUT_S = 30
+"""Long-poll duration: Telegram holds the request open until an update arrives or this ends."""
+RETRY_MIN_S = 1.0
+RETRY_MAX_S = 30.0
+CONFLICT_WAIT_S = 5.0
+
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.get_updates'", category=PTBUserWarning)
+"""We call getUpdates through do_api_request on purpose, for the raw JSON."""
+
+
+async def poll(bot: Bot, inbox: Inbox, stopping: asyncio.Event, timeout_s: int = POLL_TIMEOUT_S,
+               http_timeout_s: float = 10.0) -> None:
+    """Fetch, store, then confirm — until `stopping` is set. InvalidToken is fatal (raised)."""
+    offset: int | None = None
+    delay = RETRY_MIN_S
+    while not stopping.is_set():
+        try:
+            raw = await bot.do_api_request(
+                "get_updates", api_kwargs={"offset": offset, "timeout": timeout_s,
+                                           "allowed_updates": ALLOWED_UPDATES},
+                read_timeout=http_timeout_s + timeout_s)
+        except InvalidToken:
+            raise
+        except Conflict as exc:
+            log.warning("getUpdates conflict (%s): another process polls with this token, or a "
+                        "webhook is set; this one keeps processing and sending", exc)
+            await _pause(stopping, CONFLICT_WAIT_S)
+            continue
+        except RetryAfter as exc:
+            await _pause(stopping, retry_after_seconds(exc))
+            continue
+        except TimedOut:
+            continue
+        except NetworkError as exc:
+            log.warning("getUpdates failed (%s); retrying in %.0fs", exc, delay)
+            await _pause(stopping, delay)
+            delay = min(delay * 2, RETRY_MAX_S)
+            continue
+        delay = RETRY_MIN_S
+        updates = [u for u in raw if isinstance(u, dict)] if isinstance(raw, list) else []
+        ids = [u["update_id"] for u in updates if isinstance(u.get("update_id"), int)]
+        if not ids:
+            continue
+        try:
+            await inbox.store(updates)
+        except StorageError as exc:
+            log.warning("could not store %d update(s) (%s); they will be fetched again",
+                        len(updates), exc)
+            await _pause(stopping, RETRY_MIN_S)
+            continue
+        offset = max(ids) + 1
+
+
+async def _pause(stopping: asyncio.Event, seconds: float) -> None:
+    try:
+        await asyncio.wait_for(stopping.wait(), seconds)
+    except TimeoutError:
+        pass

@@ -1,0 +1,475 @@
+"""Outbox delivery: every row ends `sent`, `failed` or `blocked`, within Telegram's limits.
+
+How a row goes out:
+1. *Claim* (one short transaction): the head row of each recipient (lowest priority, then
+   id, among its pending rows) that is due, crisis rows first, `FOR UPDATE SKIP LOCKED` on
+   PostgreSQL. Claiming pushes `next_attempt_at` forward by a lease, so no other sender
+   takes it while it is in flight, and a crash leaves it to be retried when the lease ends.
+   Only a recipient's head is taken, so one chat's messages go out in order.
+2. *Send* with `sendMessage` / `sendPhoto`, paced by the rate limiter (30/s overall, 1/s per
+   chat, 20/min per group).
+3. *Mark* right after Telegram's answer: `sent` with the message id, or rescheduled (429:
+   after `retry_after`, that chat only; network error or 5xx: exponential backoff, then
+   `failed` after MAX_SEND_ATTEMPTS), `blocked` on 403 (and the patient marked blocked), or
+   `failed` at once when Telegram refuses the message itself (400).
+
+The one window for a duplicate: Telegram accepted a message and the process died (or the
+database was unreachable for good) before step 3 committed (`sent` marks are batched, so the
+window is the request's round trip plus MARK_BATCH_S). Then that row is sent again when its
+lease ends — at most once more, never lost. Nothing can close this window from the client
+side: the Bot API has no idempotency key.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
+
+from bot.clock import Clock
+from bot.errors import StorageError
+from bot.storage.db import Database
+from bot.storage.models import Clinician, Outbox, Patient
+from bot.telegram.chats import chat_id_of
+from bot.telegram.keyboard import inline_keyboard
+from bot.telegram.limits import (
+    GLOBAL_MESSAGES_PER_SECOND,
+    GROUP_INTERVAL_S,
+    MAX_CAPTION_CHARS,
+    MAX_MESSAGE_CHARS,
+    PER_CHAT_INTERVAL_S,
+)
+from bot.telegram.locking import SenderLeadership, WriteGuard
+from bot.telegram.ratelimit import RATE_SAFETY_MARGIN_S, RateLimiter
+
+log = logging.getLogger(__name__)
+
+MAX_SEND_ATTEMPTS = 8
+"""Network errors and 5xx: this many attempts (about 4 minutes of backoff), then `failed`."""
+BACKOFF_BASE_S = 1.0
+BACKOFF_MAX_S = 120.0
+CLAIM_LEASE_S = 60.0
+"""A claimed row is not claimed again for this long: far longer than any one send takes."""
+MAX_IN_FLIGHT = 16
+"""Rows being sent at once (each to a different chat); fills 30/s up to 0.5 s of latency."""
+IDLE_POLL_S = 0.25
+"""How often an idle sender looks for rows written by other processes (own rows wake it)."""
+CLAIM_GATHER_S = 0.005
+"""After a wake-up, wait this long so that rows written (or sends finished) together are
+claimed in one transaction rather than one each."""
+LEADER_RETRY_S = 2.0
+LEADER_CHECK_S = 5.0
+MARK_RETRY_S = 1.0
+MARK_BATCH_S = 0.005
+"""`sent` marks arriving within this long share one transaction."""
+SHUTDOWN_GRACE_S = 10.0
+
+
+@dataclass(frozen=True)
+class SenderOptions:
+    messages_per_second: float = GLOBAL_MESSAGES_PER_SECOND
+    """0 lifts the overall limit (benchmarks of the rest of the pipeline only)."""
+    chat_interval_s: float = PER_CHAT_INTERVAL_S
+    group_interval_s: float = GROUP_INTERVAL_S
+    margin_s: float = RATE_SAFETY_MARGIN_S
+    max_in_flight: int = MAX_IN_FLIGHT
+    max_attempts: int = MAX_SEND_ATTEMPTS
+    backoff_base_s: float = BACKOFF_BASE_S
+    backoff_max_s: float = BACKOFF_MAX_S
+    lease_s: float = CLAIM_LEASE_S
+    idle_poll_s: float = IDLE_POLL_S
+
+
+@dataclass
+class Delivery:
+    """One claimed outbox row, with its recipient already resolved to a chat."""
+
+    id: int
+    recipient: str
+    kind: str
+    text: str
+    buttons: list[Any]
+    photo_path: str | None
+    attempts: int
+    chat_id: int | None = None
+    problem: str | None = None
+    """Why this row cannot be sent at all (no Telegram chat); it is marked failed."""
+    blocked: bool = False
+    patient_id: str | None = None
+    started: bool = field(default=False, repr=False)
+
+
+class Sender:
+    def __init__(
+        self, bot: Bot, db: Database, clock: Clock, guard: WriteGuard,
+        options: SenderOptions | None = None,
+    ) -> None:
+        self.bot = bot
+        self.db = db
+        self.clock = clock
+        self.guard = guard
+        self.options = options or SenderOptions()
+        self.limiter = RateLimiter(self.options.messages_per_second, self.options.chat_interval_s,
+                                   self.options.group_interval_s, self.options.margin_s)
+        self.leadership = SenderLeadership(db)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._busy: set[str] = set()
+        self._tasks: dict[asyncio.Task[None], Delivery] = {}
+        self._next_leader_check = 0.0
+        self._sent_marks: list[dict[str, Any]] = []
+        self._marks_written: asyncio.Future[None] | None = None
+        self._writers: set[asyncio.Task[None]] = set()
+
+    def wake(self) -> None:
+        """New rows were written in this process: look now rather than at the next poll."""
+        self._wake.set()
+
+    # --- the loop --------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while not self._stopping:
+            try:
+                if not await self._leading(loop.time()):
+                    await self._sleep(LEADER_RETRY_S)
+                    continue
+                free = self.options.max_in_flight - len(self._tasks)
+                claimed = await self._claim(free) if free > 0 else []
+            except StorageError as exc:
+                log.warning("sender: database unavailable (%s); retrying", exc)
+                await self._sleep(self.options.idle_poll_s * 4)
+                continue
+            for delivery in claimed:
+                self._spawn(delivery)
+            if len(claimed) < free or free <= 0:
+                await self._sleep(self.options.idle_poll_s)
+
+    async def _leading(self, now: float) -> bool:
+        """Whether this process sends; checked (or tried) every few seconds, not per wake-up."""
+        if self.db.is_sqlite:
+            return True
+        if now < self._next_leader_check:
+            return self.leadership.is_leader
+        try:
+            leading = await self.leadership.try_lead()
+        except Exception as exc:
+            self._next_leader_check = now + LEADER_RETRY_S
+            raise StorageError(f"sender lock: {exc}") from exc
+        self._next_leader_check = now + (LEADER_CHECK_S if leading else LEADER_RETRY_S)
+        return leading
+
+    def _spawn(self, delivery: Delivery) -> None:
+        self._busy.add(delivery.recipient)
+        task = asyncio.create_task(self._deliver(delivery), name=f"send-{delivery.id}")
+        self._tasks[task] = delivery
+        task.add_done_callback(lambda done: self._tasks.pop(done, None))
+
+    async def _sleep(self, seconds: float) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), seconds)
+            await asyncio.sleep(CLAIM_GATHER_S)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def stop(self, grace_s: float = SHUTDOWN_GRACE_S) -> None:
+        """Stop claiming; sends not yet started are put back at once, sends in flight may
+        finish (then are cancelled); give up the sender lock."""
+        self._stopping = True
+        self._wake.set()
+        for task, delivery in list(self._tasks.items()):
+            if not delivery.started:
+                task.cancel()
+        if self._tasks:
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+        await self.leadership.release()
+
+    # --- claim -----------------------------------------------------------------------------
+
+    async def _claim(self, limit: int) -> list[Delivery]:
+        now = self.clock.now()
+        async with self.guard.hold(), self.db.transaction() as session:
+            ranked = select(
+                Outbox.id, Outbox.recipient, Outbox.priority, Outbox.next_attempt_at,
+                func.row_number().over(partition_by=Outbox.recipient,
+                                       order_by=(Outbox.priority, Outbox.id)).label("place"),
+            ).where(Outbox.status == "pending").subquery()
+            heads = select(ranked.c.id).where(ranked.c.place == 1, ranked.c.next_attempt_at <= now)
+            if self._busy:
+                heads = heads.where(ranked.c.recipient.not_in(sorted(self._busy)))
+            ids = list(await session.scalars(heads.order_by(ranked.c.priority, ranked.c.id).limit(limit)))
+            if not ids:
+                return []
+            rows = list(await session.execute(self.db.locked(
+                select(Outbox.id, Outbox.recipient, Outbox.kind, Outbox.text, Outbox.buttons,
+                       Outbox.photo_path, Outbox.attempts)
+                .where(Outbox.id.in_(ids), Outbox.status == "pending", Outbox.next_attempt_at <= now)
+                .order_by(Outbox.priority, Outbox.id), skip_locked=True)))
+            if not rows:
+                return []
+            lease = now + timedelta(seconds=self.options.lease_s)
+            await session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows]))
+                                  .values(next_attempt_at=lease))
+            deliveries = [Delivery(r.id, r.recipient, r.kind, r.text or "", list(r.buttons or []),
+                                   r.photo_path, r.attempts) for r in rows]
+            await self._resolve(session, deliveries)
+            return deliveries
+
+    async def _resolve(self, session: Any, deliveries: list[Delivery]) -> None:
+        """Recipient -> Telegram chat: patients and clinicians by their chat_key."""
+        wanted: dict[str, set[str]] = {"patient": set(), "clinician": set(), "chat": set()}
+        for d in deliveries:
+            kind, _, ident = d.recipient.partition(":")
+            wanted.setdefault(kind, set()).add(ident)
+        patients: dict[str, Any] = {}
+        if wanted["patient"] or wanted["chat"]:
+            for row in await session.execute(
+                    select(Patient.id, Patient.chat_key, Patient.blocked)
+                    .where(Patient.id.in_(wanted["patient"]) | Patient.chat_key.in_(wanted["chat"]))):
+                patients[f"patient:{row.id}"] = row
+                if row.chat_key:
+                    patients[f"chat:{row.chat_key}"] = row
+        clinicians: dict[str, str | None] = {}
+        if wanted["clinician"]:
+            for row in await session.execute(
+                    select(Clinician.id, Clinician.chat_key).where(Clinician.id.in_(wanted["clinician"]))):
+                clinicians[f"clinician:{row.id}"] = row.chat_key
+        for d in deliveries:
+            patient = patients.get(d.recipient)
+            if d.recipient.startswith("chat:"):
+                key: str | None = d.recipient[len("chat:"):]
+            elif d.recipient.startswith("clinician:"):
+                key = clinicians.get(d.recipient)
+            else:
+                key = patient.chat_key if patient is not None else None
+            if patient is not None:
+                d.blocked, d.patient_id = bool(patient.blocked), patient.id
+            d.chat_id = chat_id_of(key)
+            if d.chat_id is None:
+                d.problem = (f"{d.recipient} has no Telegram chat (chat key {key!r}); "
+                             "they can't be reached on Telegram")
+
+    # --- send ------------------------------------------------------------------------------
+
+    async def _deliver(self, delivery: Delivery) -> None:
+        try:
+            await self._attempt(delivery)
+        except asyncio.CancelledError:
+            if not delivery.started:
+                await self._release(delivery)
+            raise
+        except StorageError as exc:
+            log.error("outbox %s: could not record the outcome (%s); it may be sent again after "
+                      "its lease", delivery.id, exc)
+        except Exception:
+            log.exception("outbox %s: unexpected error while sending", delivery.id)
+        finally:
+            self._busy.discard(delivery.recipient)
+            self._wake.set()
+
+    async def _attempt(self, d: Delivery) -> None:
+        if d.problem is not None:
+            log.warning("outbox %s: %s", d.id, d.problem)
+            await self._finish(d, "failed", error=d.problem, attempted=False)
+            return
+        if d.blocked:
+            await self._finish(d, "blocked", error="the patient has blocked the bot", attempted=False)
+            return
+        assert d.chat_id is not None
+        try:
+            message_id = await self._send(d, d.chat_id)
+        except RetryAfter as exc:
+            seconds = retry_after_seconds(exc)
+            everyone = self.limiter.too_many_requests(d.chat_id, seconds)
+            log.warning("outbox %s: 429, retry after %ss (%s)", d.id, seconds,
+                        "whole bot paused" if everyone else "this chat only")
+            await self._reschedule(d, seconds, f"429 retry after {seconds}s", count=False)
+        except Forbidden as exc:
+            log.info("outbox %s: %s is unreachable (403 %s)", d.id, d.recipient, exc)
+            await self._finish(d, "blocked", error=f"403: {exc}", mark_blocked=True)
+        except (BadRequest, ChatMigrated) as exc:
+            log.error("outbox %s: Telegram refused the message (%s)", d.id, exc)
+            await self._finish(d, "failed", error=f"400: {exc}")
+        except InvalidToken as exc:
+            log.error("outbox %s: Telegram rejected the bot token (%s); retrying later", d.id, exc)
+            await self._retry_or_fail(d, f"token rejected: {exc}")
+        except (NetworkError, TelegramError) as exc:
+            log.warning("outbox %s: %s: %s", d.id, exc.__class__.__name__, exc)
+            await self._retry_or_fail(d, f"{exc.__class__.__name__}: {exc}")
+        except OSError as exc:
+            log.error("outbox %s: cannot read %s (%s)", d.id, d.photo_path, exc)
+            await self._finish(d, "failed", error=f"photo unreadable: {exc}", attempted=False)
+        else:
+            await self._finish(d, "sent", external_id=str(message_id))
+
+    async def _send(self, d: Delivery, chat_id: int) -> int:
+        """Send the row (a long text as several messages, buttons on the last); the last id."""
+        markup = inline_keyboard(d.buttons)
+        if d.kind == "photo" and d.photo_path:
+            data = await asyncio.to_thread(Path(d.photo_path).read_bytes)
+            caption = d.text
+            rest = ""
+            if len(caption) > MAX_CAPTION_CHARS:
+                caption, rest = "", caption
+            slot = await self.limiter.acquire(chat_id)
+            d.started = True
+            try:
+                message: Message = await self.bot.send_photo(
+                    chat_id, data, caption=caption or None, reply_markup=None if rest else markup)
+            finally:
+                self.limiter.done(slot)
+            if rest:
+                return await self._send_text(chat_id, rest, markup, d)
+            return message.message_id
+        return await self._send_text(chat_id, d.text, markup, d)
+
+    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, d: Delivery) -> int:
+        parts = split_text(text or "…", MAX_MESSAGE_CHARS)
+        message_id = 0
+        for index, part in enumerate(parts):
+            last = index == len(parts) - 1
+            slot = await self.limiter.acquire(chat_id)
+            d.started = True
+            try:
+                message = await self.bot.send_message(chat_id, part, reply_markup=markup if last else None)
+            finally:
+                self.limiter.done(slot)
+            message_id = message.message_id
+        return message_id
+
+    # --- outcomes --------------------------------------------------------------------------
+
+    async def _retry_or_fail(self, d: Delivery, error: str) -> None:
+        attempts = d.attempts + 1
+        if attempts >= self.options.max_attempts:
+            log.error("outbox %s: giving up after %d attempts: %s", d.id, attempts, error)
+            await self._finish(d, "failed", error=error)
+            return
+        delay = min(self.options.backoff_base_s * 2 ** (attempts - 1), self.options.backoff_max_s)
+        await self._reschedule(d, delay * random.uniform(0.8, 1.2), error, count=True)
+
+    async def _reschedule(self, d: Delivery, delay_s: float, error: str, count: bool) -> None:
+        at = self.clock.now() + timedelta(seconds=delay_s)
+        values: dict[str, Any] = {"next_attempt_at": at, "last_error": error[:2000]}
+        if count:
+            values["attempts"] = Outbox.attempts + 1
+        await self._update(d, values)
+
+    async def _release(self, d: Delivery) -> None:
+        """Shutting down before this row was sent: make it due again at once."""
+        try:
+            await self._update(d, {"next_attempt_at": self.clock.now()}, persist=False)
+        except Exception:
+            log.debug("outbox %s: lease kept (will be retried after it ends)", d.id)
+
+    async def _finish(
+        self, d: Delivery, status: str, *, external_id: str | None = None, error: str | None = None,
+        mark_blocked: bool = False, attempted: bool = True,
+    ) -> None:
+        if status == "sent":
+            await self._mark_sent(d, external_id)
+            return
+        values: dict[str, Any] = {"status": status}
+        if attempted:
+            values["attempts"] = Outbox.attempts + 1
+        if error is not None:
+            values["last_error"] = error[:2000]
+        await self._update(d, values, block_patient=mark_blocked)
+
+    async def _mark_sent(self, d: Delivery, external_id: str | None) -> None:
+        """`sent` marks are written together, MARK_BATCH_S apart: one transaction for many
+        messages. The send's task waits until its mark is committed."""
+        self._sent_marks.append({"id": d.id, "status": "sent", "sent_at": self.clock.now(),
+                                 "external_id": external_id, "last_error": None,
+                                 "attempts": d.attempts + 1})
+        if self._marks_written is None:
+            self._marks_written = asyncio.get_running_loop().create_future()
+            writer = asyncio.create_task(self._write_marks())
+            self._writers.add(writer)
+            writer.add_done_callback(self._writers.discard)
+        await asyncio.shield(self._marks_written)
+
+    async def _write_marks(self) -> None:
+        await asyncio.sleep(MARK_BATCH_S)
+        marks, self._sent_marks = self._sent_marks, []
+        written, self._marks_written = self._marks_written, None
+        assert written is not None
+        while True:
+            try:
+                async with self.guard.hold(), self.db.transaction() as session:
+                    await session.execute(update(Outbox), marks)
+                written.set_result(None)
+                return
+            except StorageError as exc:
+                if self._stopping:
+                    written.set_exception(exc)
+                    return
+                log.warning("database unavailable while recording %d sent message(s); retrying", len(marks))
+                await asyncio.sleep(MARK_RETRY_S)
+            except Exception as exc:
+                written.set_exception(exc)
+                return
+
+    async def _update(self, d: Delivery, values: dict[str, Any], persist: bool = True,
+                      block_patient: bool = False) -> None:
+        """Record an outcome; while the database is down, keep trying (a lost mark means a
+        duplicate send later), unless shutting down."""
+        while True:
+            try:
+                async with self.guard.hold(), self.db.transaction() as session:
+                    await session.execute(update(Outbox).where(Outbox.id == d.id).values(**values))
+                    if block_patient:
+                        await self._block(session, d)
+                return
+            except StorageError:
+                if not persist or self._stopping:
+                    raise
+                log.warning("outbox %s: database unavailable while recording; retrying", d.id)
+                await asyncio.sleep(MARK_RETRY_S)
+
+    async def _block(self, session: Any, d: Delivery) -> None:
+        if d.patient_id is not None:
+            await session.execute(update(Patient).where(Patient.id == d.patient_id).values(blocked=True))
+            log.info("patient %s blocked the bot; no more messages until they come back", d.patient_id)
+        elif d.recipient.startswith("clinician:"):
+            log.error("clinician %s has blocked the bot: alerts can't reach them on Telegram",
+                      d.recipient.split(":", 1)[1])
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """RetryAfter's seconds (PTB 22 holds a timedelta; the public property may warn)."""
+    value = getattr(exc, "_retry_after", None)
+    if isinstance(value, timedelta):
+        return max(value.total_seconds(), 0.0)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        raw = exc.retry_after
+    return max(raw.total_seconds() if isinstance(raw, timedelta) else float(raw), 0.0)
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Text cut into messages of at most `limit` characters, at line ends where possible."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut < limit // 2:
+            cut = limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    return parts

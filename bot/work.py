@@ -1,0 +1,97 @@
+"""A unit of work: one transaction, one clock reading, and the helpers every handler needs.
+
+Handlers never send anything; they add outbox rows, jobs and audit entries here, and all of
+it commits together with the state change (or not at all).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.content.bundle import Bundle
+from bot.content.registry import ContentRegistry
+from bot.engine.engine import Engine
+from bot.storage.db import Database
+from bot.storage.models import AuditEntry, Job, Outbox
+
+PRIORITY_CRISIS = 0
+PRIORITY_ALERT = 2
+PRIORITY_NORMAL = 5
+PRIORITY_BULK = 8
+
+
+@dataclass
+class Work:
+    session: AsyncSession
+    now: datetime
+    db: Database
+    content: ContentRegistry
+    engine: Engine
+    settings: Any
+    callback_answer: str | None = None
+    """A short reply to a button press (Telegram shows it as a toast)."""
+    sent: list[Outbox] = field(default_factory=list)
+
+    @property
+    def bundle(self) -> Bundle:
+        return self.content.current()
+
+    def send(
+        self,
+        recipient: str,
+        text: str,
+        buttons: list[list[dict[str, str]]] | None = None,
+        *,
+        kind: str = "message",
+        priority: int = PRIORITY_NORMAL,
+        severity: str | None = None,
+        patient_id: str | None = None,
+        alert_id: int | None = None,
+        photo_path: str | None = None,
+    ) -> Outbox:
+        row = Outbox(
+            recipient=recipient, kind=kind, text=text, buttons=buttons or [],
+            priority=priority, severity=severity, patient_id=patient_id, alert_id=alert_id,
+            photo_path=photo_path, status="pending", attempts=0,
+            next_attempt_at=self.now, created_at=self.now,
+        )
+        self.session.add(row)
+        self.sent.append(row)
+        return row
+
+    def audit(
+        self, actor: str, action: str, *, patient_id: str | None = None,
+        alert_id: int | None = None, **detail: Any,
+    ) -> None:
+        self.session.add(AuditEntry(
+            at=self.now, actor=actor, action=action, patient_id=patient_id,
+            alert_id=alert_id, detail=detail,
+        ))
+
+    async def schedule(
+        self, kind: str, due_at: datetime, *, patient_id: str | None = None,
+        unique_key: str | None = None, **payload: Any,
+    ) -> Job | None:
+        """Add a job; with `unique_key`, a job already scheduled under that key is kept."""
+        if unique_key is not None:
+            existing = await self.session.scalar(select(Job).where(Job.unique_key == unique_key))
+            if existing is not None:
+                return None
+        job = Job(
+            kind=kind, due_at=due_at, patient_id=patient_id, payload=payload,
+            status="pending", unique_key=unique_key, attempts=0,
+        )
+        self.session.add(job)
+        return job
+
+    def text(self, key: str, locale: str, default: str, /, **variables: Any) -> str:
+        """A message from content, falling back to code's default so safety never depends on it."""
+        from bot.engine.engine import render
+
+        template = self.bundle.message(key, locale) or default
+        return render(template, variables)

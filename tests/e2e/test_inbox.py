@@ -1,0 +1,180 @@
+"""The inbox: stored before acknowledged, handled once, in order per chat, survives crashes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from bot.storage.models import AuditEntry, ConversationRow, InboxUpdate, Message, Outbox
+from tests.e2e.conftest import CODE, BotUnderTest, add_invites, add_patients
+from tests.e2e.emulator import BotApiEmulator
+
+
+async def _stall_processing(bot: BotUnderTest) -> None:
+    """Updates are stored but never processed: the moment before a crash."""
+    assert bot.channel is not None
+
+    async def never(*_args: Any) -> bool:
+        await asyncio.Event().wait()
+        return False
+
+    bot.channel.inbox._process = never  # type: ignore[method-assign]
+
+
+async def test_crash_between_inbox_write_and_processing(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+) -> None:
+    first = await bots().start()
+    await add_invites(first.db)
+    await _stall_processing(first)
+    update_id = emulator.user_sends(42, f"/start {CODE}")
+    await emulator.wait_until(lambda: not emulator.queue, what="update fetched")
+    stored = await first.rows(InboxUpdate, InboxUpdate.update_id == update_id)
+    assert stored and stored[0].status == "pending"
+    await first.crash()
+    assert emulator.texts(42) == []
+    second = await bots().start()
+    await emulator.wait_for_text(42, "Agree?")
+    await second.settled()
+    [row] = await second.rows(InboxUpdate)
+    assert (row.update_id, row.status, row.attempts) == (update_id, "done", 1)
+    assert emulator.texts(42).count(emulator.texts(42)[0]) == 1
+
+
+async def test_crash_mid_processing_is_redone_once(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+) -> None:
+    """Killed inside the service's transaction: rolled back, then handled once on restart."""
+    first = await bots().start()
+    await add_invites(first.db)
+    await add_patients(first.db, [42])
+    assert first.service is not None
+    inside = asyncio.Event()
+    receive = first.service.receive
+
+    async def dies_midway(inbound: Any) -> Any:
+        inside.set()
+        await asyncio.Event().wait()
+        return await receive(inbound)
+
+    first.service.receive = dies_midway  # type: ignore[method-assign]
+    emulator.user_sends(42, "/help")
+    await asyncio.wait_for(inside.wait(), 10)
+    await first.crash()
+    second = await bots().start()
+    await emulator.wait_for_text(42, "Here's what I can do")
+    await second.settled()
+    assert len(emulator.texts(42)) == 1
+
+
+async def test_duplicate_updates_are_handled_once(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    await add_patients(bot.db, [42])
+    update_id = emulator.user_sends(42, "/help")
+    await emulator.wait_for_text(42, "Here's what I can do")
+    await bot.settled()
+    emulator.redeliver(update_id)
+    emulator.redeliver(update_id)
+    marker = emulator.user_sends(42, "/resume")
+    await emulator.wait_for_text(42, "Welcome back")
+    await bot.settled()
+    assert len(emulator.texts(42)) == 2
+    assert len(await bot.rows(InboxUpdate)) == 2
+    assert marker > update_id
+
+
+async def test_one_chats_updates_are_processed_in_order(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    chats = [11, 12, 13, 14]
+    await add_patients(bot.db, chats)
+    for n in range(8):
+        for chat in chats:
+            emulator.user_sends(chat, f"note {n}")
+    await emulator.wait_until(lambda: all(len(emulator.texts(c)) == 8 for c in chats), what="replies")
+    await bot.settled()
+    messages = await bot.rows(Message)
+    for chat in chats:
+        mine = sorted((m for m in messages if m.patient_id == f"tg{chat}"), key=lambda m: m.id)
+        assert [m.text for m in mine] == [f"note {n}" for n in range(8)]
+
+
+async def test_stale_and_forged_button_presses_change_nothing(
+    bot: BotUnderTest, emulator: BotApiEmulator,
+) -> None:
+    emulator.user_sends(42, f"/start {CODE}")
+    consent = await emulator.wait_for_text(42, "Agree?")
+    emulator.user_presses(42, "I agree", consent)
+    await emulator.wait_for_text(42, "What should I call you?")
+    await bot.settled()
+    before_outbox = len(await bot.rows(Outbox))
+    [conversation] = await bot.rows(ConversationRow)
+    state = (conversation.state, conversation.seq, conversation.status)
+
+    emulator.user_presses(42, "No thanks", consent)  # stale: already answered
+    data = consent.data_of("I agree") or ""
+    head, _, _ = data.rpartition(":")
+    emulator.user_presses(42, "x", consent, data="d:99999:0:0")  # someone else's conversation
+    emulator.user_presses(42, "x", consent, data=head + ":7")  # no such option
+    emulator.user_presses(42, "x", consent, data="x" * 100)  # longer than Telegram allows
+    emulator.user_presses(42, "x", consent, data="p:delete\u0000")  # garbage
+    await emulator.wait_until(lambda: len(emulator.callback_answers) == 6, what="all presses answered")
+    await bot.settled()
+    answers = emulator.answers()[1:]
+    assert answers[0] == "This question has already been answered."
+    assert answers[1] == "This button is no longer valid."
+    assert answers[3] == "This button is no longer valid."
+    assert answers[4] == "This button is no longer valid."
+    assert all(a for a in answers)
+    [after] = await bot.rows(ConversationRow)
+    assert (after.state, after.seq, after.status) == state
+    assert len(await bot.rows(Outbox)) == before_outbox
+    assert any(a.action == "forged_button" for a in await bot.rows(AuditEntry))
+
+
+async def test_button_press_from_a_stranger_is_answered(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    emulator.user_sends(42, f"/start {CODE}")
+    consent = await emulator.wait_for_text(42, "Agree?")
+    # another user forwards or replays the message and presses its button
+    emulator.user_presses(77, "I agree", consent)
+    await emulator.wait_until(lambda: len(emulator.callback_answers) == 1)
+    await bot.settled()
+    assert emulator.answers() == ["This button is no longer valid."]
+
+
+async def test_unreadable_update_is_set_aside_and_the_chat_goes_on(
+    bot: BotUnderTest, emulator: BotApiEmulator,
+) -> None:
+    await add_patients(bot.db, [42])
+    broken = emulator.inject({"message": {"message_id": 1, "chat": {"id": 42, "type": "private"},
+                                          "date": "not a date", "from": "nobody"}})
+    emulator.user_sends(42, "/help")
+    await emulator.wait_for_text(42, "Here's what I can do")
+    await bot.settled()
+    [row] = await bot.rows(InboxUpdate, InboxUpdate.update_id == broken)
+    assert row.status == "failed"
+
+
+async def test_an_update_that_keeps_failing_is_given_up_with_a_sorry(
+    bot: BotUnderTest, emulator: BotApiEmulator, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await add_patients(bot.db, [42])
+    assert bot.service is not None
+    receive = bot.service.receive
+
+    async def bug(inbound: Any) -> Any:
+        if inbound.text == "trigger":
+            raise RuntimeError("a bug in the engine")
+        return await receive(inbound)
+
+    monkeypatch.setattr(bot.service, "receive", bug)
+    bad = emulator.user_sends(42, "trigger")
+    emulator.user_sends(42, "/help")
+    await emulator.wait_for_text(42, "Sorry — something went wrong")
+    await emulator.wait_for_text(42, "Here's what I can do")
+    await bot.settled()
+    [row] = await bot.rows(InboxUpdate, InboxUpdate.update_id == bad)
+    assert (row.status, row.attempts) == ("failed", 3)
+    # order kept: the reply to /help came after the failed update was given up
+    texts = emulator.texts(42)
+    assert texts[0].startswith("Sorry") and texts[1].startswith("Here's what I can do")

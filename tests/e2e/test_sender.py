@@ -1,0 +1,232 @@
+"""The sender against a misbehaving Telegram: 429s, 5xx, timeouts, dropped connections, 403,
+limits, priorities, photos, long texts, and restarts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import update
+
+from bot.clock import SystemClock
+from bot.storage.models import Outbox, Patient
+from tests.e2e.conftest import FAST, BotUnderTest, add_invites, add_patients
+from tests.e2e.emulator import BotApiEmulator
+
+REAL_LIMITS = replace(FAST, sender=replace(FAST.sender, chat_interval_s=1.0, margin_s=0.05))
+
+
+async def add_outbox(db: Any, items: list[tuple[str, str]], *, later: bool = False, **fields: Any) -> None:
+    """Outbox rows (recipient, text); `later` makes them due in an hour (release with due_now)."""
+    now = SystemClock().now()
+    at = now + timedelta(hours=1) if later else now
+    async with db.transaction() as session:
+        for recipient, text in items:
+            values: dict[str, Any] = {"kind": "message", "buttons": [], "priority": 5, **fields}
+            session.add(Outbox(recipient=recipient, text=text, status="pending", attempts=0,
+                               next_attempt_at=at, created_at=now, **values))
+
+
+async def due_now(db: Any) -> None:
+    async with db.transaction() as session:
+        await session.execute(update(Outbox).values(next_attempt_at=SystemClock().now()))
+
+
+async def test_429_for_one_chat_does_not_hold_up_the_others(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    await add_patients(bot.db, [21, 22])
+    emulator.fail("sendMessage", "429", times=2, chat_id=21, retry_after=1)
+    await add_outbox(bot.db, [("patient:tg21", "to A"), ("patient:tg22", "to B")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_for_text(21, "to A")
+    await bot.settled()
+    assert emulator.sent[22][0].at < emulator.sent[21][0].at
+    assert emulator.texts(21) == ["to A"] and emulator.texts(22) == ["to B"]
+    rows = {r.recipient: r for r in await bot.rows(Outbox)}
+    assert rows["patient:tg21"].status == "sent" and rows["patient:tg21"].attempts == 1
+
+
+async def test_429_storm_every_message_arrives_once(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    chats = list(range(100, 110))
+    await add_patients(bot.db, chats)
+    emulator.fail("sendMessage", "429", times=25, retry_after=1)
+    await add_outbox(bot.db, [(f"patient:tg{c}", f"hello {c} #{n}") for n in range(2) for c in chats])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_until(lambda: sum(len(emulator.texts(c)) for c in chats) == 20, within=30)
+    await bot.settled()
+    assert emulator.injected_faults["429"] == 25
+    for chat in chats:
+        assert emulator.texts(chat) == [f"hello {chat} #0", f"hello {chat} #1"]
+    assert {r.status for r in await bot.rows(Outbox)} == {"sent"}
+
+
+async def test_5xx_timeouts_and_dropped_connections_are_retried(
+    bot: BotUnderTest, emulator: BotApiEmulator,
+) -> None:
+    await add_patients(bot.db, [21])
+    emulator.fail("sendMessage", "500", times=1)
+    emulator.fail("sendMessage", "502", times=1)
+    emulator.fail("sendMessage", "timeout", times=1, delay_s=1.5)  # the bot gives up after 1 s
+    emulator.fail("sendMessage", "drop", times=1)
+    emulator.user_sends(21, "/help")
+    await emulator.wait_for_text(21, "Here's what I can do", within=20)
+    await bot.settled()
+    assert sum(emulator.injected_faults.values()) == 4
+    assert len(emulator.texts(21)) == 1
+    [row] = await bot.rows(Outbox)
+    assert (row.status, row.attempts, row.last_error) == ("sent", 5, None)
+
+
+async def test_gives_up_after_bounded_attempts(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    await add_patients(bot.db, [21, 22])
+    emulator.fail("sendMessage", "500", times=1000, chat_id=21)
+    await add_outbox(bot.db, [("patient:tg21", "never"), ("patient:tg22", "fine")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_for_text(22, "fine")
+    await bot.settled(within=30)
+    rows = {r.recipient: r for r in await bot.rows(Outbox)}
+    assert rows["patient:tg21"].status == "failed"
+    assert rows["patient:tg21"].attempts == FAST.sender.max_attempts
+    assert "Internal Server Error" in (rows["patient:tg21"].last_error or "")
+
+
+async def test_blocked_bot_is_recorded_and_not_retried(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    await add_patients(bot.db, [21])
+    emulator.blocked.add(21)  # blocked, and we have not heard of it yet
+    await add_outbox(bot.db, [("patient:tg21", "first")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await bot.settled()
+    [patient] = await bot.rows(Patient)
+    assert patient.blocked
+    calls = emulator.calls["sendMessage"]
+    await add_outbox(bot.db, [("patient:tg21", "second")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await bot.settled()
+    assert emulator.calls["sendMessage"] == calls  # not even tried
+    assert [(r.status, r.attempts) for r in await bot.rows(Outbox)] == [("blocked", 1), ("blocked", 0)]
+    # the patient unblocks and writes again
+    emulator.user_unblocks_bot(21)
+    emulator.user_sends(21, "/help")
+    await emulator.wait_for_text(21, "Here's what I can do")
+    [patient] = await bot.rows(Patient)
+    assert not patient.blocked
+
+
+async def test_blocking_update_marks_the_patient(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    await add_patients(bot.db, [21])
+    emulator.user_blocks_bot(21)
+    await emulator.wait_until(lambda: not emulator.queue)
+    await bot.settled()
+    [patient] = await bot.rows(Patient)
+    assert patient.blocked
+
+
+async def test_someone_without_a_telegram_chat_fails_clearly(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    now = SystemClock().now()
+    async with bot.db.transaction() as session:
+        session.add(Patient(id="p9", chat_key="patient:p9", name="Sim", status="active", crisis_open=False,
+                            blocked=False, enrolled_at=now, timezone="UTC", checkin_time="09:00", locale="en"))
+    await add_outbox(bot.db, [("patient:p9", "hello"), ("patient:nobody", "hello"), ("clinician:c2", "x")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await bot.settled()
+    rows = await bot.rows(Outbox)
+    assert {r.status for r in rows} == {"failed"}
+    assert all("has no Telegram chat" in (r.last_error or "") for r in rows)
+    assert emulator.calls["sendMessage"] == 0
+
+
+async def test_crisis_rows_go_out_first(bots: Callable[..., BotUnderTest], emulator: BotApiEmulator) -> None:
+    one_at_a_time = replace(FAST, sender=replace(FAST.sender, max_in_flight=1))
+    bot = await bots(one_at_a_time).start()
+    await add_invites(bot.db)
+    await add_patients(bot.db, list(range(31, 42)))
+    await add_outbox(bot.db, [(f"patient:tg{c}", f"routine {c}") for c in range(31, 41)], later=True)
+    await add_outbox(bot.db, [("patient:tg41", "crisis")], later=True, priority=0)
+    await due_now(bot.db)
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_until(lambda: sum(len(v) for v in emulator.sent.values()) == 11)
+    first = min((m for msgs in emulator.sent.values() for m in msgs), key=lambda m: m.message_id)
+    assert first.text == "crisis"
+
+
+async def test_photos_and_long_texts(bot: BotUnderTest, emulator: BotApiEmulator, tmp_path: Path) -> None:
+    await add_patients(bot.db, [21])
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 2000)
+    buttons = [[{"label": "OK", "data": "d:1:1:0"}]]
+    await add_outbox(bot.db, [("patient:tg21", "Your week")], kind="photo", photo_path=str(chart))
+    await add_outbox(bot.db, [("patient:tg21", "line\n" * 2000)], buttons=buttons)
+    await add_outbox(bot.db, [("patient:tg21", "gone")], kind="photo", photo_path=str(tmp_path / "missing.png"))
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await bot.settled()
+    photo, *parts = emulator.sent[21]
+    assert (photo.method, photo.text, photo.photo_bytes) == ("sendPhoto", "Your week", 2008)
+    assert len(parts) == 3 and all(len(p.text) <= 4096 for p in parts)
+    assert "".join(p.text + "\n" for p in parts).count("line") == 2000
+    assert [p.buttons for p in parts] == [[], [], [["OK"]]]
+    rows = sorted(await bot.rows(Outbox), key=lambda r: r.id)
+    assert [r.status for r in rows] == ["sent", "sent", "failed"]
+    assert rows[1].external_id == str(parts[-1].message_id)
+    assert "photo unreadable" in (rows[2].last_error or "")
+
+
+async def test_limits_are_kept_with_zero_429s_from_a_compliant_telegram(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+) -> None:
+    emulator.enforce_limits = True
+    bot = await bots(REAL_LIMITS).start()
+    await add_invites(bot.db)
+    chats = list(range(200, 240))
+    await add_patients(bot.db, chats)
+    items = [(f"patient:tg{c}", f"to {c}") for c in chats] + [("patient:tg200", f"more {n}") for n in range(3)]
+    await add_outbox(bot.db, items, later=True)
+    await due_now(bot.db)
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_until(lambda: sum(len(emulator.texts(c)) for c in chats) == 43, within=30)
+    assert not emulator.limit_violations
+    assert emulator.texts(200) == ["to 200", "more 0", "more 1", "more 2"]
+    spacing = [b.at - a.at for a, b in zip(emulator.sent[200], emulator.sent[200][1:], strict=False)]
+    assert min(spacing) >= 1.0
+
+
+async def test_graceful_restart_sends_every_message_exactly_once(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+) -> None:
+    slow = replace(FAST, sender=replace(FAST.sender, messages_per_second=10))
+    bot = await bots(slow).start()
+    await add_invites(bot.db)
+    chats = list(range(300, 330))
+    await add_patients(bot.db, chats)
+    await add_outbox(bot.db, [(f"patient:tg{c}", f"msg {c}") for c in chats])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_until(lambda: sum(len(v) for v in emulator.sent.values()) >= 5)
+    await bot.stop()
+    assert sum(len(v) for v in emulator.sent.values()) < 30
+    again = await bots(slow).start()
+    await emulator.wait_until(lambda: all(emulator.sent.get(c) for c in chats), within=30)
+    await again.settled()
+    assert all(emulator.texts(c) == [f"msg {c}"] for c in chats)
+
+
+async def test_crash_while_sending_duplicates_at_most_the_message_in_flight(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+) -> None:
+    """Telegram got the message, the answer never came back, the process died: that one row
+    is sent again after its lease; everything else exactly once."""
+    bot = await bots().start()
+    await add_invites(bot.db)
+    await add_patients(bot.db, [21, 22])
+    emulator.fail("sendMessage", "timeout", times=1, chat_id=21, delay_s=30, delivered=True)
+    await add_outbox(bot.db, [("patient:tg21", "in flight"), ("patient:tg22", "other")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_for_text(21, "in flight")
+    await emulator.wait_for_text(22, "other")
+    await bot.wait_rows(Outbox, Outbox.recipient == "patient:tg22", Outbox.status == "sent")
+    await bot.crash()
+    again = await bots().start()
+    await emulator.wait_for_text(21, "in flight", count=2, within=20)
+    await again.settled()
+    assert emulator.texts(21) == ["in flight", "in flight"]
+    assert emulator.texts(22) == ["other"]

@@ -1,0 +1,141 @@
+"""State lives in the database: restarts mid-conversation, content reload with conversations in
+flight, and escalations that survive a database outage."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import build_service
+from bot.clock import SimulatedClock
+from bot.config import Settings
+from bot.isotime import parse_time
+from bot.service import Coachbot, Inbound
+from bot.storage.models import Alert, AuditEntry, Outbox
+from tests.conftest import FIXTURE_PROJECT
+
+START = parse_time("2026-03-02T07:00:00Z")
+
+
+async def start_bot(settings: Settings, url: str, clock: SimulatedClock) -> Coachbot:
+    return await build_service(settings, url, clock, data_dir=settings.data_dir)
+
+
+async def seeded(settings: Settings, url: str, seed: dict[str, Any], clock: SimulatedClock) -> Coachbot:
+    from bot.seed import apply_seed
+
+    bot = await start_bot(settings, url, clock)
+    async with bot.db.transaction() as session:
+        await apply_seed(bot._work(session), seed)
+    return bot
+
+
+async def pending(bot: Coachbot, to: str) -> list[Outbox]:
+    """Take the outbox rows for one person, as a channel would deliver them."""
+    async with bot.db.transaction() as session:
+        rows = list(await session.scalars(
+            select(Outbox).where(Outbox.recipient == to, Outbox.status == "pending").order_by(Outbox.id)))
+        for row in rows:
+            row.status = "sent"
+        return rows
+
+
+def press_data(rows: list[Outbox], label: str) -> str:
+    for row in reversed(rows):
+        for line in row.buttons or []:
+            for button in line:
+                if button["label"] == label:
+                    return str(button["data"])
+    raise AssertionError(f"no button {label!r}")
+
+
+async def test_restart_mid_conversation(settings: Settings, database_url: str, seed: dict[str, Any]) -> None:
+    clock = SimulatedClock(START)
+    first = await seeded(settings, database_url, seed, clock)
+    clock.set(parse_time("2026-03-02T08:00:00Z"))
+    await first.run_due_jobs()
+    question = await pending(first, "patient:p1")
+    assert question[-1].text.startswith("Good morning Maria")
+    await first.close()  # the process ends mid-conversation
+
+    second = await start_bot(settings, database_url, clock)
+    reply = await second.receive(Inbound(chat_key="patient:p1", press=press_data(question, "Okay")))
+    assert reply.callback_answer is None
+    after = await pending(second, "patient:p1")
+    assert [r.text for r in after] == ["Anything you'd like to add?"]
+    await second.close()
+
+
+async def test_reload_keeps_conversations_in_flight_on_their_version(
+    settings: Settings, database_url: str, seed: dict[str, Any], tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, project)
+    settings = replace(settings, dialogues_dir=project / "dialogues", content_dir=project / "content")
+    clock = SimulatedClock(START)
+    bot = await seeded(settings, database_url, seed, clock)
+    bot.content.check_every_s = 0
+    clock.set(parse_time("2026-03-02T08:00:00Z"))
+    await bot.run_due_jobs()
+    old_question = await pending(bot, "patient:p1")
+
+    messages = project / "content" / "messages" / "en.yaml"
+    messages.write_text(messages.read_text().replace("Anything you'd like to add?", "Any notes today?")
+                        .replace("Thank you, {name}.", "Thanks a lot, {name}!"))
+    await bot.receive(Inbound(chat_key="patient:p1", press=press_data(old_question, "Okay")))
+    assert [r.text for r in await pending(bot, "patient:p1")] == ["Anything you'd like to add?"]
+
+    clock.set(parse_time("2026-03-02T13:30:00Z"))  # Tom's check-in starts on the new version
+    await bot.run_due_jobs()
+    await bot.receive(Inbound(chat_key="patient:p2", press=press_data(await pending(bot, "patient:p2"), "Good")))
+    assert [r.text for r in await pending(bot, "patient:p2")] == ["Any notes today?"]
+    await bot.close()
+
+
+async def test_broken_edit_is_not_taken_up(settings: Settings, database_url: str, seed: dict[str, Any], tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURE_PROJECT, project)
+    settings = replace(settings, dialogues_dir=project / "dialogues", content_dir=project / "content")
+    bot = await seeded(settings, database_url, seed, SimulatedClock(START))
+    good = bot.content.current().version
+    bot.content.check_every_s = 0
+    script = project / "dialogues" / "daily_checkin.yaml"
+    script.write_text(script.read_text().replace("goto: thanks", "goto: nowhere"))
+    assert bot.content.current().version == good
+    await bot.close()
+
+
+async def test_crisis_while_database_is_down_is_sent_directly_and_replayed(
+    settings: Settings, database_url: str, seed: dict[str, Any]
+) -> None:
+    clock = SimulatedClock(START)
+    bot = await seeded(settings, database_url, seed, clock)
+    await bot.close()
+
+    down = Coachbot(settings, _unreachable_database(), bot.content, bot.triage, clock, bot.spool)
+    reply = await down.receive(Inbound(chat_key="patient:p1", text="I am going to kill myself tonight"))
+    assert len(reply.direct) == 1 and "FIXTURE SAFETY RESPONSE" in reply.direct[0]
+    assert bot.spool.entries()[0]["chat_key"] == "patient:p1"
+    await down.db.dispose()
+
+    back = await start_bot(settings, database_url, clock)  # start-up replays the spool
+    async with back.db.transaction() as session:
+        alert = await session.scalar(select(Alert))
+        assert alert is not None and alert.severity == "crisis" and alert.patient_id == "p1"
+        alerted = await session.scalars(select(Outbox.recipient).where(Outbox.kind == "alert"))
+        assert list(alerted) == ["clinician:c1"]
+        actions = list(await session.scalars(select(AuditEntry.action)))
+        assert "replayed_from_spool" in actions
+    assert back.spool.entries() == []
+    assert await back.replay_spool() == 0  # nothing twice
+    await back.close()
+
+
+def _unreachable_database() -> Any:
+    from bot.storage.db import Database
+
+    return Database("postgresql+asyncpg://nobody@127.0.0.1:9/none")

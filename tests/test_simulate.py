@@ -1,0 +1,131 @@
+"""The simulator contract, end to end through engine, scheduler, triage, escalation, storage."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Transcript
+
+
+async def test_daily_checkin_arrives_at_local_time_and_buttons_work(scenario: Any, seed: dict[str, Any]) -> None:
+    t: Transcript = await scenario([
+        {"seed": seed},
+        {"advance": "PT3H"},  # 07:00Z -> 10:00Z; Maria (Berlin) at 09:00 local = 08:00Z
+        {"as": "patient:p1", "press": "Good"},
+        {"as": "patient:p1", "text": "Slept well for once"},
+    ])
+    assert t.status == 0, t.errors
+    maria = t.to("patient:p1")
+    assert maria[0]["at"] == "2026-03-02T08:00:00Z"
+    assert maria[0]["text"] == "Good morning Maria! How are you feeling today?"
+    assert maria[0]["buttons"] == [["Low", "Okay", "Good"]]
+    assert maria[1]["text"] == "Anything you'd like to add?"
+    assert maria[-1]["text"] == "Thank you, Maria."
+    assert t.to("patient:p2") == []  # Tom's 08:30 in New York is 13:30Z
+
+
+async def test_output_lines_have_the_contract_keys(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([{"seed": seed}, {"advance": "PT2H"}])
+    line = t.lines[0]
+    assert set(line) == {"at", "to", "kind", "text", "buttons"}
+    assert line["kind"] == "message"
+
+
+async def test_crisis_message_gets_safety_response_and_alerts_only_own_group(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"advance": "PT2H"},
+        {"as": "patient:p1", "text": "I want to kill myself"},
+    ])
+    maria = t.texts("patient:p1")
+    assert any("FIXTURE SAFETY RESPONSE" in text for text in maria)
+    alerts = t.alerts()
+    assert [a["to"] for a in alerts] == ["clinician:c1"]
+    assert alerts[0]["severity"] == "crisis" and alerts[0]["patient"] == "p1"
+    assert "I want to kill myself" in alerts[0]["text"]
+    assert t.to("clinician:c3") == []
+
+
+async def test_unacknowledged_crisis_goes_to_backup(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"as": "patient:p1", "text": "i want to end it all tonight"},
+        {"advance": "PT16M"},
+    ])
+    recipients = [a["to"] for a in t.alerts()]
+    assert recipients.count("clinician:c1") == 2  # first alert, then the reminder
+    assert "clinician:c2" in recipients  # the group's backup
+    assert "clinician:c3" not in recipients
+
+
+async def test_acknowledged_crisis_does_not_escalate(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"as": "patient:p1", "text": "i want to end it all tonight"},
+        {"as": "clinician:c1", "press": "I'm on it"},
+        {"advance": "PT1H"},
+    ])
+    assert "clinician:c2" not in [a["to"] for a in t.alerts()]
+
+
+async def test_patient_cannot_close_crisis_with_one_tap(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"as": "patient:p1", "text": "I want to die"},
+        {"as": "patient:p1", "press": "I'm safe right now"},
+        {"as": "patient:p1", "press": "I'm safe right now"},
+        {"advance": "P1D"},
+    ])
+    maria = t.to("patient:p1")
+    assert any("I want to be sure" in m["text"] for m in maria)
+    assert any("says twice they are safe" in a["text"] for a in t.alerts("clinician:c1"))
+    # the programme stays paused: no check-in arrives the next day
+    assert not any("How are you feeling" in m["text"] for m in maria)
+
+
+async def test_message_fitting_nothing_keeps_the_place(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"advance": "PT2H"},
+        {"as": "patient:p1", "text": "what is this"},
+        {"as": "patient:p1", "press": "Okay"},
+    ])
+    texts = t.texts("patient:p1")
+    assert "Sorry, I didn't quite get that" in texts[1]
+    assert texts[2].startswith("Good morning Maria")
+    assert texts[3] == "Anything you'd like to add?"
+
+
+async def test_stale_button_changes_nothing(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"advance": "PT2H"},
+        {"as": "patient:p1", "press": "Okay"},
+        {"as": "patient:p1", "press": "Nothing to add"},
+        {"as": "patient:p1", "press": "Nothing to add"},
+    ])
+    assert t.texts("patient:p1").count("Thank you, Maria.") == 1
+
+
+async def test_questionnaire_threshold_raises_crisis(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"advance": "PT2H"},
+        {"as": "patient:p1", "press": "Low"},
+        {"as": "patient:p1", "press": "Every day"},
+        {"as": "patient:p1", "press": "Some days"},
+    ])
+    alerts = t.alerts("clinician:c1")
+    assert {a["severity"] for a in alerts} == {"crisis", "concern"}
+    assert any("mini item 2" in a["text"] for a in alerts)
+
+
+async def test_stranger_needs_an_invite(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([{"seed": seed}, {"as": "patient:zed", "text": "hello"}])
+    assert "invite code" in t.texts("patient:zed")[0]
+
+
+async def test_malformed_line_names_its_number(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([{"seed": seed}, {"advance": "tomorrow"}])
+    assert t.status == 2
+    assert "line 2" in t.errors
