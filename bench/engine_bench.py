@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import PROJECT_ROOT  # noqa: E402
-from bot.clock import SimulatedClock  # noqa: E402
-from bot.config import load_settings  # noqa: E402
-from bot.content.bundle import build_bundle, collect_files  # noqa: E402
-from bot.engine.engine import Conversation, Engine, Input  # noqa: E402
-from bot.isotime import parse_time  # noqa: E402
+from bot import PROJECT_ROOT
+from bot.clock import SimulatedClock
+from bot.config import load_settings
+from bot.content.bundle import build_bundle, collect_files
+from bot.engine.engine import Conversation, Engine, Input
+from bot.isotime import parse_time
 
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "project"
 

@@ -135,8 +135,10 @@ SEED = {
         {"id": "g2", "clinicians": ["c3"]},
     ],
     "patients": [
-        {"id": "p1", "name": "Maria", "group": "g1", "timezone": "Europe/Berlin", "checkin_time": "09:00", "locale": "en"},
-        {"id": "p2", "name": "Tom", "group": "g2", "timezone": "America/New_York", "checkin_time": "08:30", "locale": "en"},
+        {"id": "p1", "name": "Maria", "group": "g1", "timezone": "Europe/Berlin",
+         "checkin_time": "09:00", "locale": "en"},
+        {"id": "p2", "name": "Tom", "group": "g2", "timezone": "America/New_York",
+         "checkin_time": "08:30", "locale": "en"},
     ],
 }
 

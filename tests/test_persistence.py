@@ -96,7 +96,9 @@ async def test_reload_keeps_conversations_in_flight_on_their_version(
     await bot.close()
 
 
-async def test_broken_edit_is_not_taken_up(settings: Settings, database_url: str, seed: dict[str, Any], tmp_path: Path) -> None:
+async def test_broken_edit_is_not_taken_up(
+    settings: Settings, database_url: str, seed: dict[str, Any], tmp_path: Path
+) -> None:
     project = tmp_path / "project"
     shutil.copytree(FIXTURE_PROJECT, project)
     settings = replace(settings, dialogues_dir=project / "dialogues", content_dir=project / "content")

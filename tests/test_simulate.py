@@ -31,7 +31,9 @@ async def test_output_lines_have_the_contract_keys(scenario: Any, seed: dict[str
     assert line["kind"] == "message"
 
 
-async def test_crisis_message_gets_safety_response_and_alerts_only_own_group(scenario: Any, seed: dict[str, Any]) -> None:
+async def test_crisis_message_gets_safety_response_and_alerts_only_own_group(
+    scenario: Any, seed: dict[str, Any]
+) -> None:
     t = await scenario([
         {"seed": seed},
         {"advance": "PT2H"},
