@@ -116,16 +116,19 @@ class BotUnderTest:
         return rows
 
     async def settled(self, within: float = 15.0) -> None:
-        """Wait until every update is handled and no outbox row is due and pending."""
+        """Wait until Telegram has handed over every update (the emulator's queue is empty, so
+        each is in the inbox), every update is handled and no outbox row is pending."""
         assert self.channel is not None
         deadline = time.monotonic() + within
         while True:
+            undelivered = [u["update_id"] for u in self.emulator.queue]
             pending_in = await self.rows(InboxUpdate, InboxUpdate.status == "pending")
             pending_out = await self.rows(Outbox, Outbox.status == "pending")
-            if not pending_in and not pending_out and not self.channel.inbox._tasks:
+            if not undelivered and not pending_in and not pending_out and not self.channel.inbox._tasks:
                 return
             if time.monotonic() > deadline:
-                raise AssertionError(f"not settled: inbox {[r.update_id for r in pending_in]}, "
+                raise AssertionError(f"not settled: at Telegram {undelivered}, "
+                                     f"inbox {[r.update_id for r in pending_in]}, "
                                      f"outbox {[(r.id, r.recipient, r.last_error) for r in pending_out]}")
             await asyncio.sleep(0.05)
 

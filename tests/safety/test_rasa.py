@@ -168,7 +168,7 @@ def test_state_changes_are_logged_once_not_per_message(clock: FakeClock, caplog:
 
 @pytest.fixture
 async def client(fake_rasa: FakeRasa, clock: FakeClock) -> Any:
-    rasa = RasaClient(fake_rasa.url, timeout_s=0.2, breaker=CircuitBreaker(3, 30, clock))
+    rasa = RasaClient(fake_rasa.url, timeout_s=1.0, breaker=CircuitBreaker(3, 30, clock))
     yield rasa
     await rasa.aclose()
 
@@ -182,7 +182,7 @@ async def test_client_maps_the_answer(client: RasaClient, fake_rasa: FakeRasa) -
 
 @pytest.mark.parametrize("mode", ["slow", "error", "garbage", "not_object", "hang_up"])
 async def test_every_failure_is_unavailable(client: RasaClient, fake_rasa: FakeRasa, mode: str) -> None:
-    fake_rasa.mode, fake_rasa.delay_s = mode, 1.0
+    fake_rasa.mode, fake_rasa.delay_s = mode, 2.5
     with pytest.raises(TriageUnavailable):
         await client.assess("hello")
     assert client.breaker is not None and client.breaker.failures == 1
