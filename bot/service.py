@@ -96,16 +96,23 @@ class Coachbot:
     # --- inbound ----------------------------------------------------------------------------
 
     async def receive(self, inbound: Inbound) -> Reply:
-        text = (inbound.text or "").strip()
         verdict = Verdict()
-        if text and not text.startswith("/"):
-            verdict = await self._triage(text[:MAX_TEXT])
+        if words := self._words_to_triage(inbound.text):
+            verdict = await self._triage(words[:MAX_TEXT])
         if verdict.risk != "crisis":
             return await self._handle(inbound, verdict)
         try:
             return await asyncio.wait_for(self._handle(inbound, verdict), CRISIS_DB_BUDGET_S)
         except (StorageError, TimeoutError) as exc:
             return self._crisis_without_database(inbound, verdict, exc)
+
+    @staticmethod
+    def _words_to_triage(text: str | None) -> str:
+        """Free text, and what follows a command ("/pause I can't go on" is triaged too)."""
+        words = (text or "").strip()
+        if words.startswith("/"):
+            words = words.partition(" ")[2].strip()
+        return words
 
     async def _triage(self, text: str) -> Verdict:
         try:
@@ -205,7 +212,11 @@ class Coachbot:
                 if invite is not None:
                     await programme.enrol_patient(work, inbound.chat_key, patient.id, invite)
                     return
-            if await programme.patient_command(work, patient, command, arg):
+            if clinicians.refuse_from_patient(work, patient, command):
+                return
+            if verdict.risk == "crisis":
+                text = arg.strip()
+            elif await programme.patient_command(work, patient, command, arg):
                 return
         work.session.add(Message(patient_id=patient.id, text=text, risk=verdict.risk,
                                  rupture=verdict.rupture, reasons=verdict.reasons, at=work.now))

@@ -7,7 +7,6 @@ mood + exercise check-in, a weekly mini questionnaire, session feedback after se
 
 from __future__ import annotations
 
-import inspect
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot import service
 from bot.charts import read_chart_data
 from bot.config import Settings
 from bot.isotime import format_time, parse_time
@@ -333,9 +331,6 @@ async def test_patient_sending_clinician_commands_gets_nothing_privileged(
         AuditEntry.action.in_(["clinician_message", "viewed_patient", "exercises_assigned"]))) == []
 
 
-@pytest.mark.xfail(
-    "refuse_from_patient" not in inspect.getsource(service), strict=True,
-    reason="bot/service.py does not yet call clinicians.refuse_from_patient (see the report)")
 async def test_patient_sending_clinician_commands_is_audited(
     coach: Any, seed: dict[str, Any], database_url: str,
 ) -> None:

@@ -48,6 +48,16 @@ async def test_crisis_message_gets_safety_response_and_alerts_only_own_group(
     assert t.to("clinician:c3") == []
 
 
+async def test_crisis_words_after_a_command_are_triaged_too(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"as": "patient:p1", "text": "/pause 3 I want to kill myself"},
+    ])
+    assert any("FIXTURE SAFETY RESPONSE" in text for text in t.texts("patient:p1"))
+    [alert] = t.alerts()
+    assert (alert["to"], alert["severity"], alert["patient"]) == ("clinician:c1", "crisis", "p1")
+
+
 async def test_unacknowledged_crisis_goes_to_backup(scenario: Any, seed: dict[str, Any]) -> None:
     t = await scenario([
         {"seed": seed},

@@ -137,7 +137,8 @@ def parse_dialogue(raw: dict[str, Any], bundle: Any) -> DialogueSpec:
 
 @expander("questionnaire")
 def expand_questionnaire(name: str, raw: dict[str, Any], bundle: Any) -> list[StateSpec]:
-    """One state per item, each with the option buttons; the last scores and follows `then`."""
+    """One state per item, each with the option buttons; the last records its answer and scores,
+    then passes through `NAME.scored`, whose `then` routes may branch on the new score."""
     qid = str(raw["questionnaire"])
     questionnaire = bundle.questionnaires.get(qid) or {}
     items = as_list(questionnaire.get("items"))
@@ -160,18 +161,21 @@ def expand_questionnaire(name: str, raw: dict[str, Any], bundle: Any) -> list[St
             if next_name is not None:
                 routes = [Route(goto=next_name, actions=[record])]
             else:
-                routes = [
-                    Route(goto=r.goto, condition=r.condition,
-                          actions=[record, {"score": qid}, *r.actions])
-                    for r in then
-                ]
+                routes = [Route(goto=scored_name(name), actions=[record, {"score": qid}])]
             buttons.append(ButtonSpec(label=option.get("label", "?"), routes=routes))
         state = StateSpec(name=state_name, say=say, buttons=buttons, origin=name,
                           columns=int(questionnaire.get("columns", 1) or 1))
         if number == 1:
             state.enter_actions = as_list(raw.get("do"))
         states.append(state)
+    if states:
+        states.append(StateSpec(name=scored_name(name), auto_routes=then, origin=name))
     return states
+
+
+def scored_name(name: str) -> str:
+    """The pass-through state after a questionnaire's last answer has been scored."""
+    return f"{name}.scored"
 
 
 def _numbered(prompt: Any, number: int, total: int) -> TextRef:

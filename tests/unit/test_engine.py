@@ -441,10 +441,6 @@ states:
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine bug: a `then:` condition of a questionnaire is checked before the same transition "
-    "records the last answer and scores, so it sees no score yet (bot/engine/script.py, "
-    "expand_questionnaire)"))
 def test_questionnaire_then_can_branch_on_the_new_score(engine: Engine) -> None:
     bundle = bundle_of(THEN_ON_SCORE, extra={"content/questionnaires/mini.yaml": MINI})
     conv = engine.start(bundle, "then_on_score", CTX).conversation
