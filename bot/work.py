@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -57,7 +58,8 @@ class Work:
         row = Outbox(
             recipient=recipient, kind=kind, text=text, buttons=buttons or [],
             priority=priority, severity=severity, patient_id=patient_id, alert_id=alert_id,
-            photo_path=photo_path, status="pending", attempts=0,
+            photo_path=photo_path, photo=Path(photo_path).read_bytes() if photo_path else None,
+            status="pending", attempts=0, parts_sent=0,
             next_attempt_at=self.now, created_at=self.now,
         )
         self.session.add(row)

@@ -94,7 +94,9 @@ def run_triage_cli(
     lines: Iterable[str], out: TextIO, rasa_url: str | None, timeout_s: float,
     err: TextIO | None = None,
 ) -> int:
-    """`coachbot triage`: one JSON line {"text", "risk", "rupture", "reasons"} per non-empty input line."""
+    """`coachbot triage`: one JSON line {"text", "risk", "rupture", "reasons"} per input line.
+
+    A blank line gets a "none" verdict too, so output line N always answers input line N."""
     return asyncio.run(_triage_lines(lines, out, rasa_url, timeout_s, err or sys.stderr))
 
 
@@ -110,9 +112,7 @@ async def _triage_lines(lines: Iterable[str], out: TextIO, rasa_url: str | None,
             await triage.without_rasa()
         for line in lines:
             text = line.rstrip("\r\n")
-            if not text.strip():
-                continue
-            verdict = await triage.assess(text)
+            verdict = await triage.assess(text) if text.strip() else Verdict()
             out.write(json.dumps(verdict.as_contract(text), ensure_ascii=False) + "\n")
             out.flush()
     finally:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -208,6 +209,11 @@ class Outbox(Base):
     buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     """[[{"label", "data"}]]: callback data checked against server state when pressed."""
     photo_path: Mapped[str | None] = mapped_column(String(500))
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """The image itself, so any process can send it (photo_path is where it was drawn)."""
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Pieces of a long message (photo, then text parts) already delivered: a retry goes on
+    from there, so no piece is sent twice."""
     severity: Mapped[str | None] = mapped_column(String(16))
     patient_id: Mapped[str | None] = mapped_column(String(64))
     alert_id: Mapped[int | None] = mapped_column(Integer)

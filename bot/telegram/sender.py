@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select, update
-from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
@@ -99,6 +99,8 @@ class Delivery:
     buttons: list[Any]
     photo_path: str | None
     attempts: int
+    parts_sent: int = 0
+    """Pieces already delivered by an earlier attempt (see `pieces`)."""
     chat_id: int | None = None
     problem: str | None = None
     """Why this row cannot be sent at all (no Telegram chat); it is marked failed."""
@@ -215,7 +217,7 @@ class Sender:
                 return []
             rows = list(await session.execute(self.db.locked(
                 select(Outbox.id, Outbox.recipient, Outbox.kind, Outbox.text, Outbox.buttons,
-                       Outbox.photo_path, Outbox.attempts)
+                       Outbox.photo_path, Outbox.attempts, Outbox.parts_sent)
                 .where(Outbox.id.in_(ids), Outbox.status == "pending", Outbox.next_attempt_at <= now)
                 .order_by(Outbox.priority, Outbox.id), skip_locked=True)))
             if not rows:
@@ -224,7 +226,7 @@ class Sender:
             await session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows]))
                                   .values(next_attempt_at=lease))
             deliveries = [Delivery(r.id, r.recipient, r.kind, r.text or "", list(r.buttons or []),
-                                   r.photo_path, r.attempts) for r in rows]
+                                   r.photo_path, r.attempts, r.parts_sent or 0) for r in rows]
             await self._resolve(session, deliveries)
             return deliveries
 
@@ -316,39 +318,55 @@ class Sender:
             await self._finish(d, "sent", external_id=str(message_id))
 
     async def _send(self, d: Delivery, chat_id: int) -> int:
-        """Send the row (a long text as several messages, buttons on the last); the last id."""
+        """Send the row's pieces in order (a photo, then text parts; buttons on the last); the
+        last message's id. Each piece that arrives is recorded before the next goes, so a retry
+        after a failure part-way sends only what is still missing."""
+        pieces = await self._pieces(d)
         markup = inline_keyboard(d.buttons)
-        if d.kind == "photo" and d.photo_path:
-            data = await asyncio.to_thread(Path(d.photo_path).read_bytes)
-            caption = d.text
-            rest = ""
-            if len(caption) > MAX_CAPTION_CHARS:
-                caption, rest = "", caption
-            slot = await self.limiter.acquire(chat_id)
-            d.started = True
-            try:
-                message: Message = await self.bot.send_photo(
-                    chat_id, data, caption=caption or None, reply_markup=None if rest else markup)
-            finally:
-                self.limiter.done(slot)
-            if rest:
-                return await self._send_text(chat_id, rest, markup, d)
-            return message.message_id
-        return await self._send_text(chat_id, d.text, markup, d)
-
-    async def _send_text(self, chat_id: int, text: str, markup: InlineKeyboardMarkup | None, d: Delivery) -> int:
-        parts = split_text(text or "…", MAX_MESSAGE_CHARS)
         message_id = 0
-        for index, part in enumerate(parts):
-            last = index == len(parts) - 1
+        for index, (photo, text) in enumerate(pieces):
+            if index < d.parts_sent:
+                continue
+            last = index == len(pieces) - 1
             slot = await self.limiter.acquire(chat_id)
             d.started = True
             try:
-                message = await self.bot.send_message(chat_id, part, reply_markup=markup if last else None)
+                if photo is not None:
+                    message: Message = await self.bot.send_photo(
+                        chat_id, photo, caption=text or None, reply_markup=markup if last else None)
+                else:
+                    message = await self.bot.send_message(chat_id, text, reply_markup=markup if last else None)
             finally:
                 self.limiter.done(slot)
             message_id = message.message_id
+            if not last:
+                d.parts_sent = index + 1
+                await self._update(d, {"parts_sent": d.parts_sent})
         return message_id
+
+    async def _pieces(self, d: Delivery) -> list[tuple[bytes | None, str]]:
+        """(photo bytes or None, text) for each Telegram message this row becomes. A caption
+        too long for a photo goes out as text after it."""
+        parts: list[tuple[bytes | None, str]] = []
+        text = d.text
+        if d.kind == "photo" and d.photo_path:
+            photo = await self._photo(d)
+            caption = text if len(text) <= MAX_CAPTION_CHARS else ""
+            parts.append((photo, caption))
+            text = "" if caption or not text else text
+            if not text:
+                return parts
+        parts.extend((None, part) for part in split_text(text or "…", MAX_MESSAGE_CHARS))
+        return parts
+
+    async def _photo(self, d: Delivery) -> bytes:
+        """The image stored with the row; the file it was drawn to only for older rows."""
+        async with self.db.transaction() as session:
+            stored = await session.scalar(select(Outbox.photo).where(Outbox.id == d.id))
+        if stored is not None:
+            return bytes(stored)
+        assert d.photo_path is not None
+        return await asyncio.to_thread(Path(d.photo_path).read_bytes)
 
     # --- outcomes --------------------------------------------------------------------------
 

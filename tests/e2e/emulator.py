@@ -55,6 +55,8 @@ class Fault:
     """timeout: how long the request hangs before being answered (after the client gave up)."""
     delivered: bool = False
     """timeout/drop: whether the message was delivered anyway (the answer got lost)."""
+    skip: int = 0
+    """Let this many matching calls through before failing (a fault part-way through)."""
 
 
 @dataclass
@@ -260,6 +262,9 @@ class BotApiEmulator:
     def _fault_for(self, method: str, chat_id: int | None) -> Fault | None:
         for fault in self.faults:
             if fault.times > 0 and fault.method == method and fault.chat_id in (None, chat_id):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    continue
                 fault.times -= 1
                 self.injected_faults[fault.kind] += 1
                 return fault

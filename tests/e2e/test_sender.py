@@ -172,6 +172,29 @@ async def test_photos_and_long_texts(bot: BotUnderTest, emulator: BotApiEmulator
     assert "photo unreadable" in (rows[2].last_error or "")
 
 
+async def test_a_failure_part_way_through_a_long_message_resends_only_the_rest(
+    bot: BotUnderTest, emulator: BotApiEmulator, tmp_path: Path,
+) -> None:
+    await add_patients(bot.db, [21])
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 100)
+    emulator.fail("sendMessage", "500", times=1, skip=1)  # the second text part fails once
+    await add_outbox(bot.db, [("patient:tg21", "line\n" * 2000)])
+    emulator.fail("sendMessage", "500", times=1, skip=3)  # then the photo's long caption, once
+    await add_outbox(bot.db, [("patient:tg21", "caption " * 200)], kind="photo", photo=chart.read_bytes(),
+                     photo_path=str(tmp_path / "drawn-on-another-machine.png"))
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_until(lambda: len(emulator.sent[21]) == 5, within=30)
+    await bot.settled()
+    texts, photo, caption = emulator.sent[21][:3], emulator.sent[21][3], emulator.sent[21][4]
+    assert "".join(p.text + "\n" for p in texts).count("line") == 2000, "every part exactly once"
+    assert (photo.method, photo.photo_bytes) == ("sendPhoto", 108), "the stored image, not the file"
+    assert caption.text.strip() == ("caption " * 200).strip()
+    assert emulator.injected_faults["500"] == 2
+    rows = sorted(await bot.rows(Outbox), key=lambda r: r.id)
+    assert [(r.status, r.parts_sent) for r in rows] == [("sent", 2), ("sent", 1)]
+
+
 async def test_limits_are_kept_with_zero_429s_from_a_compliant_telegram(
     bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
 ) -> None:

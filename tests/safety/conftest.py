@@ -75,10 +75,17 @@ def _handler(fake: FakeRasa) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class QuietServer(ThreadingHTTPServer):
+    """A hung-up connection (mode "hang_up") is the point of the test, not news for stderr."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
 @pytest.fixture
 def fake_rasa() -> Iterator[FakeRasa]:
     fake = FakeRasa()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
+    server = QuietServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)

@@ -105,13 +105,13 @@ def _run(lines: list[str], url: str | None) -> tuple[list[dict[str, Any]], str, 
     return [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue(), code
 
 
-def test_cli_prints_one_json_object_per_non_empty_line_with_exactly_the_contract_keys() -> None:
+def test_cli_prints_one_json_object_per_line_with_exactly_the_contract_keys() -> None:
     rows, err, code = _run(["I want to die\n", "\n", "   \n", "my legs are dead lol\n", "whatever"], None)
     assert code == 0
-    assert [list(row) for row in rows] == [CONTRACT_KEYS] * 3
-    assert [row["text"] for row in rows] == ["I want to die", "my legs are dead lol", "whatever"]
+    assert [list(row) for row in rows] == [CONTRACT_KEYS] * 5
+    assert [row["text"] for row in rows] == ["I want to die", "", "   ", "my legs are dead lol", "whatever"]
     assert [(row["risk"], row["rupture"]) for row in rows] == [
-        ("crisis", "none"), ("none", "none"), ("none", "withdrawal"),
+        ("crisis", "none"), ("none", "none"), ("none", "none"), ("none", "none"), ("none", "withdrawal"),
     ]
     assert rows[0]["reasons"] == ["rule: suicidal ideation ('want to die')"]
     assert err.count("\n") == 1 and "safety rules alone" in err
