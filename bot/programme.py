@@ -8,6 +8,7 @@ patient's own time zone, outside quiet hours unless the patient chose the time.
 from __future__ import annotations
 
 import logging
+import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from bot.engine.engine import render
 from bot.isotime import parse_duration
 from bot.storage.models import (
     Answer,
+    AuditEntry,
     ConversationRow,
     ExerciseAssignment,
     Group,
@@ -43,6 +45,8 @@ DEFAULT_PROGRAMME: dict[str, Any] = {
     "quiet_hours": {"start": "21:00", "end": "08:00"},
 }
 MAX_PAUSE_DAYS = 60
+ERASE_CONFIRM_MINUTES = 30
+"""How long /delete's "Yes, erase my data" button stays valid."""
 
 
 def programme(work: Work, patient: Patient | None = None) -> dict[str, Any]:
@@ -347,10 +351,12 @@ async def patient_command(work: Work, patient: Patient, command: str, arg: str) 
     elif command == "mydata":
         work.send(to, await export_text(work, patient), patient_id=patient.id)
     elif command == "delete":
+        token = secrets.token_hex(4)
+        work.audit(to, "erase_requested", patient_id=patient.id, token=token)
         work.send(to, work.text("system.delete_confirm", patient.locale,
                                 "This erases your answers, messages and scores. Are you sure?"),
-                  [[{"label": "Yes, erase my data", "data": "p:delete"},
-                    {"label": "No, keep it", "data": "p:keep"}]], patient_id=patient.id)
+                  [[{"label": "Yes, erase my data", "data": f"p:delete:{token}"},
+                    {"label": "No, keep it", "data": f"p:keep:{token}"}]], patient_id=patient.id)
     else:
         return False
     return True
@@ -400,6 +406,29 @@ async def export_text(work: Work, patient: Patient) -> str:
         *[f"{m.at:%Y-%m-%d %H:%M} {m.text}" for m in messages[-100:]],
     ]
     return "\n".join(lines)
+
+
+async def answer_erase_request(work: Work, patient: Patient, choice: str, token: str) -> None:
+    """The patient's answer to /delete's question. Only the newest question, unanswered and
+    under ERASE_CONFIRM_MINUTES old, counts: an old "Yes, erase" button must never erase."""
+    to = f"patient:{patient.id}"
+    latest = await work.session.scalar(
+        select(AuditEntry).where(AuditEntry.patient_id == patient.id,
+                                 AuditEntry.action.in_(("erase_requested", "erase_declined")))
+        .order_by(AuditEntry.id.desc()).limit(1))
+    fresh = (latest is not None and latest.action == "erase_requested"
+             and (latest.detail or {}).get("token") == token
+             and work.now - latest.at <= timedelta(minutes=ERASE_CONFIRM_MINUTES))
+    if not fresh:
+        work.callback_answer = "This question has expired; send /delete again if you want to erase your data."
+        return
+    if choice == "delete":
+        await erase(work, patient)
+        return
+    work.audit(to, "erase_declined", patient_id=patient.id)
+    work.callback_answer = "Nothing was erased."
+    work.send(to, work.text("system.delete_kept", patient.locale,
+                            "Nothing was erased. Your data stays as it was."), patient_id=patient.id)
 
 
 async def erase(work: Work, patient: Patient) -> None:

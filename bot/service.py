@@ -40,6 +40,10 @@ MAX_TEXT = 4000
 JOB_MAX_ATTEMPTS = 5
 
 
+class PatientBusy(Exception):
+    """A job's patient is locked by a message being handled right now; the job runs later."""
+
+
 @dataclass
 class Inbound:
     """One thing a person did, from any door (Telegram, simulator, terminal chat)."""
@@ -198,6 +202,7 @@ class Coachbot:
 
     async def _patient(self, work: Work, patient: Patient, inbound: Inbound, verdict: Verdict) -> None:
         patient.last_message_at = work.now
+        patient.blocked = False  # whoever writes to the bot has not blocked it
         if inbound.press:
             await self._patient_press(work, patient, inbound.press)
             return
@@ -288,11 +293,8 @@ class Coachbot:
             await step(work, patient, row, Input(kind="press", index=index, seq=seq))
         elif parts[0] == "s" and len(parts) == 2:
             await self._safety_press(work, patient, parts[1])
-        elif data in ("p:delete", "p:keep"):
-            if data == "p:delete":
-                await programme.erase(work, patient)
-            else:
-                work.callback_answer = "Nothing was erased."
+        elif parts[0] == "p" and len(parts) == 3 and parts[1] in ("delete", "keep"):
+            await programme.answer_erase_request(work, patient, parts[1], parts[2])
         else:
             work.audit(f"patient:{patient.id}", "forged_button", patient_id=patient.id, data=data[:64])
             work.callback_answer = "This button is no longer valid."
@@ -348,21 +350,26 @@ class Coachbot:
     async def run_due_jobs(self, worker: str = "main", limit: int = 500) -> int:
         """Run every job due now, each in its own transaction with its effects (exactly once)."""
         done = 0
+        waiting: set[int] = set()
+        """Jobs whose patient is busy with a message: left for the next round."""
         while done < limit:
-            ran = await self._run_one(worker)
+            ran = await self._run_one(worker, waiting)
             if ran is None:
                 break
-            done += 1
+            if ran not in waiting:
+                done += 1
         return done
 
-    async def _run_one(self, worker: str) -> int | None:
+    async def _run_one(self, worker: str, waiting: set[int]) -> int | None:
         now = self.clock.now()
         job_id: int | None = None
         try:
             async with self.db.transaction() as session:
+                due = select(Job).where(Job.status == "pending", Job.due_at <= now)
+                if waiting:
+                    due = due.where(Job.id.not_in(sorted(waiting)))
                 job = await session.scalar(self.db.locked(
-                    select(Job).where(Job.status == "pending", Job.due_at <= now)
-                    .order_by(Job.due_at, Job.id).limit(1), skip_locked=True))
+                    due.order_by(Job.due_at, Job.id).limit(1), skip_locked=True))
                 if job is None:
                     return None
                 job_id = job.id
@@ -372,6 +379,12 @@ class Coachbot:
                 job.status, job.claimed_by, job.claimed_at = "done", worker, now
                 job.attempts += 1
                 return job.id
+        except PatientBusy as busy:
+            log.debug("job %s waits: patient %s is busy with a message", job_id, busy)
+            if job_id is None:
+                raise
+            waiting.add(job_id)
+            return job_id
         except StorageError:
             raise
         except Exception as exc:
@@ -405,7 +418,7 @@ class Coachbot:
             else:
                 await clinicians.run_digest(work, session_id)
             return
-        patient = await work.session.get(Patient, job.patient_id) if job.patient_id else None
+        patient = await self._lock_patient(work, job.patient_id) if job.patient_id else None
         if patient is None:
             return
         if job.kind == "daily":
@@ -418,6 +431,16 @@ class Coachbot:
                 await programme.prompt(work, patient, str(payload["dialogue"]))
         else:
             log.error("unknown job kind %r (job %s)", job.kind, job.id)
+
+    async def _lock_patient(self, work: Work, patient_id: str) -> Patient | None:
+        """The patient's row lock, as their messages take it, so a job never interleaves with
+        them. Taken without waiting: a message being handled holds it (and may be updating
+        this very job), so the job waits for the next round instead of deadlocking."""
+        patient = await work.session.scalar(self.db.locked(
+            select(Patient).where(Patient.id == patient_id), skip_locked=True))
+        if patient is None and await work.session.scalar(select(Patient.id).where(Patient.id == patient_id)):
+            raise PatientBusy(patient_id)
+        return patient
 
     # --- recovery ------------------------------------------------------------------------------
 

@@ -141,3 +141,29 @@ def _unreachable_database() -> Any:
     from bot.storage.db import Database
 
     return Database("postgresql+asyncpg://nobody@127.0.0.1:9/none")
+
+
+async def test_a_job_waits_while_its_patient_is_busy_with_a_message(
+    settings: Settings, database_url: str, seed: dict[str, Any],
+) -> None:
+    """On PostgreSQL a job takes the patient's row lock without waiting: while a message holds
+    it, the job stays pending (no deadlock, no interleaving) and runs in the next round."""
+    from bot.storage.models import Job, Patient
+
+    clock = SimulatedClock(START)
+    bot = await seeded(settings, database_url, seed, clock)
+    clock.set(parse_time("2026-03-02T08:00:00Z"))  # Maria's check-in is due
+    try:
+        if bot.db.is_sqlite:
+            assert await bot.run_due_jobs() >= 1  # one writer at a time: nothing to wait for
+            return
+        async with bot.db.transaction() as busy:  # a message for Maria is being handled
+            await busy.scalar(bot.db.locked(select(Patient).where(Patient.id == "p1")))
+            assert await bot.run_due_jobs() == 0
+            async with bot.db.transaction() as session:
+                job = await session.scalar(select(Job).where(Job.patient_id == "p1", Job.kind == "daily"))
+                assert job is not None and job.status == "pending"
+        assert await bot.run_due_jobs() >= 1
+        assert (await pending(bot, "patient:p1"))[-1].text.startswith("Good morning Maria")
+    finally:
+        await bot.close()

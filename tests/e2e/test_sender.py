@@ -114,6 +114,20 @@ async def test_blocked_bot_is_recorded_and_not_retried(bot: BotUnderTest, emulat
     assert not patient.blocked
 
 
+async def test_a_patient_who_writes_again_is_no_longer_blocked(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    """Telegram lifts a block when the user writes; the unblock update itself may be missed."""
+    await add_patients(bot.db, [21])
+    emulator.blocked.add(21)
+    await add_outbox(bot.db, [("patient:tg21", "first")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await bot.settled()
+    emulator.blocked.discard(21)  # unblocked, with no my_chat_member update
+    emulator.user_sends(21, "/help")
+    await emulator.wait_for_text(21, "Here's what I can do")
+    [patient] = await bot.rows(Patient)
+    assert not patient.blocked
+
+
 async def test_blocking_update_marks_the_patient(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
     await add_patients(bot.db, [21])
     emulator.user_blocks_bot(21)
