@@ -107,7 +107,7 @@ class Coachbot:
             return await self._handle(inbound, verdict)
         try:
             return await asyncio.wait_for(self._handle(inbound, verdict), CRISIS_DB_BUDGET_S)
-        except (StorageError, TimeoutError) as exc:
+        except Exception as exc:  # the database, a broken script, a bug: the reply still goes out
             return self._crisis_without_database(inbound, verdict, exc)
 
     @staticmethod
@@ -127,14 +127,29 @@ class Coachbot:
 
             return assess(text)
 
+    def crisis_before_storage(self, inbound: Inbound) -> Reply:
+        """A message that could not even be stored (the database is down before the inbox can
+        take it): if the safety rules call it a crisis, the safety response goes out directly
+        and the escalation is spooled now, rather than when Telegram delivers it again."""
+        from bot.safety.rules import assess
+
+        words = self._words_to_triage(inbound.text)
+        verdict = assess(words[:MAX_TEXT]) if words else Verdict()
+        if verdict.risk != "crisis":
+            return Reply()
+        return self._crisis_without_database(inbound, verdict, StorageError("the inbox could not store it"))
+
     def _crisis_without_database(self, inbound: Inbound, verdict: Verdict, exc: BaseException) -> Reply:
-        log.critical("crisis message while the database failed (%s); sending safety response "
-                     "directly and spooling the escalation", exc)
+        log.critical("crisis message could not be handled normally (%s: %s); sending the safety "
+                     "response directly and spooling the escalation", exc.__class__.__name__, exc)
         now = self.clock.now()
-        self.spool.append({
-            "chat_key": inbound.chat_key, "text": inbound.text, "reasons": verdict.reasons,
-            "at": format_time(now), "key": self._key(inbound, now),
-        })
+        try:
+            self.spool.append({
+                "chat_key": inbound.chat_key, "text": inbound.text, "reasons": verdict.reasons,
+                "at": format_time(now), "key": self._key(inbound, now),
+            })
+        except Exception:  # the disk too: the message is retried from the inbox or Telegram
+            log.critical("could not spool the escalation for %s", inbound.chat_key, exc_info=True)
         try:
             bundle = self.content.current()
         except Exception:

@@ -67,12 +67,18 @@ class ContentRegistry:
         return bundle
 
     def current(self) -> Bundle:
-        """The newest good version, reloading first if files changed."""
+        """The newest good version, reloading first if files changed. An edit that cannot even
+        be read (a file half-saved, deleted while scanned, not UTF-8) is logged and skipped:
+        the last good version keeps serving, so a crisis reply never waits on an author."""
         now = time.monotonic()
         if now - self._checked_at >= self.check_every_s:
             self._checked_at = now
-            if self._scan() != self._fingerprint:
-                self._current = self._load()
+            try:
+                if self._scan() != self._fingerprint:
+                    self._current = self._load()
+            except Exception as exc:
+                log.error("content could not be reloaded (%s: %s); still serving %s",
+                          exc.__class__.__name__, exc, self._current.version)
         return self._current
 
     def reload(self) -> Bundle:

@@ -114,8 +114,12 @@ class Inbox:
         insert = sqlite_insert if self.db.is_sqlite else pg_insert
         statement = (insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
                      .returning(InboxUpdate.update_id))
-        async with self.guard.hold(), self.db.transaction() as session:
-            new = set(await session.scalars(statement, rows))
+        try:
+            async with self.guard.hold(), self.db.transaction() as session:
+                new = set(await session.scalars(statement, rows))
+        except StorageError:
+            await self._safety_net(rows)
+            raise
         for row in rows:
             if row["update_id"] in new:
                 self.kick(str(row["chat_key"]))
@@ -390,6 +394,26 @@ class Inbox:
             await self.bot.leave_chat(chat_id)
         except TelegramError as exc:
             log.info("could not leave chat %s: %s", chat_id, exc)
+
+    async def _safety_net(self, rows: list[dict[str, Any]]) -> None:
+        """The database refused the updates, so Telegram will deliver them again later. A crisis
+        among them cannot wait that long: its safety response goes out now (once per update)."""
+        for row in rows:
+            update_id = int(row["update_id"])
+            if update_id in self._direct_sent:
+                continue
+            try:
+                meaning = interpret(Update.de_json(row["payload"], self.bot), MAX_TEXT)
+            except Exception:
+                continue
+            if meaning.inbound is None or meaning.chat_id is None:
+                continue
+            reply = self.service.crisis_before_storage(
+                replace(meaning.inbound, idempotency_key=f"tg-update:{update_id}"))
+            if reply.direct:
+                self._direct_sent.add(update_id)
+                for text in reply.direct:
+                    await self._send_now(meaning.chat_id, text)
 
     async def _send_now(self, chat_id: int, text: str) -> None:
         """Bypass the outbox: only for the safety response while the database is down."""

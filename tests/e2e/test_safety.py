@@ -61,3 +61,32 @@ async def test_crisis_while_database_fails_is_answered_directly_then_escalated(
     alerts = await bot.rows(Alert)
     assert len(alerts) == 1 and alerts[0].severity == "crisis"
     assert all(r.status == "done" for r in await bot.rows(InboxUpdate))
+
+
+async def test_crisis_while_the_whole_database_is_down_is_answered_before_it_can_be_stored(
+    bot: BotUnderTest, emulator: BotApiEmulator, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The inbox cannot even store the update, so Telegram keeps it; the safety response still
+    goes out at once, and the alert follows exactly once when the database is back."""
+    from contextlib import asynccontextmanager
+
+    await add_patients(bot.db, [42])
+    real_transaction = bot.db.transaction
+    down = True
+
+    @asynccontextmanager
+    async def transaction() -> Any:
+        if down:
+            raise StorageError("database unavailable: simulated outage")
+        async with real_transaction() as session:
+            yield session
+
+    monkeypatch.setattr(bot.db, "transaction", transaction)
+    emulator.user_sends(42, "I want to end it all")
+    await emulator.wait_for_text(42, SAFETY)
+    assert emulator.queue, "not confirmed to Telegram: the update is still there"
+    down = False
+    await emulator.wait_for_text(CLINICIAN_CHAT, "I want to end it all", within=20)
+    await bot.settled(within=20)
+    assert len(await bot.rows(Alert)) == 1
+    assert SAFETY in emulator.sent[42][0].text
