@@ -21,6 +21,7 @@ from bot.clock import SimulatedClock
 from bot.config import Settings
 from bot.errors import CoachbotError, InputError
 from bot.isotime import format_time, parse_duration, parse_time
+from bot.safety.escalation import audit_alert_deliveries
 from bot.seed import apply_seed
 from bot.service import Coachbot, Inbound
 from bot.storage.models import Outbox
@@ -50,6 +51,7 @@ class Simulator:
             for row in rows:
                 self._print(row)
                 row.status, row.sent_at, row.attempts = "sent", self.clock.now(), row.attempts + 1
+            await audit_alert_deliveries(session, [row.id for row in rows], "delivered", self.clock.now())
 
     def _print(self, row: Outbox) -> None:
         to = row.recipient[5:] if row.recipient.startswith("chat:") else row.recipient

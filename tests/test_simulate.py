@@ -141,3 +141,19 @@ async def test_malformed_line_names_its_number(scenario: Any, seed: dict[str, An
     t = await scenario([{"seed": seed}, {"advance": "tomorrow"}])
     assert t.status == 2
     assert "line 2" in t.errors
+
+
+async def test_every_safety_step_is_in_the_audit_log(scenario: Any, seed: dict[str, Any], database_url: str) -> None:
+    from bot.storage.models import AuditEntry
+    from tests.test_patient_data import rows
+
+    await scenario([
+        {"seed": seed},
+        {"as": "patient:p1", "text": "i want to end it all tonight"},
+        {"advance": "PT16M"},
+        {"as": "clinician:c1", "press": "I'm on it"},
+    ])
+    steps = [(a.action, a.actor) for a in await rows(database_url, AuditEntry, AuditEntry.patient_id == "p1")]
+    for step in [("detected", "coachbot"), ("alerted", "coachbot"), ("delivered", "coachbot"),
+                 ("escalated", "coachbot"), ("acknowledged", "clinician:c1")]:
+        assert step in steps, f"{step} missing from {steps}"

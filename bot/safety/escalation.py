@@ -17,7 +17,18 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.safety.response import safety_response
-from bot.storage.models import Alert, Answer, Clinician, Group, GroupClinician, Message, Patient, Score
+from bot.storage.models import (
+    Alert,
+    Answer,
+    AuditEntry,
+    Clinician,
+    Group,
+    GroupClinician,
+    Message,
+    Outbox,
+    Patient,
+    Score,
+)
 from bot.timeutil import after_quiet_hours, in_quiet_hours
 from bot.work import PRIORITY_ALERT, PRIORITY_CRISIS, Work
 
@@ -287,3 +298,16 @@ async def add_note(work: Work, clinician: Clinician, text: str) -> bool:
     work.audit(f"clinician:{clinician.id}", "note", patient_id=alert.patient_id, alert_id=alert.id)
     work.send(f"clinician:{clinician.id}", "Note saved.")
     return True
+
+
+async def audit_alert_deliveries(session: Any, outbox_ids: list[int], outcome: str, at: Any) -> None:
+    """The audit trail's "delivered" step (or why not): written by whichever channel carried
+    the alert, in the same transaction that records the outbox row's final status."""
+    if not outbox_ids:
+        return
+    rows = await session.execute(
+        select(Outbox.id, Outbox.recipient, Outbox.patient_id, Outbox.alert_id)
+        .where(Outbox.id.in_(outbox_ids), Outbox.alert_id.is_not(None)))
+    for row in rows:
+        session.add(AuditEntry(at=at, actor="coachbot", action=outcome, patient_id=row.patient_id,
+                               alert_id=row.alert_id, detail={"to": row.recipient, "outbox_id": row.id}))

@@ -36,6 +36,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Ne
 
 from bot.clock import Clock
 from bot.errors import StorageError
+from bot.safety.escalation import audit_alert_deliveries
 from bot.storage.db import Database
 from bot.storage.models import Clinician, Outbox, Patient
 from bot.telegram.chats import chat_id_of
@@ -429,6 +430,8 @@ class Sender:
             try:
                 async with self.guard.hold(), self.db.transaction() as session:
                     await session.execute(update(Outbox), marks)
+                    await audit_alert_deliveries(session, [m["id"] for m in marks], "delivered",
+                                                 self.clock.now())
                 written.set_result(None)
                 return
             except StorageError as exc:
@@ -449,6 +452,8 @@ class Sender:
             try:
                 async with self.guard.hold(), self.db.transaction() as session:
                     await session.execute(update(Outbox).where(Outbox.id == d.id).values(**values))
+                    if values.get("status") in ("failed", "blocked"):
+                        await audit_alert_deliveries(session, [d.id], "delivery_failed", self.clock.now())
                     if block_patient:
                         await self._block(session, d)
                 return

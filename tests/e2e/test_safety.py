@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.errors import StorageError
-from bot.storage.models import Alert, InboxUpdate, Outbox
+from bot.storage.models import Alert, AuditEntry, InboxUpdate, Outbox
 from tests.e2e.conftest import CLINICIAN_CHAT, BotUnderTest, add_patients
 from tests.e2e.emulator import BotApiEmulator
 
@@ -36,6 +36,8 @@ async def test_crisis_gets_safety_response_and_alerts_clinician_in_one_update(
     await bot.settled()
     [case] = await bot.rows(Alert)
     assert case.status == "acknowledged" and case.acknowledged_by == "c1"
+    steps = [(a.action, a.actor) for a in await bot.rows(AuditEntry, AuditEntry.alert_id == case.id)]
+    assert ("delivered", "coachbot") in steps and ("acknowledged", "clinician:c1") in steps
 
 
 async def test_crisis_while_database_fails_is_answered_directly_then_escalated(
