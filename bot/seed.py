@@ -19,8 +19,45 @@ def _require(entry: dict[str, Any], key: str, what: str) -> str:
     return str(value)
 
 
+def _entries(seed: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    entries = seed.get(key) or []
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise InputError(f'seed "{key}" must be a list of objects')
+    return entries
+
+
+def check_seed(seed: dict[str, Any]) -> None:
+    """Every mistake a seed can hold, found before anything is written: duplicate ids, and
+    references to clinicians or groups the seed does not define."""
+    known: dict[str, set[str]] = {}
+    for key, what in (("clinicians", "clinician"), ("groups", "group"), ("patients", "patient")):
+        ids: set[str] = set()
+        for entry in _entries(seed, key):
+            ident = _require(entry, "id", f"a {what}")
+            if ident in ids:
+                raise InputError(f"{what} id {ident!r} appears twice in the seed")
+            ids.add(ident)
+        known[key] = ids
+    for group in _entries(seed, "groups"):
+        named = group.get("clinicians") or []
+        if not isinstance(named, list):
+            raise InputError(f'group {group["id"]}: "clinicians" must be a list of clinician ids')
+        for cid in [*map(str, named), *([str(group["backup"])] if group.get("backup") else [])]:
+            if cid not in known["clinicians"]:
+                raise InputError(f"group {group['id']}: clinician {cid!r} is not in the seed's clinicians")
+        sessions = group.get("sessions") or []
+        if not isinstance(sessions, list):
+            raise InputError(f'group {group["id"]}: "sessions" must be a list of ISO times')
+        for when in sessions:
+            parse_time(str(when))
+    for patient in _entries(seed, "patients"):
+        if patient.get("group") is not None and str(patient["group"]) not in known["groups"]:
+            raise InputError(f"patient {patient['id']}: group {patient['group']!r} is not in the seed's groups")
+
+
 async def apply_seed(work: Work, seed: dict[str, Any], chat_prefix: bool = True) -> None:
     """Create clinicians, groups (with sessions) and patients past onboarding."""
+    check_seed(seed)
     for entry in seed.get("clinicians") or []:
         cid = _require(entry, "id", "a clinician")
         work.session.add(Clinician(

@@ -22,7 +22,7 @@ from bot.config import Settings
 from bot.errors import CoachbotError, InputError
 from bot.isotime import format_time, parse_duration, parse_time
 from bot.safety.escalation import audit_alert_deliveries
-from bot.seed import apply_seed
+from bot.seed import apply_seed, check_seed
 from bot.service import Coachbot, Inbound
 from bot.storage.models import Outbox
 
@@ -155,8 +155,11 @@ async def simulate(
     first_raw = next(iterator, "")
     try:
         first = parse_line(first_raw, 1)
+        if first and "seed" in first:
+            check_seed(first["seed"])
     except (InputError, CoachbotError) as exc:
-        err.write(f"{exc}\n")
+        message = str(exc)
+        err.write((message if message.startswith("line ") else f"line 1: {message}") + "\n")
         return EXIT_MALFORMED
     start = datetime.now(UTC).replace(microsecond=0)
     if first and "seed" in first and first["seed"].get("start"):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import Transcript
 
 
@@ -157,3 +159,19 @@ async def test_every_safety_step_is_in_the_audit_log(scenario: Any, seed: dict[s
     for step in [("detected", "coachbot"), ("alerted", "coachbot"), ("delivered", "coachbot"),
                  ("escalated", "coachbot"), ("acknowledged", "clinician:c1")]:
         assert step in steps, f"{step} missing from {steps}"
+
+
+@pytest.mark.parametrize(("seed_line", "says"), [
+    ({"seed": {"clinicians": "oops"}}, 'seed "clinicians" must be a list of objects'),
+    ({"seed": {"clinicians": [{"id": "c1"}], "groups": [{"id": "g1", "clinicians": ["c9"]}]}},
+     "clinician 'c9' is not in the seed's clinicians"),
+    ({"seed": {"patients": [{"id": "p1", "group": "zz"}]}}, "group 'zz' is not in the seed's groups"),
+    ({"seed": {"patients": [{"id": "p1"}, {"id": "p1"}]}}, "patient id 'p1' appears twice"),
+    ({"advance": "soon"}, "is not an ISO-8601 duration"),
+])
+async def test_a_bad_first_line_is_malformed_with_its_number(
+    scenario: Any, seed_line: dict[str, Any], says: str,
+) -> None:
+    t = await scenario([seed_line, {"advance": "PT1H"}])
+    assert t.status == 2 and t.lines == []
+    assert t.errors.startswith("line 1: ") and says in t.errors and "Traceback" not in t.errors
