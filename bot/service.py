@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -38,6 +39,17 @@ CRISIS_DB_BUDGET_S = 3.0
 """How long a crisis message may wait on the database before the safety response goes direct."""
 MAX_TEXT = 4000
 JOB_MAX_ATTEMPTS = 5
+
+
+MISUNDERSTOOD = re.compile(
+    r"\b(misunderstood|misunderstanding|misread|(was|were|i'?m|just) (only )?joking|didn'?t mean (it|that)"
+    r"|not what i meant|wrong idea|took (it|that|me) (the )?wrong|false alarm|i'?m (fine|ok|okay) really)\b",
+    re.IGNORECASE)
+"""A patient taking back a crisis message ("you misunderstood me"): see _while_crisis_open."""
+
+
+def says_misunderstood(text: str) -> bool:
+    return MISUNDERSTOOD.search(text.replace("’", "'")) is not None
 
 
 class PatientBusy(Exception):
@@ -276,19 +288,30 @@ class Coachbot:
         alert = await work.session.scalar(
             select(Alert).where(Alert.patient_id == patient.id, Alert.severity == "crisis",
                                 Alert.status != "resolved").order_by(Alert.id.desc()).limit(1))
+        retracted = says_misunderstood(text)
         if alert is not None:
-            for clinician in await escalation.group_clinicians(work, patient.group_id):
+            what = "says the bot misunderstood them" if retracted else "wrote again"
+            for clinician in await escalation.crisis_team(work, patient.group_id):
                 work.send(f"clinician:{clinician.id}",
-                          f"🔴 {patient.name or patient.id} wrote again (open crisis alert): “{text[:600]}”",
+                          f"🔴 {patient.name or patient.id} {what} (open crisis alert): “{text[:600]}”",
                           escalation.alert_buttons(alert.id), kind="alert", severity="crisis",
                           patient_id=patient.id, alert_id=alert.id, priority=PRIORITY_CRISIS)
-            work.audit("coachbot", "forwarded", patient_id=patient.id, alert_id=alert.id)
-        work.send(f"patient:{patient.id}", work.text(
-            "safety.followup", patient.locale,
-            "Thank you for telling me, {name}. I've passed this on to your care team, and a person "
-            "will be in touch. If you are in danger now, please call your local emergency number.",
-            **context_of(patient)), escalation.safety_check_buttons(),
-            priority=PRIORITY_CRISIS, patient_id=patient.id)
+            work.audit("coachbot", "forwarded", patient_id=patient.id, alert_id=alert.id,
+                       retracted=retracted)
+        if retracted:  # taken seriously, never as a way out: check once more, the team decides
+            reply = work.text(
+                "safety.misunderstood", patient.locale,
+                "Thank you for telling me, {name}, and sorry if I got that wrong. I'd rather check "
+                "than miss something: are you safe right now? A person from your care team will be "
+                "in touch either way.", **context_of(patient))
+        else:
+            reply = work.text(
+                "safety.followup", patient.locale,
+                "Thank you for telling me, {name}. I've passed this on to your care team, and a person "
+                "will be in touch. If you are in danger now, please call your local emergency number.",
+                **context_of(patient))
+        work.send(f"patient:{patient.id}", reply, escalation.safety_check_buttons(work, patient.locale),
+                  priority=PRIORITY_CRISIS, patient_id=patient.id)
 
     async def _patient_press(self, work: Work, patient: Patient, data: str) -> None:
         parts = data.split(":")
@@ -341,7 +364,7 @@ class Coachbot:
             work.send(to, work.text(
                 "safety.check_again", patient.locale,
                 "Thank you. I want to be sure, because it matters: are you safe right now, and "
-                "do you feel you can stay safe today?"), escalation.safety_check_buttons(),
+                "do you feel you can stay safe today?"), escalation.safety_check_buttons(work, patient.locale),
                 priority=PRIORITY_CRISIS, patient_id=patient.id)
             return
         work.send(to, work.text(
@@ -349,7 +372,7 @@ class Coachbot:
             "Thank you for letting me know, {name}. Your care team will still check in with you — "
             "that's what they do for everyone after a message like yours. If things change, "
             "call your local emergency number.", **context_of(patient)), patient_id=patient.id)
-        for clinician in await escalation.group_clinicians(work, patient.group_id):
+        for clinician in await escalation.crisis_team(work, patient.group_id):
             work.send(f"clinician:{clinician.id}",
                       f"{patient.name or patient.id} says twice they are safe now. The crisis alert "
                       "stays open and their programme paused until you resolve it.",

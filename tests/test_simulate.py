@@ -175,3 +175,45 @@ async def test_a_bad_first_line_is_malformed_with_its_number(
     t = await scenario([seed_line, {"advance": "PT1H"}])
     assert t.status == 2 and t.lines == []
     assert t.errors.startswith("line 1: ") and says in t.errors and "Traceback" not in t.errors
+
+
+async def test_you_misunderstood_is_checked_once_more_and_the_whole_crisis_team_is_told(
+    scenario: Any, seed: dict[str, Any],
+) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"as": "patient:p1", "text": "I want to kill myself"},
+        {"as": "patient:p1", "text": "sorry you misunderstood me, I was only joking"},
+        {"advance": "P1D"},
+    ])
+    maria = t.to("patient:p1")
+    check = next(line for line in maria if "sorry if I got that wrong" in line["text"])
+    assert check["buttons"] == [["I'm safe right now"], ["I need help now"]]
+    told = [a["to"] for a in t.alerts() if "says the bot misunderstood them" in a["text"]]
+    assert sorted(told) == ["clinician:c1", "clinician:c2"]  # the group's clinician and its backup
+    assert not any(line["text"].startswith("Good morning") for line in maria), "programme stays paused"
+
+
+async def test_an_unacknowledged_crisis_alert_is_never_dropped(scenario: Any, seed: dict[str, Any]) -> None:
+    from bot.safety.escalation import ESCALATION_SLOW_MINUTES, MAX_ESCALATIONS
+
+    t = await scenario([
+        {"seed": seed},
+        {"as": "patient:p1", "text": "I want to kill myself"},
+        {"advance": "PT12H"},
+    ])
+    reminders = [a for a in t.alerts("clinician:c1") if "not yet acknowledged" in a["text"]]
+    fast = MAX_ESCALATIONS * 15
+    assert len(reminders) >= MAX_ESCALATIONS + (12 * 60 - fast) // ESCALATION_SLOW_MINUTES
+
+
+async def test_safety_buttons_speak_the_patients_language(
+    shipped_settings: Any, database_url: str, seed: dict[str, Any],
+) -> None:
+    from tests.conftest import run_scenario
+
+    seed["patients"][0]["locale"] = "de"
+    t = await run_scenario(shipped_settings, [{"seed": seed}, {"as": "patient:p1", "text": "I want to kill myself"}],
+                           database_url)
+    buttons = [line["buttons"] for line in t.to("patient:p1") if line["buttons"]]
+    assert buttons[0] == [["Ich bin in Sicherheit"], ["Ich brauche jetzt Hilfe"]]

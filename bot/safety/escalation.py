@@ -35,6 +35,9 @@ from bot.work import PRIORITY_ALERT, PRIORITY_CRISIS, Work
 log = logging.getLogger(__name__)
 
 MAX_ESCALATIONS = 8
+"""Reminders at ESCALATION_MINUTES apart; after these, an unacknowledged crisis alert keeps
+being repeated, but only every ESCALATION_SLOW_MINUTES: it is never dropped."""
+ESCALATION_SLOW_MINUTES = 60
 ALERT_ACTIONS = {
     "ack": "I'm on it",
     "contacted": "Contacted",
@@ -53,8 +56,10 @@ def alert_buttons(alert_id: int) -> list[list[dict[str, str]]]:
     return [row1, row2]
 
 
-def safety_check_buttons() -> list[list[dict[str, str]]]:
-    return [[{"label": label, "data": f"s:{key}"}] for key, label in SAFETY_BUTTONS.items()]
+def safety_check_buttons(work: Work, locale: str) -> list[list[dict[str, str]]]:
+    """"I'm safe" / "I need help", in the patient's language where content has it."""
+    return [[{"label": work.text(f"safety.{key}_button", locale, label), "data": f"s:{key}"}]
+            for key, label in SAFETY_BUTTONS.items()]
 
 
 async def group_clinicians(work: Work, group_id: str | None) -> list[Clinician]:
@@ -65,6 +70,16 @@ async def group_clinicians(work: Work, group_id: str | None) -> list[Clinician]:
         .where(GroupClinician.group_id == group_id).order_by(Clinician.id)
     )
     return list(rows)
+
+
+async def crisis_team(work: Work, group_id: str | None) -> list[Clinician]:
+    """Who hears every later step of a crisis case: the group's clinicians and its backup
+    (who may be the one covering it, through escalation or quiet hours)."""
+    team = {c.id: c for c in await group_clinicians(work, group_id)}
+    backup = await backup_clinician(work, group_id)
+    if backup is not None:
+        team.setdefault(backup.id, backup)
+    return list(team.values())
 
 
 async def backup_clinician(work: Work, group_id: str | None) -> Clinician | None:
@@ -203,7 +218,7 @@ async def open_crisis(
         f"patient:{patient.id}",
         work.text("safety.check", patient.locale,
                   "Are you safe right now? Tap one, or just write to me.", name=patient.name),
-        safety_check_buttons(), priority=PRIORITY_CRISIS, patient_id=patient.id,
+        safety_check_buttons(work, patient.locale), priority=PRIORITY_CRISIS, patient_id=patient.id,
     )
     return alert
 
@@ -220,22 +235,22 @@ async def escalate(work: Work, alert_id: int) -> None:
     work.audit("coachbot", "escalated", patient_id=patient.id, alert_id=alert.id,
                level=alert.escalation_level)
     await deliver_alert(work, alert, patient, include_backup=True)
-    if alert.escalation_level < MAX_ESCALATIONS:
-        await work.schedule(
-            "escalate", work.now + timedelta(minutes=work.settings.escalation_minutes),
-            patient_id=patient.id, alert_id=alert.id,
-        )
+    minutes = work.settings.escalation_minutes
+    if alert.escalation_level >= MAX_ESCALATIONS:
+        minutes = max(minutes, ESCALATION_SLOW_MINUTES)
+        log.critical("crisis alert %s for patient %s is still unacknowledged after %d reminders",
+                     alert.id, patient.id, alert.escalation_level)
+    await work.schedule("escalate", work.now + timedelta(minutes=minutes),
+                        patient_id=patient.id, alert_id=alert.id)
 
 
 async def act_on_alert(work: Work, clinician: Clinician, alert_id: int, action: str) -> None:
     alert = await work.session.get(Alert, alert_id)
-    if alert is None or action not in ALERT_ACTIONS:
+    if alert is None or action not in ALERT_ACTIONS or not await may_see(work, clinician.id, alert.group_id):
+        # one answer for "no such alert" and "not yours": nobody learns which alerts exist
+        work.audit(f"clinician:{clinician.id}", "refused", alert_id=alert_id, button=action[:16],
+                   reason="no such alert, or not assigned to the patient's group")
         work.callback_answer = "This button is no longer valid."
-        return
-    if not await may_see(work, clinician.id, alert.group_id):
-        work.audit(f"clinician:{clinician.id}", "refused", alert_id=alert_id, button=action,
-                   reason="not assigned to the patient's group")
-        work.callback_answer = "You are not assigned to this patient's group."
         return
     patient = await work.session.get(Patient, alert.patient_id)
     actor = f"clinician:{clinician.id}"
@@ -257,7 +272,8 @@ async def act_on_alert(work: Work, clinician: Clinician, alert_id: int, action: 
     name = patient.name if patient else alert.patient_id
     work.send(actor, f"{ALERT_ACTIONS[action]} — recorded for {name}. "
               "Reply with a note if you like (or ignore this).")
-    for other in await group_clinicians(work, alert.group_id):
+    team = await (crisis_team if alert.severity == "crisis" else group_clinicians)(work, alert.group_id)
+    for other in team:
         if other.id != clinician.id:
             work.send(f"clinician:{other.id}",
                       f"Update on {name}'s alert: {clinician.name} marked it “{ALERT_ACTIONS[action]}”.",
