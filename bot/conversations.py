@@ -2,11 +2,15 @@
 
 A patient has at most one active conversation; a dialogue that falls due while another is
 running waits (status `queued`) and starts when that one ends: prompts are merged, not stacked.
+A conversation the patient has left alone for STALE_AFTER does not hold up what falls due next:
+it is set aside (queued with its place kept) and picked up again, where it stopped, after the
+new one; set-aside and queued prompts older than QUEUE_KEEP are dropped as missed.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +24,12 @@ from bot.work import PRIORITY_NORMAL, Work
 log = logging.getLogger(__name__)
 
 ONBOARDING = "onboarding"
+STALE_AFTER = timedelta(hours=2)
+"""A conversation left unanswered this long gives way to the next prompt, which is not
+lost: the session feedback is not held up by a half-answered check-in, nor tomorrow's
+check-in by an unfinished questionnaire."""
+QUEUE_KEEP = timedelta(days=3)
+"""Queued or set-aside prompts older than this are dropped: no pile of old questions."""
 PROFILE_FIELDS = ("name", "timezone", "checkin_time", "locale")
 
 
@@ -51,7 +61,14 @@ async def start_dialogue(
         log.error("dialogue %r is not in content %s", dialogue, work.bundle.version)
         work.audit("coachbot", "content_error", patient_id=patient.id, dialogue=dialogue)
         return None
+    for old in await work.session.scalars(select(ConversationRow).where(
+            ConversationRow.patient_id == patient.id, ConversationRow.status == "queued",
+            ConversationRow.dialogue == dialogue, ConversationRow.state != "")):
+        old.status, old.updated_at = "abandoned", work.now  # today's replaces yesterday's
     active = await active_conversation(work, patient.id)
+    if active is not None and active.dialogue != dialogue and work.now - active.updated_at >= STALE_AFTER:
+        set_aside(work, active)
+        active = None
     if active is not None:
         if active.dialogue == dialogue and replace_same:
             active.status = "abandoned"  # yesterday's unanswered prompt gives way to today's
@@ -180,15 +197,44 @@ async def apply(work: Work, patient: Patient, row: ConversationRow, result: Step
             await start_dialogue(work, patient, start.dialogue, start.vars)
 
 
+def set_aside(work: Work, row: ConversationRow) -> None:
+    """Queue an unanswered conversation with its place kept, to be picked up later."""
+    row.status = "queued"
+    work.audit("coachbot", "conversation_set_aside", patient_id=row.patient_id,
+               dialogue=row.dialogue, state=row.state)
+
+
 async def start_next_queued(work: Work, patient: Patient) -> None:
     if patient.crisis_open or await active_conversation(work, patient.id) is not None:
         return
-    queued = await work.session.scalar(
-        select(ConversationRow).where(ConversationRow.patient_id == patient.id,
-                                      ConversationRow.status == "queued")
-        .order_by(ConversationRow.id).limit(1))
-    if queued is not None:
-        await _begin(work, patient, queued.dialogue, dict(queued.vars or {}), queued)
+    while True:
+        queued = await work.session.scalar(
+            select(ConversationRow).where(ConversationRow.patient_id == patient.id,
+                                          ConversationRow.status == "queued")
+            .order_by(ConversationRow.id).limit(1))
+        if queued is None:
+            return
+        if work.now - queued.updated_at > QUEUE_KEEP:
+            queued.status, queued.updated_at = "abandoned", work.now
+            continue
+        if queued.state:
+            await _resume(work, patient, queued)
+        else:
+            await _begin(work, patient, queued.dialogue, dict(queued.vars or {}), queued)
+        return
+
+
+async def _resume(work: Work, patient: Patient, row: ConversationRow) -> None:
+    """A set-aside conversation again, at the question where the patient stopped."""
+    row.status, row.updated_at, row.reminded = "active", work.now, False
+    bundle = await work.content.get(work.session, row.version)
+    work.send(f"patient:{patient.id}", work.text(
+        "system.pick_up", patient.locale, "Shall we pick up where we left off, {name}?",
+        **context_of(patient)), patient_id=patient.id)
+    for event in work.engine.reprompt(bundle, _to_engine(row), context_of(patient)):
+        if isinstance(event, ev.SendMessage):
+            work.send(f"patient:{patient.id}", event.text, button_rows(row, event),
+                      priority=PRIORITY_NORMAL, patient_id=patient.id)
 
 
 async def on_finished(work: Work, patient: Patient, row: ConversationRow) -> None:

@@ -238,7 +238,19 @@ async def run_session_feedback(work: Work, session_id: int) -> None:
     dialogue = str((programme(work).get("sessions") or {}).get("feedback_dialogue", "session_feedback"))
     for patient in await members(work, session.group_id):
         if is_running(patient, work.now):
-            await prompt(work, patient, dialogue)
+            await prompt_outside_quiet_hours(work, patient, dialogue)
+
+
+async def prompt_outside_quiet_hours(work: Work, patient: Patient, dialogue: str) -> None:
+    """A prompt the patient did not time themselves (session feedback, "later, please") waits
+    for the end of their quiet hours."""
+    start, end = quiet(work)
+    later = after_quiet_hours(patient.timezone, work.now, start, end)
+    if later > work.now:
+        await work.schedule("dialogue", later, patient_id=patient.id, dialogue=dialogue,
+                            unique_key=f"dialogue:{patient.id}:{dialogue}:{later.isoformat()}")
+        return
+    await prompt(work, patient, dialogue)
 
 
 async def apply_profile(work: Work, patient: Patient, answers: dict[str, Any]) -> None:

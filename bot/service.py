@@ -466,7 +466,7 @@ class Coachbot:
                                          int(payload["seq"]))
         elif job.kind == "dialogue":
             if programme.is_running(patient, work.now):
-                await programme.prompt(work, patient, str(payload["dialogue"]))
+                await programme.prompt_outside_quiet_hours(work, patient, str(payload["dialogue"]))
         else:
             log.error("unknown job kind %r (job %s)", job.kind, job.id)
 

@@ -217,3 +217,44 @@ async def test_safety_buttons_speak_the_patients_language(
                            database_url)
     buttons = [line["buttons"] for line in t.to("patient:p1") if line["buttons"]]
     assert buttons[0] == [["Ich bin in Sicherheit"], ["Ich brauche jetzt Hilfe"]]
+
+
+async def test_an_unfinished_conversation_gives_way_and_is_picked_up_after(
+    shipped_settings: Any, database_url: str, seed: dict[str, Any],
+) -> None:
+    """A half-answered check-in does not hold up the session feedback, and the unanswered
+    feedback does not hold up the next day's check-in; the feedback comes back after it."""
+    from tests.conftest import run_scenario
+
+    seed["groups"][0]["sessions"] = ["2026-03-02T17:00:00Z"]  # 18:00 in Berlin
+    t = await run_scenario(shipped_settings, [
+        {"seed": seed},
+        {"advance": "PT1H5M"},
+        {"as": "patient:p1", "press": "7"},  # ...and then Maria stops answering
+        {"advance": "PT26H"},
+        {"as": "patient:p1", "press": "7"},
+        {"as": "patient:p1", "press": "Good sleep"},
+        {"as": "patient:p1", "press": "Nothing to add"},
+        {"as": "patient:p1", "press": "Skip today"},
+        {"as": "patient:p1", "press": "No time"},
+    ], database_url)
+    maria = t.to("patient:p1")
+    feedback = [line for line in maria if line["text"].startswith("Hi Maria, how was your last group session")]
+    assert feedback[0]["at"] == "2026-03-02T18:00:00Z", "feedback one hour after the session"
+    checkins = [line["at"] for line in maria if line["text"].startswith("Hi Maria! How are you feeling")]
+    assert checkins == ["2026-03-02T08:00:00Z", "2026-03-03T08:00:00Z"]
+    texts = [line["text"] for line in maria]
+    resumed = texts.index("Shall we pick up where we left off, Maria?")
+    assert texts[resumed + 1] == feedback[0]["text"] and maria[resumed + 1]["buttons"] == feedback[0]["buttons"]
+
+
+async def test_session_feedback_waits_for_the_end_of_quiet_hours(
+    shipped_settings: Any, database_url: str, seed: dict[str, Any],
+) -> None:
+    from tests.conftest import run_scenario
+
+    seed["groups"][0]["sessions"] = ["2026-03-02T19:30:00Z"]  # 20:30 in Berlin: feedback due 21:30
+    t = await run_scenario(shipped_settings, [{"seed": seed}, {"advance": "P1D"}], database_url)
+    feedback = [line["at"] for line in t.to("patient:p1")
+                if line["text"].startswith("Hi Maria, how was your last group session")]
+    assert feedback[0] == "2026-03-03T07:00:00Z"  # 08:00 in Berlin
