@@ -157,20 +157,33 @@ async def run_daily(work: Work, patient: Patient) -> None:
 
 
 async def check_missed_days(work: Work, patient: Patient) -> None:
-    """After N missed daily check-ins in a row: one kind nudge, and the clinician hears of it."""
+    """After N missed days in a row: one kind nudge, and the clinician hears of it.
+
+    Counted in the patient's own days on which a check-in was offered (paused days are not
+    missed ones); a day counts as answered when any of its check-in questions was answered,
+    so a half-finished check-in, or a second prompt after /time, is not "missed"."""
     from bot.safety.escalation import raise_alert
 
     spec = programme(work).get("reminders") or {}
     limit = int(spec.get("missed_days_nudge", 2) or 2)
     daily = [str(d.get("dialogue")) for d in programme(work).get("daily") or []]
-    recent = list(await work.session.scalars(
-        select(ConversationRow.status).where(
+    tz = zone(patient.timezone)
+    today = work.now.astimezone(tz).date()
+    offered = list(await work.session.scalars(
+        select(ConversationRow.started_at).where(
             ConversationRow.patient_id == patient.id, ConversationRow.dialogue.in_(daily),
-            ConversationRow.status != "queued",
-        ).order_by(ConversationRow.id.desc()).limit(limit + 1)))
+            ConversationRow.started_at >= work.now - timedelta(days=limit + 14),
+        ).order_by(ConversationRow.started_at.desc())))
+    days = sorted({at.astimezone(tz).date() for at in offered} - {today}, reverse=True)[:limit + 1]
+    if not days:
+        return
+    answered_at = await work.session.scalars(
+        select(Answer.at).where(Answer.patient_id == patient.id, Answer.dialogue.in_(daily),
+                                Answer.at >= work.now - timedelta(days=limit + 15)))
+    answered = {at.astimezone(tz).date() for at in answered_at}
     missed = 0
-    for status in recent:
-        if status == "finished":
+    for day in days:
+        if day in answered:
             break
         missed += 1
     if missed != limit:

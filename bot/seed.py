@@ -58,6 +58,11 @@ def check_seed(seed: dict[str, Any]) -> None:
 async def apply_seed(work: Work, seed: dict[str, Any], chat_prefix: bool = True) -> None:
     """Create clinicians, groups (with sessions) and patients past onboarding."""
     check_seed(seed)
+    for model, key in ((Clinician, "clinicians"), (Group, "groups"), (Patient, "patients")):
+        for entry in seed.get(key) or []:
+            if await work.session.get(model, str(entry["id"])) is not None:
+                raise InputError(f"{key[:-1]} {entry['id']!r} is already in the database; "
+                                 "seed a fresh one, or leave the seed out to go on with it")
     for entry in seed.get("clinicians") or []:
         cid = _require(entry, "id", "a clinician")
         work.session.add(Clinician(

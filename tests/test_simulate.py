@@ -258,3 +258,18 @@ async def test_session_feedback_waits_for_the_end_of_quiet_hours(
     feedback = [line["at"] for line in t.to("patient:p1")
                 if line["text"].startswith("Hi Maria, how was your last group session")]
     assert feedback[0] == "2026-03-03T07:00:00Z"  # 08:00 in Berlin
+
+
+async def test_two_silent_days_bring_one_nudge(scenario: Any, seed: dict[str, Any]) -> None:
+    silent = await scenario([{"seed": seed}, {"advance": "P5D"}])
+    withdrawn = [a for a in silent.alerts("clinician:c1") if "no check-in for 2 days" in a["text"]]
+    assert len(withdrawn) == 1 and withdrawn[0]["at"] == "2026-03-04T08:00:00Z"
+
+
+async def test_a_half_answered_day_is_not_a_silent_one(scenario: Any, seed: dict[str, Any]) -> None:
+    steps: list[dict[str, Any]] = [{"seed": seed}]
+    for _day in range(4):
+        steps += [{"advance": "PT25H"} if steps[1:] else {"advance": "PT2H"}, {"as": "patient:p1", "press": "Good"}]
+    answering = await scenario(steps)  # Maria taps her mood every day and never finishes the check-in
+    assert not [a for a in answering.alerts("clinician:c1") if "no check-in" in a["text"]]
+    assert [a for a in answering.alerts("clinician:c3") if "no check-in" in a["text"]], "silent Tom, for contrast"
