@@ -13,7 +13,7 @@ import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -39,6 +39,8 @@ CRISIS_DB_BUDGET_S = 3.0
 """How long a crisis message may wait on the database before the safety response goes direct."""
 MAX_TEXT = 4000
 JOB_MAX_ATTEMPTS = 5
+JOB_RETRY_AFTER = timedelta(minutes=1)
+"""A failed job is tried again after 1, 2, 3, 4 minutes, then marked failed."""
 
 
 MISUNDERSTOOD = re.compile(
@@ -434,13 +436,23 @@ class Coachbot:
                 if failed is not None:
                     failed.attempts += 1
                     failed.last_error = f"{exc.__class__.__name__}: {exc}"[:2000]
-                    if failed.attempts >= JOB_MAX_ATTEMPTS or failed.kind != "escalate":
-                        failed.status = "failed"
+                    if failed.attempts < JOB_MAX_ATTEMPTS:
+                        failed.due_at = now + JOB_RETRY_AFTER * failed.attempts
                     else:
-                        from datetime import timedelta
-
-                        failed.due_at = now + timedelta(minutes=1)
+                        failed.status = "failed"
+                        await self._keep_the_programme_going(self._work(session), failed)
             return job_id
+
+    async def _keep_the_programme_going(self, work: Work, job: Job) -> None:
+        """A daily job that keeps failing must not end the patient's programme: the next
+        day's job is scheduled anyway (the failure is logged and stays on the job row)."""
+        if job.kind != "daily" or job.patient_id is None:
+            return
+        patient = await work.session.get(Patient, job.patient_id)
+        if patient is not None:
+            log.error("daily job %s for %s failed %d times; tomorrow's is scheduled anyway",
+                      job.id, patient.id, job.attempts)
+            await programme.schedule_daily(work, patient, work.now + timedelta(hours=1))
 
     async def _dispatch(self, work: Work, job: Job) -> None:
         payload = job.payload or {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,5 +166,37 @@ async def test_a_job_waits_while_its_patient_is_busy_with_a_message(
                 assert job is not None and job.status == "pending"
         assert await bot.run_due_jobs() >= 1
         assert (await pending(bot, "patient:p1"))[-1].text.startswith("Good morning Maria")
+    finally:
+        await bot.close()
+
+
+async def test_a_failing_daily_job_is_retried_and_never_ends_the_programme(
+    settings: Settings, database_url: str, seed: dict[str, Any], monkeypatch: Any,
+) -> None:
+    from bot import programme
+    from bot.service import JOB_MAX_ATTEMPTS
+    from bot.storage.models import Job
+
+    clock = SimulatedClock(START)
+    bot = await seeded(settings, database_url, seed, clock)
+    calls: list[str] = []
+
+    async def broken(work: Any, patient: Any) -> None:
+        calls.append(patient.id)
+        raise RuntimeError("a bug in today's prompt")
+
+    monkeypatch.setattr(programme, "run_daily", broken)
+    try:
+        clock.set(parse_time("2026-03-02T08:00:00Z"))
+        for _ in range(JOB_MAX_ATTEMPTS + 2):
+            await bot.run_due_jobs()
+            clock.set(clock.now() + timedelta(minutes=10))
+        assert calls.count("p1") == JOB_MAX_ATTEMPTS  # retried, then given up
+        async with bot.db.transaction() as session:
+            jobs = list(await session.scalars(
+                select(Job).where(Job.patient_id == "p1", Job.kind == "daily").order_by(Job.due_at)))
+        assert [j.status for j in jobs] == ["failed", "pending"]
+        assert "a bug in today's prompt" in (jobs[0].last_error or "")
+        assert jobs[1].due_at == parse_time("2026-03-03T08:00:00Z"), "tomorrow's check-in still comes"
     finally:
         await bot.close()
