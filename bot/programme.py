@@ -8,24 +8,28 @@ patient's own time zone, outside quiet hours unless the patient chose the time.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from bot.conversations import active_conversation, context_of, start_dialogue
 from bot.engine.engine import render
 from bot.isotime import parse_duration
 from bot.storage.models import (
+    Alert,
     Answer,
     AuditEntry,
     ConversationRow,
     ExerciseAssignment,
     Group,
     GroupSession,
+    InboxUpdate,
     Invite,
     Message,
+    Outbox,
     Patient,
     Score,
 )
@@ -337,7 +341,8 @@ async def patient_command(work: Work, patient: Patient, command: str, arg: str) 
         lines = "\n".join(f"/{c} – {d}" for c, d in PATIENT_COMMANDS.items())
         say("system.help", "Here's what I can do:\n{commands}", commands=lines)
     elif command == "pause":
-        days = int(arg) if arg.strip().isdigit() else 3
+        number = re.match(r"\s*(\d{1,4})\b", arg)  # "/pause 2", "/pause 2 days"
+        days = int(number.group(1)) if number else 3
         days = max(1, min(days, MAX_PAUSE_DAYS))
         patient.status, patient.paused_until = "paused", work.now + timedelta(days=days)
         work.audit(to, "paused", patient_id=patient.id, days=days)
@@ -415,6 +420,8 @@ async def export_text(work: Work, patient: Patient) -> str:
         select(Score).where(Score.patient_id == patient.id).order_by(Score.at, Score.id)))
     messages = list(await work.session.scalars(
         select(Message).where(Message.patient_id == patient.id).order_by(Message.at, Message.id)))
+    alerts = list(await work.session.scalars(
+        select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.created_at, Alert.id)))
     lines = [
         "Everything stored about you:",
         f"Name: {patient.name}; time zone: {patient.timezone}; check-in: {patient.checkin_time}; "
@@ -422,13 +429,16 @@ async def export_text(work: Work, patient: Patient) -> str:
         f"Enrolled: {patient.enrolled_at:%Y-%m-%d}",
         "",
         f"Answers ({len(answers)}):",
-        *[f"{a.at:%Y-%m-%d %H:%M} {a.key}: {a.value}" for a in answers[-200:]],
+        *[f"{a.at:%Y-%m-%d %H:%M} {a.key}: {a.value}" for a in answers],
         "",
         f"Questionnaire scores ({len(scores)}):",
         *[f"{s.at:%Y-%m-%d} {s.questionnaire}: {s.score:g} ({s.band})" for s in scores],
         "",
         f"Your messages ({len(messages)}):",
-        *[f"{m.at:%Y-%m-%d %H:%M} {m.text}" for m in messages[-100:]],
+        *[f"{m.at:%Y-%m-%d %H:%M} {m.text}" for m in messages],
+        "",
+        f"Alerts your care team received about you ({len(alerts)}):",
+        *[f"{a.created_at:%Y-%m-%d %H:%M} {a.severity}: {a.reason} (status: {a.status})" for a in alerts],
     ]
     return "\n".join(lines)
 
@@ -460,6 +470,14 @@ async def erase(work: Work, patient: Patient) -> None:
     """Erase the patient's data; alerts and the audit log stay (the clinician's duty of care)."""
     for table in (Answer, Score, Message):
         await work.session.execute(delete(table).where(table.patient_id == patient.id))
+    # what the bot said to them (it holds their name and answers), once delivered; alerts to
+    # clinicians are addressed to the clinicians and stay
+    await work.session.execute(delete(Outbox).where(
+        Outbox.recipient == f"patient:{patient.id}", Outbox.status != "pending"))
+    if patient.chat_key:  # the raw updates lose their content; their ids stay, so none is redone
+        await work.session.execute(update(InboxUpdate).where(
+            InboxUpdate.chat_key == patient.chat_key, InboxUpdate.status != "pending")
+            .values(payload={"erased": True}))
     await work.session.execute(delete(ConversationRow).where(ConversationRow.patient_id == patient.id))
     await cancel_jobs(work, patient)
     patient.status, patient.name = "deleted", ""

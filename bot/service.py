@@ -217,6 +217,12 @@ class Coachbot:
                 await clinicians.link(work, inbound.chat_key, invite)
                 return
             work.audit(inbound.chat_key, "invite_refused", code=arg.strip()[:64])
+            if verdict.risk != "crisis":
+                work.send(to, work.text(
+                    "system.invite_invalid", "en",
+                    "Sorry, that code didn't work: it may have expired or been used already. "
+                    "Please ask your clinician for a new one."))
+                return
         if verdict.risk == "crisis":
             work.send(to, safety_response(work.bundle, None, "en"), priority=PRIORITY_CRISIS)
             work.audit(inbound.chat_key, "crisis_from_stranger", reasons=verdict.reasons)
@@ -251,6 +257,18 @@ class Coachbot:
             if verdict.risk == "crisis":
                 text = arg.strip()
             elif await programme.patient_command(work, patient, command, arg):
+                return
+            elif command == "start":  # reopening the chat, or an old invite link
+                work.send(f"patient:{patient.id}", work.text(
+                    "system.already_enrolled", patient.locale,
+                    "Welcome back, {name}! You're already part of the programme. /help shows what I can do.",
+                    **context_of(patient)), patient_id=patient.id)
+                return
+            else:
+                work.send(f"patient:{patient.id}", work.text(
+                    "system.unknown_command", patient.locale,
+                    "I don't know the command /{command}. /help shows what I can do.",
+                    command=command[:32]), patient_id=patient.id)
                 return
         work.session.add(Message(patient_id=patient.id, text=text, risk=verdict.risk,
                                  rupture=verdict.rupture, reasons=verdict.reasons, at=work.now))

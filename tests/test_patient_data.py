@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.storage.db import Database
-from bot.storage.models import Alert, Answer, AuditEntry, Message, Patient
+from bot.storage.models import Alert, Answer, AuditEntry, Message, Outbox, Patient
 
 CHECKIN_THEN_WORRY = [
     {"advance": "PT2H"},  # Maria's 09:00 Berlin check-in
@@ -33,6 +33,7 @@ async def test_mydata_shows_what_is_stored(scenario: Any, seed: dict[str, Any]) 
     assert export.startswith("Everything stored about you:")
     assert "Name: Maria" in export and "Europe/Berlin" in export
     assert "Slept well for once" in export
+    assert "Alerts your care team received about you (1):" in export and "crisis" in export
 
 
 async def test_delete_needs_confirmation_and_keeps_only_the_duty_of_care(
@@ -55,6 +56,8 @@ async def test_delete_needs_confirmation_and_keeps_only_the_duty_of_care(
     assert (patient.status, patient.name) == ("deleted", "")
     [alert] = await rows(database_url, Alert, Alert.patient_id == "p1")
     assert alert.severity == "crisis", "the safety alert stays, for the clinician's duty of care"
+    delivered = await rows(database_url, Outbox, Outbox.recipient == "patient:p1", Outbox.status == "sent")
+    assert [r.text for r in delivered if "Maria" in r.text] == [], "what the bot told her is gone too"
     actions = [a.action for a in await rows(database_url, AuditEntry, AuditEntry.patient_id == "p1")]
     assert actions.count("erase_requested") == 2 and "erase_declined" in actions and "erased" in actions
     # the other patient's data is untouched
@@ -72,3 +75,23 @@ async def test_an_old_erase_button_erases_nothing(scenario: Any, seed: dict[str,
     assert await rows(database_url, Answer, Answer.patient_id == "p1")
     [patient] = await rows(database_url, Patient, Patient.id == "p1")
     assert patient.status == "active"
+
+
+async def test_pause_takes_the_days_as_written(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([{"seed": seed}, {"as": "patient:p1", "text": "/pause 2 days"}, {"advance": "P4D"}])
+    maria = t.to("patient:p1")
+    assert "2 days" in maria[0]["text"]
+    checkins = [line["at"] for line in maria if line["text"].startswith("Good morning Maria")]
+    assert checkins[0] == "2026-03-04T08:00:00Z", "two days without prompts, then back"
+
+
+async def test_unknown_commands_and_a_second_start_get_a_helpful_answer(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([
+        {"seed": seed},
+        {"as": "patient:p1", "text": "/frobnicate now"},
+        {"as": "patient:p1", "text": "/start"},
+    ])
+    assert t.texts("patient:p1") == [
+        "I don't know the command /frobnicate. /help shows what I can do.",
+        "Welcome back, Maria! You're already part of the programme. /help shows what I can do.",
+    ]

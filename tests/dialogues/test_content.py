@@ -17,7 +17,7 @@ from bot.safety.response import safety_response
 MAX_TELEGRAM_TEXT = 4096
 MAX_BUTTON_LABEL = 40
 KNOWN_PLACEHOLDERS = {"name", "commands", "days", "checkin_time", "time", "locales", "session_time",
-                      "count", "total", "title"}
+                      "count", "total", "title", "command"}
 """Placeholders the bot fills in; anything else in a message is almost certainly a typo."""
 
 

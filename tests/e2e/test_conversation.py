@@ -26,7 +26,7 @@ async def test_stranger_without_invite_is_told_how_to_join(bot: BotUnderTest, em
     emulator.user_sends(7, "hello?")
     await emulator.wait_for_text(7, "invite code")
     emulator.user_sends(7, "/start WRONGCODE")
-    await emulator.wait_for_text(7, "invite code", count=2)
+    await emulator.wait_for_text(7, "that code didn't work")
     await bot.settled()
     assert await bot.rows(Patient) == []
     assert [a.action for a in await bot.rows(AuditEntry)] == ["invite_refused"]
