@@ -862,10 +862,14 @@ class Digest:
     since: datetime
     weeks: list[PatientWeek]
     chart: Chart | None = None
+    first: bool = False
+    """No earlier session: the figures cover the week before this one."""
 
     def lines(self, clinician: Clinician) -> list[str]:
+        period = ("In the week before this first session" if self.first
+                  else f"Since the last session ({_when(clinician, self.since)})")
         head = [f"📋 Group {self.group_id} — session {_when(clinician, self.starts_at)}.",
-                f"Since the last session ({_when(clinician, self.since)}): exercise days done/offered, "
+                f"{period}: exercise days done/offered, "
                 "check-ins answered, mean mood (0–10); arrows compare with the week before."]
         if not self.weeks:
             return [*head, "No patients in this group yet."]
@@ -890,7 +894,8 @@ async def build_digest(work: Work, session: GroupSession) -> Digest:
     until = min(work.now, session.starts_at)
     weeks = [await patient_week(work, patient, since, until)
              for patient in await _members(work, session.group_id)]
-    return Digest(group_id=session.group_id, starts_at=session.starts_at, since=since, weeks=weeks)
+    return Digest(group_id=session.group_id, starts_at=session.starts_at, since=since, weeks=weeks,
+                  first=previous is None)
 
 
 async def digest_chart(work: Work, digest: Digest) -> Chart | None:

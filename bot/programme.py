@@ -33,7 +33,15 @@ from bot.storage.models import (
     Patient,
     Score,
 )
-from bot.timeutil import after_quiet_hours, is_valid_zone, next_local, parse_hhmm, zone
+from bot.timeutil import (
+    after_quiet_hours,
+    before_quiet_hours,
+    in_quiet_hours,
+    is_valid_zone,
+    next_local,
+    parse_hhmm,
+    zone,
+)
 from bot.work import Work
 
 log = logging.getLogger(__name__)
@@ -93,10 +101,18 @@ async def schedule_group_sessions(work: Work, group: Group) -> None:
     before = _duration(spec.get("reminder_before"), "PT2H")
     after = _duration(spec.get("feedback_after"), "PT1H")
     sessions = await work.session.scalars(select(GroupSession).where(GroupSession.group_id == group.id))
+    start, end = quiet(work)
+    group_members = await members(work, group.id)
     for session in sessions:
-        if session.starts_at - before > work.now:
-            await work.schedule("session_reminder", session.starts_at - before,
+        remind_at = session.starts_at - before
+        if remind_at > work.now:
+            await work.schedule("session_reminder", remind_at,
                                 unique_key=f"session_reminder:{session.id}", session_id=session.id)
+        for patient in group_members:  # a reminder due at their night goes out the evening before
+            early = before_quiet_hours(patient.timezone, remind_at, start, end)
+            if early != remind_at and early > work.now:
+                await work.schedule("session_reminder", early, patient_id=patient.id, session_id=session.id,
+                                    unique_key=f"session_reminder:{session.id}:{patient.id}")
         if session.starts_at + after > work.now:
             await work.schedule("session_feedback", session.starts_at + after,
                                 unique_key=f"session_feedback:{session.id}", session_id=session.id)
@@ -150,6 +166,7 @@ async def run_daily(work: Work, patient: Patient) -> None:
     if not is_running(patient, work.now):
         return
     await check_missed_days(work, patient)
+    await encourage(work, patient)
     spec = programme(work)
     for item in spec.get("daily") or []:
         await prompt(work, patient, str(item.get("dialogue")))
@@ -158,6 +175,28 @@ async def run_daily(work: Work, patient: Patient) -> None:
         first, every = int(item.get("first_day", 0)), max(1, int(item.get("days", 7)))
         if day >= first and (day - first) % every == 0:
             await prompt(work, patient, str(item.get("dialogue")))
+
+
+async def encourage(work: Work, patient: Patient) -> None:
+    """For groups that opted in: how many members did an exercise in the last day, never who.
+    Nothing is said on a day nobody did one: a nudge, not a reproach."""
+    group = await work.session.get(Group, patient.group_id) if patient.group_id else None
+    key = (programme(work).get("encouragement") or {}).get("message")
+    if group is None or not group.encouragement or not key:
+        return
+    from bot.signals import EXERCISE_KEY
+
+    everyone = [p.id for p in await members(work, group.id) if p.status in ("active", "paused")]
+    outcomes = await work.session.execute(
+        select(Answer.patient_id, Answer.value).where(
+            Answer.patient_id.in_(everyone), Answer.key == EXERCISE_KEY,
+            Answer.at >= work.now - timedelta(days=1)))
+    did = {who for who, value in outcomes if value in ("done", "hard")}
+    if len(everyone) < 2 or not did:
+        return
+    work.send(f"patient:{patient.id}", work.text(
+        str(key), patient.locale, "{count} of {total} of your group did an exercise yesterday.",
+        count=len(did), total=len(everyone)), patient_id=patient.id)
 
 
 async def check_missed_days(work: Work, patient: Patient) -> None:
@@ -233,19 +272,29 @@ async def members(work: Work, group_id: str) -> list[Patient]:
         select(Patient).where(Patient.group_id == group_id).order_by(Patient.id)))
 
 
-async def run_session_reminder(work: Work, session_id: int) -> None:
+async def run_session_reminder(work: Work, session_id: int, patient_id: str | None = None) -> None:
+    """The group's reminder before a session; a member for whom it would fall in quiet hours
+    had their own, the evening before (`patient_id`: that one member only)."""
     session = await work.session.get(GroupSession, session_id)
     if session is None:
         return
     key = str((programme(work).get("sessions") or {}).get("reminder_message", "session.reminder"))
+    start, end = quiet(work)
     for patient in await members(work, session.group_id):
-        if not is_running(patient, work.now):
+        if not is_running(patient, work.now) or (patient_id is not None and patient.id != patient_id):
+            continue
+        if patient_id is None and in_quiet_hours(patient.timezone, work.now, start, end):
             continue
         local = session.starts_at.astimezone(zone(patient.timezone))
-        work.send(f"patient:{patient.id}", work.text(
-            key, patient.locale, "Hi {name}, your group session starts at {session_time} today. "
-            "See you there!", **context_of(patient), session_time=local.strftime("%H:%M")),
-            patient_id=patient.id)
+        if patient_id is None:
+            text = work.text(key, patient.locale, "Hi {name}, your group session starts at {session_time} "
+                             "today. See you there!", **context_of(patient), session_time=local.strftime("%H:%M"))
+        else:
+            text = work.text("session.reminder_evening", patient.locale,
+                             "Hi {name}, a heads-up before the night: your group session starts at "
+                             "{session_time} your time. See you there!", **context_of(patient),
+                             session_time=local.strftime("%H:%M on %a %d %b"))
+        work.send(f"patient:{patient.id}", text, patient_id=patient.id)
 
 
 async def run_session_feedback(work: Work, session_id: int) -> None:
@@ -286,6 +335,9 @@ async def apply_profile(work: Work, patient: Patient, answers: dict[str, Any]) -
         patient.locale = str(answers["locale"])[:16]
     patient.status = "active"
     work.audit(f"patient:{patient.id}", "consented", patient_id=patient.id)
+    group = await work.session.get(Group, patient.group_id) if patient.group_id else None
+    if group is not None:  # their own evening reminders, now that their time zone is known
+        await schedule_group_sessions(work, group)
     await schedule_daily(work, patient)
 
 

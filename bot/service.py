@@ -480,7 +480,7 @@ class Coachbot:
         if job.kind in ("session_reminder", "session_feedback", "digest"):
             session_id = int(payload["session_id"])
             if job.kind == "session_reminder":
-                await programme.run_session_reminder(work, session_id)
+                await programme.run_session_reminder(work, session_id, job.patient_id)
             elif job.kind == "session_feedback":
                 await programme.run_session_feedback(work, session_id)
             else:

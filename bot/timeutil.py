@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_QUIET_START = "21:00"
@@ -62,3 +62,18 @@ def after_quiet_hours(tz_name: str, moment: datetime, start: str | None, end: st
 
 def local_date(tz_name: str, moment: datetime) -> str:
     return moment.astimezone(zone(tz_name)).date().isoformat()
+
+
+def before_quiet_hours(tz_name: str, moment: datetime, start: str | None, end: str | None,
+                       margin: timedelta = timedelta(minutes=15)) -> datetime:
+    """`moment` itself, or a little before the quiet hours it falls in begin (a heads-up that
+    would land at night goes out the evening before)."""
+    if not in_quiet_hours(tz_name, moment, start, end):
+        return moment
+    begin = parse_hhmm(start or DEFAULT_QUIET_START)
+    finish = parse_hhmm(end or DEFAULT_QUIET_END)
+    assert begin is not None and finish is not None
+    tz = zone(tz_name)
+    local = moment.astimezone(tz)
+    day = local.date() if begin < finish or local.time() >= begin else local.date() - timedelta(days=1)
+    return datetime.combine(day, begin, tzinfo=tz).astimezone(UTC) - margin

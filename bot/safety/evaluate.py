@@ -153,6 +153,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     parser.add_argument("--rasa-url", help="also evaluate Rasa and the combined layers (e.g. http://127.0.0.1:5005)")
     parser.add_argument("--file", type=Path, default=DEFAULT_FILE, help="labelled JSON lines (default: %(default)s)")
     parser.add_argument("--timeout", type=float, default=EVAL_TIMEOUT_S, help="Rasa timeout per message, seconds")
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the figures and exit 0 whatever they are (for held-out sets)")
     args = parser.parse_args(argv)
     try:
         examples = load_examples(args.file)
@@ -171,7 +173,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     verdict = "PASS" if judged.passed else "FAIL"
     print(f"\n{verdict}: {len(judged.crisis_missed)} crisis missed, false alarms {judged.false_alarm_rate:.1%} "
           f"(limit {MAX_FALSE_ALARM_RATE:.0%})", file=out)
-    return EXIT_OK if judged.passed else EXIT_FAILED
+    return EXIT_OK if judged.passed or args.report_only else EXIT_FAILED
 
 
 if __name__ == "__main__":
