@@ -252,10 +252,10 @@ class Coachbot:
                 if invite is not None:
                     await programme.enrol_patient(work, inbound.chat_key, patient.id, invite)
                     return
-            if clinicians.refuse_from_patient(work, patient, command):
-                return
-            if verdict.risk == "crisis":
+            if verdict.risk == "crisis":  # the words after any command come first
                 text = arg.strip()
+            elif clinicians.refuse_from_patient(work, patient, command):
+                return
             elif await programme.patient_command(work, patient, command, arg):
                 return
             elif command == "start":  # reopening the chat, or an old invite link

@@ -7,6 +7,7 @@ first: when in doubt a phrase escalates and a human decides. How a message is re
    look-alikes and accents, l33t ("k1ll"), contractions ("don't", "dont" -> "do not"), slang
    ("wanna" -> "want to", "u" -> "you"), punctuation (sentence ends become " . ").
    Stretched letters ("diiiie", "killll") are read both ways: squeezed to one and to two.
+   Typing tricks are undone too: "I OD'd", "s/h", "killmyself", "I.want.to.die", "d i e", "want too die".
 2. Each `Rule` is a list of regular expressions over that normalised text (macros such as
    `<SELF>` are listed in `MACROS`), with the level it raises: a risk, or a rupture kind.
 3. A match right after a negation ("i am not suicidal", "no chest pain") or about the past
@@ -14,6 +15,9 @@ first: when in doubt a phrase escalates and a human decides. How a message is re
    is killing me", "dying to try it", "my legs are dead") stay out because the patterns are
    narrow (a person must be the object of "kill"; "die" needs a wish), with lookaheads for the
    exceptions ("cut myself shaving", "rather die than do another plank").
+4. A rule may also soften when the words before ask in general ("what should i do if i get chest
+   pain": `asking`) or the message laughs at a joke ("that pun was so bad i wanted to die lol":
+   `joking`); "not joking" keeps it a crisis.
 
 Patterns are written in the normalised form: "do not", "can not", "i am", "want to".
 """
@@ -50,7 +54,7 @@ _LEET_RE = re.compile(r"(?<=[a-z])[013457@$!*]+(?=[a-z])")
 _STRETCHED = re.compile(r"([a-z])\1{2,}")
 _CONTRACTION = re.compile(r"\b([a-z]+)'([a-z]+)\b")
 _IS_CONTRACTIONS = frozenset(
-    "it that what he she there here who where how life everything nothing something this".split()
+    "it that what he she there here who where how life everything nothing something this tonight today".split()
 )
 _NOT_STEMS = {"ca": "can", "wo": "will", "sha": "shall", "ai": "is"}
 _WORDS = {
@@ -79,9 +83,30 @@ _WORDS = {
     "tonite": "tonight", "gf": "girlfriend", "bf": "boyfriend", "hubby": "husband",
     "okay": "ok", "k": "ok", "kk": "ok", "okey": "ok", "anymore": "anymore", "any1": "anyone",
     "some1": "someone", "every1": "everyone", "no1": "no one", "noone": "no one",
+    "cuttin": "cutting", "burnin": "burning", "hurtin": "hurting", "drinkin": "drinking", "usin": "using",
+    "killin": "killing", "dyin": "dying", "livin": "living", "lfie": "life", "lyfe": "life", "lif": "life",
+    "myslf": "myself", "mysself": "myself",
+    "oded": "overdosed", "mylife": "my life", "mylfie": "my life",
 }
 _WORD_RE = re.compile(r"[a-z0-9']+")
 _TO_NUMBER = re.compile(r"\b(want|wanted|going|need|have|like|ready|deserve) 2\b")
+_TO_TOO = re.compile(
+    r"\b(want|wanted|wanting|need|going|ready|deserve) too (?=die|dye|kill|end|hurt|cut|harm|jump|overdose)"
+)
+""""want too die": "too" for "to" only before a red-flag verb, so "want too much" stays."""
+_LAUGHS = str.maketrans({"😂": " lol ", "🤣": " lol ", "😆": " lol ", "😹": " lol ", "😅": " lol "})
+_OVERDOSED = re.compile(r"\bo\.?d(?:'d|'ed|'ing)\b")
+""""I OD'd" would otherwise read as "od would"."""
+_SLASHED_SH = re.compile(r"\bs ?/ ?h\b")
+""""s/h" is the usual shorthand for self-harm."""
+_RUN_ON = re.compile(
+    r"\b(kill|kil|hurt|harm|cut|burn|end|off|hang)(my ?s[a-z]{2,4}|my ?life|my ?lfie|urself|yourself)\b"
+)
+"""Words typed together: "killmyself", "endmylife"."""
+_DOTTED = re.compile(r"\b[a-z]+(?:[._][a-z]+){2,}\b")
+"""Words joined by dots or underscores: "i.want.to.die"."""
+_SPACED = re.compile(r"\b(?:[a-z][ -]){2,}[a-z]\b")
+"""A word spelt out letter by letter: "d i e"."""
 _CLAUSE_BREAK = re.compile(r"[.!?;:\n\r…]+")
 _COMMA = re.compile(r",+")
 _OTHER = re.compile(r"[^a-z0-9., ]+")
@@ -117,11 +142,17 @@ def _replace_word(match: re.Match[str]) -> str:
 
 def _normalise_once(text: str) -> str:
     text = text.lower() if text.isascii() else _fold_unicode(text)
+    text = _OVERDOSED.sub(lambda m: "overdosing" if m.group(0).endswith("ing") else "overdosed", text)
+    text = _SLASHED_SH.sub("self harm", text)
+    text = _DOTTED.sub(lambda m: re.sub(r"[._]", " ", m.group(0)), text)
+    text = _SPACED.sub(lambda m: re.sub(r"[ -]", "", m.group(0)), text)
+    text = _RUN_ON.sub(r"\1 \2", text)
     text = _LEET_RE.sub(lambda m: "".join(_LEET.get(c, c) for c in m.group(0)), text)
     text = _CONTRACTION.sub(_expand_contraction, text)
     text = _WORD_RE.sub(_replace_word, text)
     text = text.replace("'", "").replace("&", " and ")
     text = _TO_NUMBER.sub(r"\1 to", text)
+    text = _TO_TOO.sub(r"\1 to ", text)
     text = _CLAUSE_BREAK.sub(" . ", text)
     text = _COMMA.sub(" , ", text)
     text = _OTHER.sub(" ", text)
@@ -131,7 +162,7 @@ def _normalise_once(text: str) -> str:
 
 def normalise(text: str) -> list[str]:
     """The readings of `text` the rules run on: one, or two when letters are stretched."""
-    plain = text.translate(_APOSTROPHES)
+    plain = text.translate(_APOSTROPHES).translate(_LAUGHS)
     lowered = plain.lower()
     if not _STRETCHED.search(lowered):
         return [_normalise_once(plain)]
@@ -165,11 +196,13 @@ MACROS = {
         r"|mum|mom|mother|dad|father|son|daughter|kids?|children|child|baby|brother|sister|flatmate"
         r"|roommate|colleague|coworker|co worker|family|stepdad|stepmum|stepson|stepdaughter|carer"
         r"|landlord|teacher|doctor|therapist|physio|in laws?)"
-        r"|that (?:guy|man|woman|idiot|bastard|bitch|prick|cow|twat))"
+        r"|that (?:guy|man|woman|idiot|bastard|bitch|prick|cow|twat)|the people(?: at work)?|whoever|"
+        r"the next (?:person|"
+        r"one|guy|man|woman)|the baby)"
     ),
     "<ABUSER>": (
-        r"(?:he|she|my (?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|mum|mom|mother"
-        r"|stepdad|stepfather|stepmum|stepmother|son|daughter|brother|sister|carer|caregiver|uncle"
+        r"(?:he|she|(?:my (?:\w+s )?|the )(?:husband|wife|partner|boyfriend|girlfriend|ex|dad|father|mum|mom|mother"
+        r"|stepdad|stepfather|stepmum|stepmother|son|daughter|brother|sister|carer|caregiver|care worker|uncle"
         r"|aunt|boss|flatmate|roommate|landlord|grandson|granddaughter))"
     ),
     "<MEDS>": (
@@ -179,9 +212,19 @@ MACROS = {
         r"|quetiapine|seroquel|olanzapine|risperidone|aripiprazole|abilify|lamotrigine|valproate|depakote"
         r"|clozapine|pregabalin|gabapentin|insulin|warfarin|apixaban|rivaroxaban|blood thinners?"
         r"|statins?|beta blockers?|inhalers?|anti ?psychotics?|mood stabili[sz]ers?|methadone"
-        r"|buprenorphine|subutex|heart (?:meds|pills|tablets|medication)"
+        r"|buprenorphine|subutex|heart (?:meds|pills|tablets|medication)|anticoagulants?|steroids|levothyroxine"
+        r"|metformin|carbamazepine|levetiracetam|prednisolone|anti ?epileptics?"
+        r"|(?:epilepsy|seizure|thyroid|diabetes|diabetic|adhd|parkinsons|transplant|hiv|psych|mental health|pain)"
+        r" (?:meds|pills|tablets|medication)"
         r"|blood pressure (?:meds|pills|tablets|medication)|anxiety (?:meds|pills|medication))"
     ),
+    # what people overdose on: the prescribed list plus over-the-counter and street names
+    "<DRUGS>": (
+        r"(?:<MEDS>|sleeping (?:pills|tablets)|sleepers|painkillers|pain killers|paracetamol|acetaminophen|tylenol"
+        r"|ibuprofen|aspirin|co ?codamol|codeine|tramadol|oxycodone|oxycontin|oxy|morphine|fentanyl|opioids|opiates"
+        r"|diazepam|valium|xanax|benzos|zopiclone|amitriptyline|nurofen|panadol)"
+    ),
+    "<ALCOHOL>": r"(?:alcohol|booze|vodka|whisky|whiskey|gin|rum|wine|beer|spirits|drink)",
     "<BODY>": (
         r"(?:arm|arms|leg|legs|face|foot|feet|hand|hands|side|fingers|toes|lip|lips|tongue|thigh|thighs"
         r"|shin|shins|calf|calves|groin|bum|buttocks|saddle area|shoulder|knee|knees|back|neck|jaw)"
@@ -193,8 +236,9 @@ MACROS = {
 
 
 def _expand(pattern: str) -> str:
-    for name, body in MACROS.items():
-        pattern = pattern.replace(name, body)
+    while "<" in pattern and any(name in pattern for name in MACROS):
+        for name, body in MACROS.items():
+            pattern = pattern.replace(name, body)
     return pattern
 
 
@@ -214,9 +258,13 @@ class Rule:
     """Risk when the words just after say it has passed ("dizzy but it went away"); None: no effect."""
     unless_before: str | None = None
     """A regex that, found in the words just before, cancels the match ("my doctor stopped ...")."""
+    asking: str | None = None
+    """Risk when the words before ask in general ("what should i do if i get chest pain")."""
+    joking: str | None = None
+    """Risk when the message laughs at something funny ("that joke was so bad i wanted to die lol")."""
 
 
-SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN, patterns=(
+SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN, joking=CONCERN, patterns=(
     r"<SUI>(?! squad| prevention| awareness| rates?\b| statistics| bombers?)",
     r"kms",
     r"(?:kill|kil|killing|killed|kiling|kll) <SELF>(?! (?:laughing|with laughter|at work|over (?:this|that|it|these)|"
@@ -230,11 +278,14 @@ SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN,
     r"(?:do not think|not sure|doubt|no way) i can (?:go on|carry on|keep going|keep living|do this anymore|"
         r"do this any more|last much longer)<END>",
     r"(?:except|other than|but|apart from) (?:dying|death|<SUI>|to die|killing <SELF>|ending it)",
-    r"(?:drive|driving|crash|crashing|steer|steering) (?:my car |the car |myself )?(?:into|off) (?:a|the) (?:wall|"
-        r"tree|bridge|river|cliff|lorry|truck|oncoming traffic|sea)",
+    r"(?:drive|driving|crash|crashing|steer|steering) (?:my car |the car |myself )?(?:into|off) (?:a|the) (?:wall|tree|"
+        r"bridge|river|cliff|lorry|truck|oncoming traffic|sea|road|barrier|crash barrier|central reservation|pillar|"
+        r"bus|motorway barrier)(?! (?:by accident|accidentally))|(?:crash|crashing|crashed|wreck|wrecking|roll|"
+        r"rolling) (?:my|the) car (?:on purpose|deliberately)",
     r"(?:i|just) (?:want|need|wanna) out<END>",
     r"(?:looking up|looked up|look up|searching|searched|googling|googled|researching|researched|reading about|"
-        r"read about) (?:ways|how|the best way) to (?:die|kill <SELF>|end (?:it|my life)|overdose|<SUI>)|(?:ways|"
+        r"read about) (?:ways|how|the best way|methods) to (?:die|kill <SELF>|end (?:it|my life)|overdose|<SUI>)|"
+        r"(?:ways|"
         r"methods) (?:to|of) (?:die|dying|kill <SELF>|end it|<SUI>)",
     r"(?:use|using|turn|point|pointing) (?:it|the knife|a knife|the blade|a blade|them|the pills|the rope) on <SELF>",
     r"(?:standing|sitting|stood|sat|i am) (?:on|at) (?:the|a) (?:bridge|ledge|roof edge|cliff edge|cliff|railway|"
@@ -245,22 +296,24 @@ SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN,
     r"(?:off|offing|top|topping) <SELF>(?! up)|do <SELF> in",
     r"<WISH> (?:to )?(?:just )?(?:die|be dead|not exist|not be alive|stop existing|stop living|not be here anymore|"
         r"not wake up|never wake up|disappear forever|go to sleep forever|sleep forever|go to sleep and (?:never|"
-        r"not) wake up)(?! (?:of|from) (?:embarrassment|shame|laugh\w*|boredom|cringe)| laughing| (?:my|her|his|the|"
+        r"not) wake up)(?! (?:of|from) (?:embarrassment|shame|laugh\w*|boredom|cringe)| laughing| halfway| half way|"
+        r" during| doing| in the middle| on (?:that|the) (?:hill|walk|run|stairs|plank)| (?:my|her|his|the|"
         r"it) (?:hair|clothes|shirt|jeans|beard|roots|wool)| it )",
     r"(?:wish|wished|hope|hoping|pray|praying) (?:that )?i (?:was|were|could be|would be|will be|am|"
         r"would just be) dead",
     r"(?:wish|wished|hope|hoping|pray|praying) (?:that )?i (?:could |would |will )?(?:just )?(?:die|not wake up|"
         r"never wake up|do not wake up|die in my sleep|disappear forever|stop existing)(?! (?:of|"
         r"from) (?:embarrassment|shame|laugh\w*))",
-    r"(?:wish|wished) i (?:was|were|had) (?:never|not) (?:been )?born",
+    r"(?:wish|wished) i (?:was|were|had) (?:never|not) (?:been )?born(?! (?:in|into|at))",
     r"better off dead|(?:rather|prefer to) be dead",
     r"rather die(?! (?:than|then) (?:do|doing|go|going|eat|eating|another|more|miss|skip|sit|wait|run|listen|watch|"
         r"lose|answer|fill|plank|squat|walk|stretch))",
     r"(?:would|will|be|are|is) (?:so much |much |a lot |all )?(?:better|happier|easier) (?:off )?without me",
-    r"(?:better|easier) (?:off )?(?:for everyone )?if i (?:was|were) (?:dead|gone|not here|not around)|(?:better|"
-        r"easier) (?:off )?(?:for everyone )?if i (?:died|disappeared)",
-    r"(?:no one|nobody|would anyone|would anybody|does anyone|would they even)(?: would)? (?:miss me|"
-        r"notice if i (?:was|were|am) gone|notice if i (?:died|disappeared)|care if i (?:died|was gone|were gone|"
+    r"(?:better|easier|happier) (?:off )?(?:for everyone |for them )?(?:if|when|once) i (?:was|were|am) (?:dead|gone|"
+        r"not here|not around)|(?:better|easier|happier) (?:off )?(?:for everyone )?if i (?:died|disappeared)",
+    r"(?:no one|nobody|would anyone|would anybody|does anyone|would they even)(?: would)?(?: even| really)? (?:miss me|"
+        r"notice if i (?:was|were|am) (?:gone|dead)|notice if i (?:died|disappeared)|care if i (?:died|was gone|"
+        r"were gone|"
         r"disappeared|was dead))",
     r"do not want to (?:live|be alive|exist|be here anymore|be here any more|be here much longer|be around anymore|"
         r"wake up|go on|carry on|keep living|keep going|be on this earth|be in this world)",
@@ -281,8 +334,9 @@ SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN,
         r"do life)(?: (?:like this|anymore|any more|this way|much longer|for much longer))",
     r"(?:can not|could not) (?:take|handle|stand|bear) (?:it|this|life|living|this life|being alive|the pain|"
         r"this pain|any more|anymore)(?: much longer)?(?: anymore| any more)",
-    r"(?:thinking|think|thought|thoughts|fantasi[sz]\w*|fantasy|dreaming|dream|dreams|obsessing) (?:about|of|"
-        r"on) (?:<SUI>|killing <SELF>|ending (?:it|my life|things|it all)|dying|death(?! of)|taking my (?:own )?life|"
+    r"(?:(?:thinking|think|thought|thoughts|fantasi[sz]\w*|fantasy|dreaming|dream|dreams|obsessing) (?:about|of|"
+        r"on)|picturing|imagining|planning) (?:<SUI>|killing <SELF>|ending (?:it|my life|things|it all)|dying|"
+        r"death(?! of)|taking my (?:own )?life|"
         r"not being here|not waking up|being dead|disappearing forever|my funeral|ways to die)",
     r"(?:have|got|made|making|make|working on) (?:a|the|my) plan (?:to|for|of|on how to) (?:kill|end|die|dying|<SUI>|"
         r"take my)",
@@ -305,7 +359,8 @@ SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN,
         r"tablets|rope|meds) (?:are )?ready<END>",
     r"all (?:of )?my (?:pills|tablets|meds) at once|(?:stockpil\w*|saving up|saved up|save up|hoard\w*|"
         r"collecting) (?:my |the )?(?:pills|tablets|meds|medication|paracetamol|painkillers)",
-    r"overdos\w*(?! on (?:chocolate|sugar|coffee|caffeine|cake|netflix|tv|carbs|sweets|cheese|crisps|biscuits|"
+    r"overdos\w*(?! (?:crisis|epidemic|deaths|rates?|awareness|prevention|statistics|figures)| on (?:chocolate|sugar|"
+        r"coffee|caffeine|cake|netflix|tv|carbs|sweets|cheese|crisps|biscuits|"
         r"cuteness|love))|od(?:ed|d|ing)? on (?:pills|tablets|meds|paracetamol|painkillers|my)",
     r"(?:do not|not|never) (?:trust|feel safe with|feel safe around|feel safe being alone with) <SELF>|"
         r"not safe (?:with|around|from|by) <SELF>",
@@ -325,6 +380,85 @@ SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN,
     r"(?:sleep|sleeping|go to sleep|fall asleep) and (?:never|not) wake up|(?:never|"
         r"not) (?:want to )?wake up (?:again|tomorrow)|hope i (?:do not|never|will not) wake up",
     r"kill (?:himself|herself|themselves|themself)",
+    # not caring whether one lives, wishing never to have been born, dying as a wish
+    r"(?:do not|would not|could not|does not|will not) care(?: less)? (?:if|whether) i (?:die|died|live|wake up|"
+        r"am dead|end up dead|"
+        r"get (?:hit|killed)|kill <SELF>|make it)",
+    r"(?:wish|wished) i (?:would|had|was|were) (?:never|not) (?:been |be |have been )?born|should (?:never|not) "
+        r"have been born",
+    r"(?:feel|feeling|felt) like (?:dying|i should die|i should not (?:be here|exist|be alive)|ending it|killing "
+        r"<SELF>|i want to die)(?! (?:of|from|after|when|laughing|with|in the))",
+    r"<INTENT> (?:to )?jump(?:<END>| off\b| from\b| in front)|(?:am|i am|standing|stood|sat|sitting) (?:on|at) "
+        r"(?:the )?(?:edge of (?:the|a) (?:roof|bridge|cliff|building|platform)|roof)(?: \w+){0,3} (?:and|to) "
+        r"(?:jump|end it|i want to jump)",
+    r"(?:do not|can not|no longer|not) see (?:a|any|much of a|my|me having a) future(?:<END>| for (?:me|<SELF>)|"
+        r" ahead| anymore| any more)|(?:there is )?no future for me|i have (?:got )?no future",
+    r"(?:hate|sick of|tired of|done with) (?:my life|life|living|being alive|everything)(?: \w+){0,4} (?:want|need|"
+        r"wish) (?:it|it all) (?:to end|to stop|to be over|over)",
+    r"i am (?:just |such |nothing but )?(?:a|such a) (?:huge |massive |total |complete )?burden (?:to|on|for) "
+        r"(?:everyone|everybody|my family|my (?:kids|children|wife|husband|partner|parents|mum|dad|friends|carer)|"
+        r"them|all of them|people|you all|those around me)",
+    r"(?:researching|researched|research|looking up|looked up|googling|googled|searching|searched|reading up on|"
+        r"read up on) (?:suicide |different |painless |quick |easy )?(?:methods|ways)(?:<END>| to do it| of doing it|"
+        r" to go)|(?:painless|quick|quickest|easiest|surest|least painful) (?:way|"
+        r"ways|method|methods) (?:to (?:die|go|kill <SELF>|end (?:it|my life)|do it)|of (?:dying|<SUI>))",
+    r"how (?:to|do you|do i|can i|would i) (?:kill <SELF>|die (?:painlessly|quickly|in my sleep)|tie a noose|"
+        r"bleed out|end my life)",
+    r"<WISH> (?:to )?(?:just )?dye(?: (?:tonight|now|today|right now|so bad|so much|already|soon))*<END>",
+    r"sui (?:ideation|thoughts|attempt)|(?:suicidal )?ideation",
+    # "when i am gone", a decided day, the means at hand, knowing how: talk of a plan without the word
+    r"(?:after|once) i am (?:gone|dead)|when i am (?:dead|no longer here|not here anymore)|(?:looked after|taken "
+        r"care of|cope|manage|be fine|be ok|be better off|be happier|miss me|remember me|sorted|better off) when i am "
+        r"gone",
+    r"(?:had|have had|i have had) enough of (?:life|living|being alive|existing|this life)",
+    r"(?:picked|chosen|set|decided on|planned) (?:the|a|my) (?:day|date|night|place|spot|method|way)<END>",
+    r"(?:i have|got|i have got) (?:a |the )?(?:plan and (?:the )?means|means and (?:a )?plan)|(?:have|got) the means"
+        r"<END>",
+    r"(?:know|knew|thought about|think about|thinking about|planned|worked out|figured out) (?:exactly |just )?how "
+        r"(?:i would|i will|i am going to|i could) do it(?! (?:better|next|properly|right|differently|again|"
+        r"the exercise))",
+    r"(?:will not|not going to|do not think i will|doubt i will|might not) (?:be|make it) (?:here|around|alive|to) "
+        r"(?:tomorrow|next week|by (?:tomorrow|the weekend|next week)|my (?:next )?birthday|christmas)(?! (?:, )?"
+        r"(?:because |as |cos |since )?(?:i am |we are |i will be )?(?:on|away|at|in|visiting|going|out|off|"
+        r"working)\b)",
+    r"not (?:planning|going) to (?:make it|be here|be around|live) (?:to|till|until|past|through)\b|"
+        r"(?:will not|not going to|no longer) (?:have to|need to) (?:message|text|worry about|deal with|put up with|"
+        r"bother with|look after|care for) me (?:much |for much )?(?:longer|anymore|soon)",
+    r"(?:soon|not much longer|not for long) i (?:will not|will no longer|am not going to) be(?: (?:here|around|a "
+        r"burden|a problem))?<END>",
+    r"(?:go|going|gone|went|drive|driving|drove|walk|walking|walked|heading|head) (?:up )?(?:to|into|off) (?:the|a) "
+        r"(?:bridge|cliffs?|cliff edge|railway|railway line|train tracks|tracks|sea|river|lake|canal|top of (?:the|a) "
+        r"\w+)(?: \w+){0,3}? (?:tonight|and (?:i am )?(?:not|never) coming back|to end it|to jump|for the last time|"
+        r"one last time|and (?:jump|end it))|walk (?:into|in to) the (?:sea|river|lake|water|ocean)",
+    r"(?:looking at|looked at|researching|buying|bought) (?:ropes|a rope|rope)(?! (?:for|to) )|where to (?:tie|hang) "
+        r"(?:it|a rope|the rope|<SELF>)",
+    r"so (?:that )?(?:it (?:would|will|all) (?:end|be over)|i (?:would|will|could) (?:die|not wake up|never wake up))",
+    # a future the patient is not in ("do not see myself being around by christmas"), a wish to sleep or drink
+    # into death, "i am ending it", worth more dead, a crash imagined on purpose
+    r"(?:do not|can not|could not|no longer) (?:see|picture|imagine) (?:myself|me) (?:still )?(?:being )?(?:around|"
+        r"here|alive|living) (?:by|past|until|till|much longer|for much longer|for long|next (?:week|month|year)|this "
+        r"time next|in (?:a|the) (?:year|few|month))\b(?! (?:\d|lunch|dinner|tea|noon|midday|bedtime|half|work))|(?:do "
+        r"not|can not|could not) (?:see|picture|imagine) (?:myself|me) (?:making it|lasting|getting|surviving) (?:to|"
+        r"through|past|till|until|much longer|the (?:week|night|year))(?! (?:the end of )?(?:the |this )?(?:session|"
+        r"class|walk|run|workout|race|marathon|top|finish|course|programme))",
+    r"(?:will not|not going to|do not think i will|doubt i will|might not) (?:be|make it) (?:here|around|alive) (?:by|"
+        r"for|at|past|until|till) (?:christmas|new year|the new year|the end of (?:the|this) (?:week|month|year)|"
+        r"summer|spring|next (?:week|month|year)|my birthday)(?! (?:, )?(?:because |as |cos |since )?(?:i am |we are |"
+        r"i will be )?(?:on|away|at|in|visiting|going|out|off|working)\b)",
+    r"(?:drink|drinking|drank|sleep|sleeping|take|taking|keep going|go on) (?:\w+ ){0,4}?(?:until|till|til) i (?:do "
+        r"not|never|will not|can not|no longer) wake(?: up)?(?! (?:in pain|with|stiff|sore|early|late|at))|so (?:that "
+        r")?i (?:never|will not|would not|do not) wake up(?: again| ever| tomorrow)?<END>|(?:drink|drinking|drank) "
+        r"(?:\w+ ){0,4}?(?:until|till|til) i (?:die|am dead|stop breathing)",
+    r"i am (?:just |finally |really )?ending (?:it|things|my life)(?: all| tonight| now| today| soon| for good)?<END>|"
+        r"ending it all",
+    r"worth more (?:to (?:them|my family|everyone|anyone|my kids) )?dead|(?:than|that) i am worth (?:alive|living)|"
+        r"(?:life )?insurance (?:would|will|pays|pay|would pay)(?: out)?(?: \w+){0,5} (?:than i am worth|if i (?:die|"
+        r"died|was dead|were dead|was gone|were gone|killed <SELF>)|when i (?:die|am dead|am gone))|(?:family|kids|"
+        r"children|wife|husband|they) (?:would|will) (?:get|have) (?:the )?(?:life )?insurance (?:money )?(?:if|when) "
+        r"i",
+    r"(?:think|thinking|thought|fantasi[sz]\w*|tempted|urge|want|wanted|imagine|imagining|picture|picturing) (?:about |"
+        r"of |to )?(?:driving|drive|crashing|crash|swerving|swerve|steering|steer|veering) (?:my car |the car |myself |"
+        r"it )?(?:into|off|in front of) (?:a|the|an|oncoming)\b",
 ))
 
 # German (content has a `de` locale): the commonest ways to say it, not a full second rule set.
@@ -343,7 +477,36 @@ GERMAN = Rule("suicidal ideation or self-harm (de)", risk=CRISIS, negated=CONCER
 ))
 
 SELF_HARM = Rule("self-harm", risk=CRISIS, negated=NONE, past=CONCERN, patterns=(
-    r"self ?harm\w*|self (?:injur\w*|mutilat\w*)",
+    r"(?:self ?harm\w*|self (?:injur\w*|mutilat\w*))(?! (?:awareness|prevention|training|policy|module|course|"
+        r"workshop|leaflet|charity|research|services?|team|lecture|talk|poster))|sh (?:urges|thoughts|relapse)",
+    # cutting, burning and punching walls told without the word "myself"
+    r"(?:been|started|start|keep|kept|i am|i was|back to|gone back to|went back to) cutting(?: (?:again|lately|"
+        r"recently|more|every (?:day|night)))*(?:<END>| again)",
+    r"(?:burn|burned|burnt|burning|burns) (?:<SELF>|my (?:skin|arms?|wrists?|legs?|thighs?|hands?|stomach|body)) "
+        r"(?:with|using) (?:a |my |the )?(?:cigarette|cig|fag|lighter|lighters|matches|hot knife|hot metal)",
+    r"(?:cut|cutting|burn|burned|burnt|burning|hurt|hurting|hit|hitting|punch|punched|punching|scratch\w*|bit|bite|"
+        r"biting|bruis\w*|stab\w*|smash\w*|bang\w*|slam\w*) (?:<SELF>|(?:my|the|a) (?:<BODY>|skin|knuckles|"
+        r"wrists?|head|stomach|fists?|wall|walls|door)) (?:\w+ ){0,6}?(?:on purpose|deliberately|intentionally)",
+    r"(?:punch\w*|hit|hitting|bang\w*|smash\w*|scratch\w*|bit|bite|biting|bitten|pick\w*) (?:<SELF>|my (?:<BODY>|"
+        r"skin|head|wrists?|nails)|(?:the |a )?walls?)(?: \w+){0,4}? (?:until|till|til) (?:it |they |i |my \w+ )?"
+        r"(?:bled|bleed|bleeds|bleeding|was bleeding|were bleeding|started bleeding|bruised|broke|split)",
+    r"(?:held|hold|holding|pressed|press|pressing|put|putting) (?:a |the |my )?(?:lighter|hot knife|knife|blade|razor|"
+        r"flame|cigarette|iron|hand|arm|fingers?)(?: \w+){0,2}? (?:to|against|on|onto|into|over) (?:my |"
+        r"the )?(?:<BODY>|"
+        r"skin|wrists?|hob|flame|fire|stove|cooker)(?: \w+){0,4}? (?:on purpose|deliberately|until|till|to feel|to "
+        r"punish)|(?:lighter|hot knife|blade|razor|cigarette|flame) (?:to|against|on|into) my (?:<BODY>|skin|wrists?)",
+    r"(?:sliced|slice|slicing|carved|carve|carving|gouged) (?:into )?(?:my|me) (?:<BODY>|skin|wrists?|stomach|hips?)|"
+        r"(?:used|use|using) (?:a |the |my )?(?:\w+ )?(?:knife|blade|razor|scissors|glass|lighter|compass) (?:on|to|"
+        r"against) (?:my (?:<BODY>|skin|wrists?|stomach)|<SELF>)",
+    r"(?:reopened|reopen|re opened|opened up) my (?:cuts|wounds|scars)|cut (?:deeper|too deep|so deep)(?: than "
+        r"(?:usual|before|ever|normal|last time)| this time)|(?:fresh|new|deep|open) cuts (?:on|all over) my (?:<BODY>|"
+        r"wrists?|skin|stomach|hips?)(?! from)|made <SELF> (?:bleed|bruise)",
+    r"(?:hit|punch|punched|slap|slapped) <SELF> (?:in the face|in the head|over and over|repeatedly|hard)(?! with)|"
+        r"(?:hit|punch|slap|hurt|hurting|cut|cutting) <SELF> when (?:i get|i am|no one|nobody|things)",
+    r"(?:hurt|hurting|harmed|harm) <SELF> again(?! (?:doing|during|on|in|at|lifting|with|by|when|while|exercising|"
+        r"walking|running|playing|gardening|falling)\b)|(?:i|and|then|have|just) (?:cut|self harmed) again|"
+        r"<START>sh (?:again|last night|tonight|today)",
+    r"did it again(?: ,)? (?:my (?:arms?|wrists?|legs?|thighs?|skin)|(?:\w+ ){0,3}(?:cuts|blood|bleeding))",
     r"(?:cut|cuts|cutting|burn|burning|burnt|burned|harm|harming|scratch\w*|punch\w*|hit|hitting|starv\w*|"
         r"bruis\w*) <SELF> (?:again|on purpose|deliberately|intentionally|to (?:feel|cope|punish|make)|until|till|"
         r"til)",
@@ -378,7 +541,8 @@ VIOLENCE = Rule("violence to others", risk=CRISIS, negated=NONE, patterns=(
     r"(?:kill|killing|murder|murdering|stab|stabbing|shoot|shooting|strangle|strangling|choke|choking|poison|"
         r"poisoning|beat up|beating up|batter|battering|smother|smothering|drown) <PEOPLE>(?! up| out|"
         r" with (?:kindness|questions|love)| (?:a|an) (?:message|text|email|line|note|quick))",
-    r"(?:<INTENT>|could|will|would|might|urge to|thoughts of|thoughts about) (?:to )?(?:hurt|hurting|hit|hitting|"
+    r"(?:<INTENT>|could|will|would|might|urge to|thoughts of|thoughts about|imagining|picturing) (?:to |how to )?"
+        r"(?:hurt|hurting|hit|hitting|"
         r"punch|punching|attack|attacking|harm|harming|slap|slapping|kick|kicking|smack|smacking|shake|shaking|beat|"
         r"beating) <PEOPLE>(?! up\b| at \w+| back\b| with (?:a )?(?:question|message|text|call)| (?:feelings|feeling|"
         r"pride|chances))",
@@ -389,16 +553,65 @@ VIOLENCE = Rule("violence to others", risk=CRISIS, negated=NONE, patterns=(
     r"violent (?:thoughts|urges|fantasies)|(?:thoughts|urges|fantasies) (?:of|about) (?:violence|hurting (?:people|"
         r"others|someone|my baby|the baby|my kids))",
     r"(?:got|have|bought|get|buy|buying|getting) a (?:gun|shotgun|rifle|firearm)",
+    r"(?:use|using|used) (?:it|the knife|a knife|the bat|a bat|the gun|a gun|the hammer) on <PEOPLE>|(?:got|have|"
+        r"bought|buy|buying|carrying|taking|bring|bringing|take|took|brought) (?:a|the|my) (?:knife|blade|bat|machete|"
+        r"gun|hammer|weapon)(?: \w+){0,4}? (?:to use on|to (?:hurt|kill|stab|get|sort out) <PEOPLE>|(?:to|"
+        r"into) (?:the )?"
+        r"(?:group|session|class|meeting))",
+    r"(?:push|pushing|pushed|throw|throwing|threw|shove|shoving|shoved) <PEOPLE> (?:down the stairs|off (?:the|a)|"
+        r"under|in front of)|(?:beat|beating|batter) <PEOPLE> up|(?:beat|kick|knock|punch) the (?:hell|shit|crap|"
+        r"living "
+        r"daylights|life) out of <PEOPLE>(?! at)|(?:make|making) <PEOPLE> (?:bleed|suffer)",
+    r"(?:burn|burning|torch|torching) (?:his|her|their) (?:house|home|flat|car|place)|(?:set|setting) fire to (?:his|"
+        r"her|their|the neighbours?) (?:house|home|flat|car|place)|set (?:him|her|them) on fire|(?:sort|sorting) "
+        r"(?:him|her|them) out (?:with|using) (?:a|my|the) (?:bat|knife|hammer)",
+    r"(?:hit|punched|slapped|kicked|hurt|smacked|shook|attacked|strangled|choked|pushed|shoved|threw|beat) (?:my |the )"
+        r"?(?:son|daughter|kids?|children|child|baby|wife|husband|partner|mum|mom|dad|mother|father|girlfriend|"
+        r"boyfriend)(?! (?:feelings|by accident|accidentally|at|in (?:the )?(?:game|quiz|race|chess|cards)|playfully|"
+        r"under the table|out|off|s\b))",
+    r"(?:planning|plan|planned|imagining|picturing|fantasi[sz]ing about) (?:how to |about )?(?:hurt|hurting|kill|"
+        r"killing|attack|attacking|stab|stabbing) <PEOPLE>",
+    r"(?:smash|punch|kick|bash|cave|knock|beat|break|stamp on|rip|tear) (?:his|her|their|your|that (?:guy|man|"
+        r"woman)s) (?:stupid |fucking |bloody )?(?:face|head|teeth|skull|jaw|nose|neck|legs|kneecaps|throat)"
+        r"(?: (?:in|off|out))?",
 ))
 
 ABUSE = Rule("abuse or unsafe at home", risk=CRISIS, negated=NONE, patterns=(
     r"<ABUSER> (?:hits|hit|beats|beat|beat up|kicks|kicked|punches|punched|slaps|slapped|chokes|choked|strangles|"
-        r"strangled|pushes|pushed|shoves|shoved|shook|threatens|threatened|abuses|abused|rapes|raped|touches|touched|"
+        r"strangled|pushes|pushed|shoves|shoved|shook|pinches|pinched|bites|bit|drags|dragged|throws|threw|threatens|"
+        r"threatened|abuses|abused|rapes|raped|touches|touched|"
         r"grabbed|grabs|burns|burned|attacked|attacks|hurts|hurt|is hurting|is hitting|keeps hitting|keeps hurting|"
         r"spits on|spat on) me(?! (?:up|back|about|at chess|at cards|in the (?:quiz|game|race))|"
         r"(?: in the \w+)? (?:playing|by accident|accidentally|in (?:his|her|my) sleep|when (?:we|i) (?:were|"
         r"was) playing))",
     r"they (?:hit|hits|beat|beats|kicked|punched|slapped|choked|strangled|raped|attacked|abused) me",
+    # threats to kill me, hurt at home by "someone", marks left by a carer or partner
+    r"(?:<ABUSER>|they|someone|somebody) (?:said|says|told me|swore|keeps saying|kept saying|has said|screamed|"
+        r"shouted)(?: that)? (?:he|she|they) (?:would|will|is going to|was going to|are going to|were going to|wants "
+        r"to|going to) (?:kill|hurt|stab|beat|shoot|strangle|get) me(?! (?:if|when|for|lol|haha))|(?:kill|hurt|stab|"
+        r"beat|get) me if i (?:tell|told|leave|left|go|went|call|called|talk|talked|report|reported|speak|spoke|say|"
+        r"said|try|tried|ever)",
+    r"(?:someone|somebody|people|a man|<ABUSER>|they) (?:is|are|keeps|keep|has been|have been) (?:hurting|hitting|"
+        r"beating|abusing|kicking|punching|choking|strangling|touching) me(?! (?:up|with (?:questions|messages)))",
+    r"(?:bruises?|marks|injuries|burns|scratches|welts) (?:\w+ ){0,3}?(?:from|because of|off) (?:my |the )?(?:carer|"
+        r"caregiver|care worker|husband|wife|partner|boyfriend|girlfriend|ex|dad|father|mum|mom|mother|stepdad|"
+        r"son|daughter|brother|sister|him|her)\b|(?:where|when) (?:he|she|they|<ABUSER>) (?:grabbed|hit|"
+        r"kicked|punched|pinched|squeezed|held|pushed|dragged|choked) me",
+    r"<ABUSER> (?:left|leaves|gave|gives) (?:me )?(?:bruises|marks|burns|a black eye|a split lip)",
+    r"(?:handles|handled|treats|treated) me (?:roughly|badly|like dirt)|<ABUSER> (?:is|gets|got|was) (?:really |so )?"
+        r"rough with me|covered in bruises(?! (?:from|after) (?:the|my|a) )",
+    r"(?:<ABUSER>|someone|they)(?: \w+){0,8}? trying to get (?:in<END>|in (?:and|,)|into (?:my|the|our) (?:house|flat|"
+        r"home|room))|(?:<ABUSER>|someone|they) (?:smashed|broke|kicked in|kicked down) (?:my|the|our) (?:window|door|"
+        r"windows|doors)",
+    r"<ABUSER> (?:took|takes|hides|hid|smashed|broke|keeps) my (?:phone|keys|passport|medication|meds|bank card)(?! "
+        r"(?:charger|to (?:fix|the)))|<ABUSER> (?:locked|locks) (?:the |all the )?doors?|"
+        r"<ABUSER> controls (?:everything|"
+        r"my (?:life|money|phone|every move))",
+    r"hiding (?:in|under|behind) (?:the |my )?\w+ from (?:him|her|them|my \w+)|hiding from (?:him|her|my (?:husband|"
+        r"partner|ex|dad|boyfriend|girlfriend|wife))|(?:scared|afraid|terrified|frightened) (?:of )?what (?:<ABUSER>|"
+        r"they) (?:will|might|would|could) do",
+    r"(?:is not|not) safe for me(?! to (?!go (?:home|back)))|violence (?:at|in (?:my|the|our)) (?:home|house|flat)",
+    r"(?:put|puts|had|has|wrapped) (?:his|her|their|both) hands? (?:around|round|on) my (?:neck|throat)",
     r"(?:<ABUSER>|they) (?:threatens|threatened|is threatening|keeps threatening|has threatened) to (?:kill|hurt|hit|"
         r"beat|stab|take the kids)",
     r"(?:do not|not|never|no longer) (?:feel |feeling )?safe (?:at home|in my (?:own )?(?:home|house|flat|room|bed)|"
@@ -415,11 +628,33 @@ ABUSE = Rule("abuse or unsafe at home", risk=CRISIS, negated=NONE, patterns=(
     r"(?:being|been|was|got|getting|am) (?:abused|raped|sexually assaulted|assaulted|molested|beaten up|attacked|"
         r"groomed)(?! by (?:the|a) (?:flu|cold|bug|virus|wave|fatigue|reality|tiredness))",
     r"(?:<ABUSER>|they) (?:will not|does not|do not|would not|never) let me (?:leave|go out|go anywhere|see (?:my|"
-        r"anyone|friends)|eat|sleep|have (?:money|my phone)|talk to)",
+        r"anyone|friends)|call|phone|ring|contact|eat|sleep|have (?:money|my phone)|talk to)",
     r"(?:locks|locked|lock) me (?:in|out)(?! of (?:my|the) (?:account|app))|controls (?:all )?my (?:money|phone|"
         r"bank card)|(?:takes|took) (?:all )?my money",
     r"(?:keeps|keep|been|is|are|was|and|started) (?:threatening|harassing|stalking) me|(?:stalking|stalks) me",
     r"(?:forced|forces|makes|made) me (?:to )?(?:have sex|do (?:sexual )?things)",
+    # a conditional threat ("said if i go again he will kill me"), someone at home hurting me, rough handling that
+    # leaves bruises, strangling by anyone, a partner named without "my" ("bf choked me")
+    r"(?:husband|wife|partner|boyfriend|girlfriend|ex|stepdad|stepfather|he|she|they) (?:said|says|told me|swore|"
+        r"threatened|keeps saying|kept saying|screamed|shouted|warned me)(?: that)? if i(?: \w+| ,){1,8}? (?:he|she|"
+        r"they) (?:will|would|is going to|was going to|are going to|going to) (?:kill|hurt|stab|beat|shoot|strangle|"
+        r"hit|break) (?:me|my)(?! (?:lol|haha|jk))|kill me(?: \w+| ,| \.){0,3} (?:he|she|they) (?:means|meant|mean|was "
+        r"serious|is serious|are serious)",
+    r"(?:someone|somebody|a person|people|a family member|the person i live with|someone i live with)(?: (?:at home|in "
+        r"(?:my|the|this|our) (?:house|home|family|flat)|i live with|here|close to me))? (?:is|are|keeps|keep|has been|"
+        r"have been|was) (?:\w+ )?(?:hurting|hitting|beating|abusing|kicking|punching|choking|strangling|touching) "
+        r"me(?! (?:up|with (?:questions|messages)))|(?:hurts|hits|beats|abuses|kicks|punches) me (?:at home|every "
+        r"(?:day|night|week)|when (?:he|she|they) (?:is|are|gets?|get) (?:drunk|angry|home|mad))",
+    r"<ABUSER>(?: \w+| ,){0,6}? (?:grab|grabs|grabbed|squeez\w*|twist\w*|yank\w*|pull\w*|pinch\w*|push\w*|shov\w*|"
+        r"drag\w*) (?:me |my )(?:\w+ ){0,2}?(?:hard|roughly|so hard|too hard|violently|until it hurt\w*|till it "
+        r"hurt\w*|and (?:it )?hurt\w*|(?:\w+ ){0,4}?bruis\w*)|<ABUSER>(?: \w+| ,){1,10} (?:i have|i have got|i got|"
+        r"left me with|leaves me with|i am covered in) (?:\w+ )?bruises(?! (?:from|after) (?:the|a|my) (?:fall|op|"
+        r"operation|surgery|exercise|session|injection|bloods))",
+    r"(?:boyfriend|girlfriend|husband|wife|partner|ex|ex boyfriend|ex girlfriend|ex husband|ex wife|carer) (?:hit|hits|"
+        r"beat|beats|kicked|kicks|punched|punches|slapped|slaps|choked|chokes|strangled|strangles|shoved|pushed|threw|"
+        r"attacked|raped|hurt) me(?! (?:up|back|at|in the (?:quiz|game|race))\b)",
+    r"(?:someone|somebody|they|he|she)(?: \w+)? (?:choked|strangled|suffocated|smothered) me(?! up\b)|(?:tried to|"
+        r"trying to|tries to) (?:choke|strangle|suffocate|smother) me",
 ))
 
 SUBSTANCE = Rule("substance relapse", risk=CRISIS, negated=NONE, past=CONCERN, patterns=(
@@ -432,6 +667,7 @@ SUBSTANCE = Rule("substance relapse", risk=CRISIS, negated=NONE, past=CONCERN, p
     r"fell off the wagon|(?:broke|broken|lost|ruined|blew|blown) my (?:sobriety|clean time|streak)|i am (?:no longer|"
         r"not) (?:sober|clean)",
     r"(?:i (?:got|was|am|have been|been|get|keep getting)|got|getting) (?:so |really |completely )?(?:drunk|wasted|"
+        r"blind drunk|"
         r"high|stoned|hammered|plastered|blackout drunk|off my face|off my head|off my tits)(?! (?:up|on (?:the|"
         r"a) (?:ladder|shelf)|scores?|marks|five|fives|pressure|blood))",
     r"(?:binge|binged|bingeing|binging) (?:drink\w*|drank|on (?:alcohol|booze|vodka|wine|beer|cocaine|coke|drugs))",
@@ -441,6 +677,26 @@ SUBSTANCE = Rule("substance relapse", risk=CRISIS, negated=NONE, past=CONCERN, p
     r"blackout drunk|blacked out drunk|drank (?:until|till|til) i (?:blacked out|passed out|was sick)",
     r"(?:drank|drunk|downed|finished|drinking) (?:a|the|an|half a|two|2|three|3) (?:whole |entire |"
         r"full )?(?:bottles?|litre|liter|fifth) of (?:vodka|whisky|whiskey|gin|rum|spirits|wine|tequila)",
+    r"(?:taking|took|take|taken|been taking|having) (?:extra|more|double|too many|too much)(?: of)? (?:my |the )?"
+        r"(?:oxycodone|oxycontin|oxy|morphine|fentanyl|opioids|opiates|codeine|tramadol|diazepam|valium|xanax|benzos)",
+    r"(?:buy|buying|bought|got|getting|score|scored|scoring) (?:\w+ ){0,3}?(?:off|on|from) the (?:street|streets|dark "
+        r"web)|street (?:drugs|pills|valium|benzos)|(?:from|off) (?:a|my|the) dealer|to get (?:high|wasted|off my face|"
+        r"a buzz)",
+    r"drank <SELF> (?:unconscious|into a stupor|stupid|to sleep|sick|silly)|drink <SELF> to death|(?:drink|drinking|"
+        r"drank|drunk) (?:\w+ ){0,3}?(?:until|till|til) i (?:pass out|passed out|black out|blacked out|was sick|"
+        r"am sick|"
+        r"can not remember|could not stand)",
+    r"(?:hooked|addicted|dependent) (?:on|to) (?:the |my )?(?:<DRUGS>|drugs|alcohol|booze|drink|heroin|coke|cocaine|"
+        r"crack|meth|ketamine|spice|weed|gambling)|(?:on|been on|went on|go on|going on) a (?:\w+ day )?(?:bender|"
+        r"binge)(?! watch)",
+    r"(?:snorting|snorted|smoking|smoked|took|taking|did|doing|using|used|injected|injecting|bought|buying|scored) "
+        r"(?:some )?(?:coke|cocaine|crack|heroin|meth|ketamine|ket|spice|speed|mdma|gear|drugs(?! (?:for|from|the "
+        r"doctor|my doctor)))",
+    r"(?:can not|could not) (?:get through|cope|manage|function|sleep|start) (?:the day |the night |a day )?without "
+        r"(?:a )?(?:drink|alcohol|booze|vodka|wine|drugs|a hit|a fix|using)|(?:could not|can not) stop <SELF>(?: \w+)"
+        r"{0,3}? (?:drink|drinking|using|had a drink)",
+    r"(?:a|one|two|half a) (?:bottle|litre) of <ALCOHOL> (?:a|every|each) (?:day|night)|(?:using|injecting|snorting) "
+        r"(?:every day|daily|every night|all the time)|drinking since i (?:woke|got) up",
     r"(?:used|took|did|bought|scored|buying|score) (?:some )?(?:heroin|coke|cocaine|crack|meth|ketamine|mdma|spice|"
         r"fentanyl|smack)",
 ))
@@ -462,29 +718,35 @@ MEDICATION = Rule("stopped medication", risk=CRISIS, negated=NONE, unless_before
         r"in|since) (?:days|weeks|a week|a few days|ages|a while|a month|\w+ days|\w+ weeks|last \w+)|this week|"
         r"all week|since (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|christmas|easter|then|\d+\w*|"
         r"the (?:weekend|start|beginning|holiday)))",
+    r"(?:skip\w*|miss\w*|not taking|stopped) (?:taking )?(?:my |the )?<MEDS> (?:on purpose|deliberately|"
+        r"intentionally)|(?:come|coming|came|going) off (?:everything|all (?:of )?(?:my )?(?:meds|medication|tablets|"
+        r"pills)|all of it)|<MEDS> (?:are|is|went|all went|have gone) (?:in|into|down) the (?:bin|toilet|loo|sink|"
+        r"rubbish)",
+    r"(?:skipping|skipped|missed|missing|not taken|not taking|have not taken) (?:my |the )?<MEDS> (?:for|in|since) "
+        r"(?:a fortnight|days|weeks|a week|\w+ days|\w+ weeks|a month|ages|a while)|not (?:bothering|bothered) (?:with|"
+        r"taking) (?:my |the )?<MEDS>",
     r"(?:do not|no longer|not going to) (?:need|take|want) (?:my |the |these |those )?<MEDS> (?:anymore|any more)|"
         r"(?:done|finished) with (?:my |the |taking (?:my )?)?<MEDS>",
 ))
 
-MEDICAL = Rule("acute medical symptoms", risk=CRISIS, negated=NONE, past=NONE, patterns=(
+MEDICAL = Rule("acute medical symptoms", risk=CRISIS, negated=NONE, past=NONE, asking=CONCERN, patterns=(
     r"chest pains?|pains? in (?:my|the) chest|chest (?:is |feels )?(?:crushing|crushed|being crushed|on fire)|"
         r"heart (?:is )?giving out|(?:my )?chest (?:hurts|is hurting|hurting|feels tight|is tight|went tight|"
-        r"tightness|pressure|feels heavy|is heavy|pains|aches?|aching|is aching|is sore|feels crushed)",
+        r"tightness|pressure|feels heavy|is heavy|pains|aches?|aching|is aching|is sore|feels crushed)|chest (?:is |"
+        r"feels |has been |went |getting )(?:<MUCH> )+(?:tight|heavy|painful|crushed)",
     r"tight(?:ness)? (?:in )?(?:my |the )?chest|crushing (?:pain|feeling|sensation)|pressure (?:in|on) my chest",
     r"pain (?:spreading|radiating|going|shooting|travelling|traveling) (?:down|into|to|up) (?:my )?(?:left )?(?:arm|"
         r"jaw|neck)",
-    r"heart attack|cardiac arrest",
+    r"(?<!gave me a )(?<!give me a )(?<!giving me a )heart attack|cardiac arrest",
     r"(?:having|think i (?:am having|had|have had|just had)|i just had|just had|signs of|i think it is|"
         r"might be having|could be having|i am having) (?:a )?(?:stroke|seizure|fit|heart attack|mini stroke|tia|"
         r"blood clot|clot)",
     r"had a (?:seizure|fit|heart attack|blackout) (?:today|this morning|last night|yesterday|just now|earlier|tonight)",
-    r"(?:can not|could not|struggling to|unable to) breathe?|gasping for (?:air|breath)",
+    r"(?:can not|could not|struggling to|unable to|can hardly|can barely|could hardly|could barely) breathe?|gasping "
+        r"for (?:air|breath)",
     r"(?:new|sudden|suddenly) (?:numbness|weakness|numb|weak|tingling|pins and needles|loss of feeling)",
-    r"numb(?:ness)? (?:in|down|on|of|around|all over) (?:my |the )?(?:whole )?<BODY>",
-    r"<BODY> (?:is|are|went|go|goes|gone|has gone|have gone|going|keeps going|keep going|feels|feel|felt|feeling|"
-        r"became|has become|is going|are going) (?:completely |totally |all |really |a bit |kind of |sort of |"
-        r"suddenly |very |so )?numb(?! (?:from|after|when i) (?:sitting|sit|sleeping|lying|kneeling))",
-    r"(?:can not|could not) (?:feel|move) my (?:<BODY>|whole)|(?:can not|could not) (?:feel|move) (?:the )?(?:left |"
+    r"(?:can not|could not) (?:feel|move) my (?:<BODY>|whole)|(?:can not|could not) (?:feel|move) (?:the |"
+        r"one )?(?:left |"
         r"right )?(?:side|half) of my (?:face|body)",
     r"(?:numb|numbness|no feeling|weak|weakness|drooping) (?:on|down|in) (?:the |my )?(?:left |right )?(?:side|"
         r"half) of my (?:face|body)|(?:left|right) side (?:of my (?:face|body) )?(?:is |has gone |went )?(?:numb|"
@@ -493,13 +755,16 @@ MEDICAL = Rule("acute medical symptoms", risk=CRISIS, negated=NONE, past=NONE, p
         r"over) (?:my )?(?:<BODY>|bladder|bowels?)",
     r"(?:can not|could not|unable to) (?:control|hold) (?:my )?(?:bladder|bowels?|pee|wee|poo)",
     r"(?:face|mouth|smile) (?:is |was |has gone |went )?(?:drooping|droopy|lopsided|dropped)|slurred (?:speech|"
-        r"words)|(?:speech|words) (?:is |are |was |went |sounds? |are all |is all )?slurred|slurring (?:my )?words|"
+        r"words)|(?:speech|words) (?:is |are |was |went |sounds? |are all |is all |keep |keeps )?slurr(?:ed|ing)|"
+        r"slurring (?:my )?words|"
         r"(?:can not|could not) (?:speak|talk|get my words out) properly",
-    r"(?:sudden|worst|severe|thunderclap|explosive) headache|worst (?:pain|headache) (?:ever|of my life|i have ever|"
+    r"(?:sudden|suddenly|worst|severe|thunderclap|explosive) (?:\w+ )?headache|worst (?:pain|headache) (?:ever|"
+        r"of my life|i have ever|"
         r"in my life)",
     r"(?:severe|extreme|excruciating|unbearable|agonising|agonizing|crippling|intolerable|blinding) (?:new |"
         r"sudden )?pains?",
-    r"pain (?:is|was|has been|got|feels|became|is now) (?:so |really |absolutely |just )?(?:severe|excruciating|"
+    r"pain (?:in (?:my |the )?\w+ )?(?:is|was|has been|got|feels|became|is now) (?:so |really |absolutely |just )?"
+        r"(?:severe|excruciating|"
         r"unbearable|agonising|agonizing|crippling|intolerable)",
     r"pain (?:is |at |was |of |about |like )?(?:a )?(?:9|10|nine|ten) (?:out of |outta |over |on )?(?:10|ten)|(?:10|"
         r"ten) (?:out of )?(?:10|ten) pain",
@@ -509,12 +774,47 @@ MEDICAL = Rule("acute medical symptoms", risk=CRISIS, negated=NONE, past=NONE, p
         r"words))|collapsed|lost consciousness|lose consciousness|keep fainting|keep passing out)(?! (?:on|"
         r"in front of|in) (?:the )?(?:sofa|couch|bed|tv|chair|settee)| (?:from|with|of) (?:boredom|laughter|"
         r"laughing))",
-    r"(?:fell|fallen|had a fall|tripped)(?: over| down)?(?: and| but)? (?:can not|could not) (?:get up|stand|move|"
-        r"walk)",
+    r"(?:fell|fallen|had a fall|tripped)(?: over| down)?(?: and| but| ,)?(?: now)?(?: i)? (?:can not|could not) "
+        r"(?:get up|stand|move|walk|put weight)",
     r"(?:broke|broken|fractured|dislocated|snapped) my (?:leg|arm|ankle|wrist|hip|knee|shoulder|elbow|foot|"
         r"collarbone|ribs?|back|neck|pelvis|femur)|bone (?:is )?sticking out",
     r"allergic reaction|(?:throat|tongue|lips?) (?:is |are )?(?:swelling|closing|swollen up)|anaphyla\w*",
-    r"(?:calf|leg) (?:is |are )?(?:swollen|red|hot) and (?:swollen|red|hot|painful|tender)",
+    r"(?:calf|leg) (?:is |are )?(?:swollen|red|hot|warm)(?: ,| and)+ (?:swollen|red|hot|warm|painful|tender)",
+    # breathing pain, one-sided weakness, sight loss, blue lips, a cold white foot, a head injury with vomiting,
+    # an infected or opened wound
+    r"(?:hurts|painful|pain|sore|stabbing) (?:to|when i) (?:breathe|take a (?:deep )?breath|breath in)",
+    r"suddenly (?:can not|could not|unable to) (?:lift|move|feel|use|raise|grip|hold|see|speak|walk)|(?:<BODY>|side of "
+        r"my (?:body|face))(?: \w+)? (?:suddenly )?(?:went|gone|has gone|have gone|going|is going|are going|gave way) "
+        r"(?:completely |really |all |suddenly )?(?:weak|floppy|limp)(?! (?:after|from|with) (?:the|that|this|my) "
+        r"(?:walk|session|workout|exercise|exercises|class|run|ride|stairs|stretch))",
+    r"(?:can not|could not|lost|losing) (?:see|vision|sight|my sight)(?: \w+){0,3}? (?:out of|in) (?:one|my (?:left|"
+        r"right)) eye|(?:sudden|suddenly) (?:\w+ )?(?:blurred|double|lost|loss of) (?:vision|sight)|double vision",
+    r"(?:lips|face|mouth) (?:are |is |have |has )?(?:going |gone |turning |turned |look |looks )?(?:blue|grey|gray)(?! "
+        r"(?:from|with) (?:the )?(?:cold|lipstick|ice lolly|slushie))",
+    r"(?:foot|feet|hand|toes|fingers|leg)(?: \w+){0,3} (?:cold and (?:white|blue|pale)|(?:white|blue|pale) and cold)",
+    r"(?:hit|banged|bumped|knocked) my head(?: \w+){0,8} (?:being sick|vomiting|threw up|throwing up|confused|drowsy|"
+        r"passed out|blacked out|can not remember)",
+    r"(?:heart|pulse) (?:is |keeps )?(?:racing|pounding|thumping|beating) (?:out of my chest|like mad|really fast|so "
+        r"fast|and (?:i am |i feel )?(?:dizzy|faint|sick|breathless))|(?:dizzy|faint|light headed|lightheaded)"
+        r"(?: \w+){0,4} (?:heart|pulse) (?:is |keeps )?(?:racing|pounding|thumping)",
+    r"(?:wound|scar|incision|stitches|dressing)(?: \w+){0,4}? (?:oozing|pus|opened|open up|split open|burst|bleeding "
+        r"(?:a lot|heavily|through|lots)|weeping)|(?:wound|incision|stitches)(?: \w+){0,8} (?:fever|temperature|"
+        r"shivery|shivering)|(?:fever|temperature|shivery|shivering)(?: \w+){0,8} (?:wound|incision|stitches)",
+    r"i (?:have )?(?:just )?had a (?:seizure|fit(?! of))|(?:having|have) (?:a )?seizures?",
+    # DVT / PE after surgery, severe breathlessness, cauda equina
+    r"(?:calf|calves|leg|thigh)(?: \S+){0,4} (?:swollen|red|hot|warm|tender|throbbing|puffy)(?: \S+){0,6} (?:since|"
+        r"after) (?:the |my )?(?:\w+ )?(?:operation|op|surgery|replacement|procedure)|(?:swollen|hot|"
+        r"red) (?:and (?:swollen|"
+        r"hot|red|painful|tender) )?calf|(?:think|worried|scared|afraid|sure) (?:it is|i have|i have got|i might have|"
+        r"it might be|it could be) (?:a )?(?:dvt|blood clot|clot|pulmonary embolism|pe)<END>|i have (?:got )?a (?:dvt|"
+        r"blood clot)",
+    r"(?:really|so|very|extremely|severely|badly|terribly|suddenly|seriously|too) (?:short of breath|breathless|out "
+        r"of breath)|short of breath (?:at rest|sitting|lying|while resting|doing nothing|all the time|and (?:my )?"
+        r"chest)|(?:can not|could not) (?:catch|get) my breath|struggling (?:for|to) breath",
+    r"(?:numb|numbness|no feeling|can not feel (?:anything )?)(?: \w+){0,2} (?:between my legs|in my (?:groin|"
+        r"saddle area|bum|genitals|private parts|back passage))|saddle (?:numbness|anaesthesia)|cauda equina|"
+        r"(?:wet|soiled) myself (?:without|and did not)",
+    r"(?:loss of|lost|losing|no) (?:bladder|bowel) control",
 ))
 
 LOW_MOOD = Rule("hopelessness or low mood", risk=CONCERN, negated=NONE, patterns=(
@@ -530,7 +830,8 @@ LOW_MOOD = Rule("hopelessness or low mood", risk=CONCERN, negated=NONE, patterns
         r"failure|burden|waste of space|pathetic|disgusting|unlovable|broken|a mess|nothing|hopeless case)(?! (?:at|"
         r"with) )",
     r"(?:feel|feeling|felt) (?:so |completely |totally |utterly |really |such )?(?:worthless|such a failure|"
-        r"like (?:such )?a failure|like a burden|like nothing|useless|like a waste of space)",
+        r"like (?:such )?a failure|like (?:such )?a (?:huge |massive |total )?burden|like nothing|useless|"
+        r"like a waste of space)",
     r"failing at (?:everything|life)|(?:i am|i feel like) a (?:complete |total )?failure|(?:do not|can not) (?:enjoy|"
         r"look forward to) anything|(?:no|lost all) (?:joy|pleasure)",
     r"(?:will|is going to|it will|is never going to) never (?:go away|end|stop|change|get easier)|"
@@ -569,8 +870,9 @@ LOW_MOOD = Rule("hopelessness or low mood", risk=CONCERN, negated=NONE, patterns
         r"myself to sleep|for hours|a lot|so much|every night|easily|at everything)|cried (?:all day|all night|"
         r"for hours)",
     r"(?:panic|anxiety) attacks?",
-    r"(?:can not|could not) (?:get|drag myself) out of bed|stayed in bed all day|have not left (?:the house|my room|"
-        r"bed|the flat)",
+    r"(?:can not|could not) (?:get|drag myself) out of bed|stayed in bed all day(?! (?:with|because of) (?:the |a |my "
+        r")?(?:flu|cold|bug|virus|covid|migraine|sickness|temperature|fever))|have not left (?:the house|my room|bed|"
+        r"the flat)",
     r"(?:not|stopped|can not|have not been|barely) eating(?! (?:meat|sugar|dairy|gluten|carbs|junk|sweets|after|"
         r"before|late|out|fish|bread|chocolate|as much (?:junk|sugar)))",
     r"dark thoughts|intrusive thoughts|bad thoughts",
@@ -595,18 +897,58 @@ LOW_MOOD = Rule("hopelessness or low mood", risk=CONCERN, negated=NONE, patterns
     r"(?:smoking|gambling|vaping) again|(?:craving|cravings|urge|urges|itching) (?:for |to )?(?:a )?(?:drink|"
         r"drinking|use|using|drugs|alcohol|booze|a hit|score|gamble)",
     r"too many drinks|(?:had|have) a (?:few|lot) too many|hungover|hangover",
-    r"drinking (?:more|a lot|too much|heavily|every (?:day|night)|to cope|to sleep|to forget|alone|"
-        r"most nights)(?! (?:water|fluids|tea|juice|of (?:water|tea|fluids|juice)))",
+    r"drinking (?:more|a lot|too much|heavily|every (?:day|night)|to cope|to sleep|to forget|alone|most nights)(?! "
+        r"(?:water|fluids|tea|juice|of (?:water|tea|fluids|juice)))(?!(?: \S+){0,4} (?:water|fluids|tea|herbal|juice|"
+        r"coffee|milk|squash|smoothies?|decaf)\b)",
     r"(?:forgot|forgotten|forget|missed|skipped|skipping|missing|ran out of|run out of|"
         r"running out of) (?:to take )?(?:my |the )?<MEDS>",
     r"(?:starve|starving|starved) <SELF>|purging|made myself sick|make myself sick",
+    # drinking creeping up, or worried about it; weed to sleep; crying most days; "everything feels heavy";
+    # thinking how pointless life is; flashbacks; nobody can help; a burden to apologise for
+    r"drinking (?:a (?:bit|little|lot) |slightly |much |way |quite a bit |even |loads )?more (?:than (?:usual|normal|i "
+        r"should|before|i used to)|these days|lately|recently|and more|most nights|every (?:day|night|week))(?!(?: "
+        r"\S+){0,4} (?:water|fluids|tea|herbal|juice|coffee|milk|squash|smoothies?|decaf)\b)|(?:worried|concerned|"
+        r"scared|anxious|worrying|ashamed) (?:about )?(?:my|how much i am) (?:drinking|drug use|using|gambling|weed|"
+        r"smoking)|my (?:drinking|drug use|using|gambling) (?:is|has) (?:\w+ )?(?:out of (?:hand|control)|worse|a "
+        r"problem|creeping up)",
+    r"(?:wine|gin|beer|vodka|drink) oclock(?: \w+){0,5} (?:earlier|every day|each day|lunch|lunchtime|noon|midday|"
+        r"morning|breakfast)|(?:drinking|first drink|drinks?) (?:\w+ ){0,3}?(?:earlier and earlier|before (?:noon|"
+        r"midday|lunch|breakfast))",
+    r"(?:back to|gone back to|went back to|started|starting) (?:smoking )?(?:weed|cannabis|pot|spliffs?|joints)|"
+        r"(?:smoking|smoke|using|taking|need|needing) (?:weed|cannabis|pot|a spliff|spliffs|a joint|joints|a drink|"
+        r"drink|wine|alcohol|booze) (?:\w+ ){0,3}?(?:to (?:get to sleep|sleep|cope|get through|numb|forget|calm down)|"
+        r"every (?:night|day))",
+    r"crying (?:most days|most nights|most of the day|a lot lately|every other day|for no reason|randomly|at nothing)",
+    r"(?:everything|life|things|it all|my life) (?:is|are|feels|feel|seems|has felt|has been) (?:\w+ )?(?:heavy|hard|"
+        r"difficult|a struggle|too much|so hard)(?: lately| recently| at the moment| these days| right now| "
+        r"again)?<END>",
+    r"how (?:pointless|meaningless|empty|hopeless|bleak|worthless|useless|shit|crap|rubbish|miserable) (?:my life|life|"
+        r"everything|i am|it all|my existence) (?:is|has become|feels|has got)",
+    r"flashbacks|(?:having|had|have|getting|keep having|another) (?:a )?flashback|reliving (?:it|what happened|the "
+        r"(?:accident|attack|assault|trauma))",
+    r"(?:no one|nobody|no body) (?:can|could|is able to) help(?: me)?(?:<END>| now| anymore| any more)|(?:beyond|past) "
+        r"help<END>|(?:can not|could not) be helped",
+    r"sorry for being (?:such |a |so )*(?:huge |massive |total )?(?:burden|pain|nuisance|waste of space)|(?:being|"
+        r"been) (?:such )?a (?:huge |massive |total )?burden (?:to|on|for)",
+    r"(?:feel|feeling|felt) (?:so |really |just |absolutely )?(?:awful|terrible|guilty|horrible|dreadful|ashamed|"
+        r"rubbish) (?:about (?:it|that|this|myself|what)|for (?:it|that|snapping|shouting))|(?:snapping|snapped|"
+        r"shouting|lashing out) at (?:the kids|my kids|everyone|my (?:husband|wife|partner|family|children))",
+    r"(?:so|too|really|very) (?:anxious|nervous|scared|worried|panicky)(?: that)? i (?:have been|was|am|get|got|keep "
+        r"being|keep getting|feel|felt) (?:physically )?(?:sick|shaking|throwing up|vomiting)(?: \w+){0,3}? (?:every|"
+        r"each|all the time|constantly|daily|most days|before (?:the |my )?(?:group|session|class))|anxious all the "
+        r"time",
+    r"(?:no|zero|lost (?:all |my )?|have not got any|have no|not got any) motivation(?: at all| for anything| to do "
+        r"anything| lately| anymore| any more)|(?:no|zero) motivation<END>",
+    r"(?:skipping|skipped|missing|missed) (?:most |all my |my )?meals|(?:just not|never|not really|never really) "
+        r"hungry(?: anymore| any more| at all| lately)?<END>|not hungry (?:anymore|any more|at all|lately|these days)|"
+        r"no appetite|lost my appetite|(?:appetite|eating) (?:is |has )?(?:gone|non existent|disappeared)",
 ))
 
 BEREAVEMENT = Rule("bereavement", risk=CONCERN, negated=NONE, past=NONE, patterns=(
     r"(?:mum|mom|dad|father|mother|husband|wife|partner|son|daughter|brother|sister|friend|best friend|grandma|"
         r"grandad|granddad|grandmother|grandfather|nan|baby|dog|cat) (?:died|passed away|passed on|is dying|"
         r"has died)|lost my (?:mum|mom|dad|father|mother|husband|wife|partner|son|daughter|brother|sister|baby|"
-        r"best friend)|funeral (?:is|was|today|tomorrow)",
+        r"best friend)|funeral (?:is|today|tomorrow|was (?:today|yesterday|this morning|on))",
 ))
 
 SLEEP = Rule("poor sleep", risk=CONCERN, negated=NONE, resolved=NONE, patterns=(
@@ -628,9 +970,17 @@ SLEEP = Rule("poor sleep", risk=CONCERN, negated=NONE, resolved=NONE, patterns=(
         r"night sweats",
     r"sleep (?:is|has been|was) (?:terrible|awful|bad|rubbish|poor|worse|a mess|non existent)",
     r"(?:woke|waking|wake) up (?:every hour|all night|constantly)",
+    # waking in the small hours with a racing mind; sleeping far too long and still exhausted
+    r"keep (?:waking|waking up) (?:up )?(?:at|around|about|in|every)|(?:mind|head|brain|thoughts) (?:is |are |keeps |"
+        r"keep )?(?:racing|spinning|going round)(?! with (?:ideas|excitement|plans))|racing (?:thoughts|mind)|can not "
+        r"(?:switch|turn) (?:my )?(?:brain|mind|head) off",
+    r"(?:sleeping|slept|sleep) (?:for )?(?:about |like |nearly |over )?(?:1[2-9]|twelve|thirteen|fourteen|fifteen|"
+        r"sixteen) (?:hours|hrs|hour)(?!(?: \S+){0,2} (?:after|because|following))|sleeping all the time|(?:still|"
+        r"always|constantly) (?:exhausted|shattered|drained|wiped out)(?! after)",
 ))
 
-PAIN = Rule("pain or injury getting worse", risk=CONCERN, negated=NONE, past=NONE, resolved=NONE, patterns=(
+PAIN = Rule("pain or injury getting worse", risk=CONCERN, negated=NONE, past=NONE, resolved=NONE, asking=NONE,
+            patterns=(
     r"(?:more|new|increased|increasing|worse|worsening|sharp|shooting|stabbing|burning|constant|terrible|horrible|"
         r"awful|bad|intense|throbbing|serious|sudden|nerve) pains?",
     r"pain (?:is |has been |keeps |has )?(?:getting |got |gotten )?(?:worse|increasing|spreading|not going away|"
@@ -662,12 +1012,21 @@ PAIN = Rule("pain or injury getting worse", risk=CONCERN, negated=NONE, past=NON
     r"pain (?:kept|keeps|is keeping) me (?:up|awake)|too (?:painful|sore) to|(?:feel|feeling|"
         r"felt) (?:like i am going to|i might|i could) (?:faint|pass out|collapse)",
     r"numbness|went numb|gone numb|(?:arm|leg|foot|hand) falls asleep",
+    # a pain score well above the usual; exercises making it worse; a bad week with the pain
+    r"pains? (?:level |score )?(?:(?:is|was|at|of|about|like|has been|around|a solid|now|currently|roughly|probably|"
+        r"maybe|sitting at|a|an) )*(?:[6-8]|six|seven|eight)(?: or (?:[6-9]|seven|eight|nine))? (?:out of |outta |over "
+        r"|on )?(?:10|ten)(?!(?: \S+){0,5} (?:now|to|down to) (?:\S+ ){0,3}(?:[0-5]|zero|one|two|three|four|five)\b)",
+    r"(?:making|made|makes|make) (?:my )?(?:<BODY>|pain|hip|hips|ankle|wrist|elbow|joints?|symptoms) (?:even |much |a "
+        r"lot |way )?worse",
+    r"(?:bad|rough|awful|terrible|horrible|hard|tough|shit) (?:week|day|few days|night|month|weekend) (?:with|because "
+        r"of) (?:the |my )?(?:pain|back|knee|hip|shoulder|neck|joints)",
 ))
 
 _CONFRONT_SUBJECT = (
-    r"(?:this|these|that|it|all this|this whole thing|(?:this|that|the|these|your) (?:whole )?(?:exercises?|app|bot|"
-        r"programme|program"
-    r"|group|questions|check ?ins?|messages|reminders|course|coaching|thing|stretches|advice|suggestions))"
+    r"(?:this|these|that|it|they|all this|this whole thing|(?:this|that|the|these|your|those) (?:whole )?(?:exercises?|"
+        r"app|bot|programme|program"
+    r"|group|questions|check ?ins?|messages|reminders|course|coaching|thing|stretches|advice|suggestions|tips|"
+        r"worksheets?|handouts?|leaflets?|videos?|sessions?|answers|replies|responses|homework|coach|chatbot))"
 )
 CONFRONTATION_RULE = Rule("confrontation", rupture=CONFRONTATION, patterns=(
     _CONFRONT_SUBJECT + r" (?:is|are|feels|seems|was|were) (?:so |completely |totally |utterly |just |bloody |"
@@ -721,6 +1080,34 @@ CONFRONTATION_RULE = Rule("confrontation", rupture=CONFRONTATION, patterns=(
     r"kill (?:yourself|urself)|kys|go die",
     r"(?:why|what) (?:the (?:hell|fuck) )?(?:would|should) i (?:even )?(?:listen to you|trust you)|you are (?:making|"
         r"made) (?:it|things|me) worse",
+    # treated as less than a person, the care team complained about, a complaint made, exasperation
+    r"(?:patronised|patronized|talked down to|talks down to|talk down to|talking down to|(?:treated|treating me|treat "
+        r"me|treats me) like (?:a child|an idiot|a number|a kid|dirt|crap|rubbish|a statistic|i am stupid)|spoken to "
+        r"like (?:a child|an idiot))|did not sign up (?:for this|to be)",
+    r"made me (?:look|feel) (?:like )?(?:an idiot|a fool|stupid|small|humiliated)(?: in front of)?|humiliated me|"
+        r"(?:rushed|hurried) me (?:out|through|along)",
+    r"(?:if )?one more (?:person|time|thing|message|reminder)(?: \w+){0,8}? i (?:am going to|will|swear|might) "
+        r"(?:scream|lose it|explode|throw|lose my)",
+    r"(?:what is the point|what good is) (?:of )?(?:a|an|this|your|having a) (?:\w+ )?(?:coach|bot|chatbot|app|"
+        r"programme|program|assistant)|(?:copies|copy|copied|copying) and (?:pastes|paste|pasted|pasting)|copy pasted|"
+        r"(?:generic|canned|robotic|scripted) (?:replies|answers|responses|advice)",
+    r"(?:put|putting|make|making|made|file|filing|lodge|lodging|submit|write|writing) (?:in )?(?:a )?(?:formal "
+        r")?complaint|complain(?:ing)? (?:about|to) (?:this|you|your)(?: (?:app|bot|group|programme|program|physio|"
+        r"therapist|sessions?|service|coach))?|report (?:you|this (?:app|bot))",
+    r"(?:it is|that is|this is|this was|it was|that was|they are|which is) (?:just |simply |frankly |so )?(?:not good "
+        r"enough|unacceptable|a disgrace|disgraceful|out of order|appalling)|(?:it is|that is|this is) (?:so "
+        r")?(?:unfair|not fair)<END>",
+    r"who (?:even|on earth|the hell|the fuck) (?:designed|wrote|came up with|made|thought of) (?:this|these|the)|"
+        r"<START>(?:ugh |oh |god |seriously )*not this again|i (?:already |have already )?told you (?:my|that my|i can "
+        r"not|i could not|already|before)",
+    r"do not tell me (?:how|what) i (?:feel|think|should feel)|do not tell me to (?:calm down|relax|breathe|pace|be "
+        r"positive|cheer up)|stop telling me (?:to|what|how)",
+    r"(?:nobody|no one) (?:ever )?(?:listens|listened|is listening)(?: to (?:me|a word i say|what i say))?(?:<END>| to "
+        r"me)|(?:nobody|no one) (?:ever )?(?:hears me|takes me seriously|believes me)",
+    r"you (?:lot |people |guys |all )?(?:can not|could not|will never|are not able to) help (?:me|anyone)(?:<END>| "
+        r"anyway| either| ,)",
+    r"(?:is|it is|that is|this is|they are|you are) (?:so |really |bloody |very )?(?:annoying|irritating|"
+        r"infuriating)<END>",
 ))
 
 WITHDRAWAL_RULE = Rule("withdrawal", rupture=WITHDRAWAL, patterns=(
@@ -779,11 +1166,226 @@ WITHDRAWAL_RULE = Rule("withdrawal", rupture=WITHDRAWAL, patterns=(
     r"(?:can not|could not) be bothered(?: anymore| any more| with (?:this|it|the (?:exercises|programme|app|"
         r"group)))?<END>|no point (?:in )?talking about (?:it|this)",
     r"none of your business|(?:that is|it is) (?:private|personal)",
+    # not sharing in the group, going it alone, not coming back, "can we stop", "pass"
+    r"(?:do not|not|never|no longer) (?:really )?(?:want|feel like|ready|in the mood) (?:to )?(?:talk|share|speak|open "
+        r"up|contribute|say anything|join in|take part|participate)(?: \w+){0,3}? (?:in (?:the )?group|anymore|any "
+        r"more|with (?:the )?group)",
+    r"(?:do not|no longer) need (?:the |this |your )?(?:group|programme|program|sessions|app|bot|coaching|you)(?:<END>|"
+        r" anymore| any more)|(?:on my own|by myself|alone) from now on",
+    r"(?:might|may|probably|will probably|maybe|prob) (?:not|never|will not) (?:come|coming|be coming|go|be going|turn "
+        r"up|show up|bother coming) (?:back|next week|again|to (?:the )?(?:group|session|class))(?! (?:, )?(?:because|"
+        r"as|cos|since|i am (?:on|away)|we are|from|after|till|until|at)\b)",
+    r"not (?:really )?in the mood (?:for|to) (?:questions|talking|this|chatting|it|answering|sharing)",
+    r"(?:can|could) we (?:please )?(?:change|drop|leave) (?:the )?(?:subject|topic)|change the subject|talk about "
+        r"something else|(?:can|could) we (?:just )?(?:stop|finish|end|be done)(?: (?:now|here|there|please))?<END>",
+    r"<START>(?:i will )?pass<END>|<START>(?:i will )?(?:answer|reply|respond|get back to you) later(?: ,| \.)? "
+        r"(?:maybe|perhaps|or not|if i can be bothered)<END>",
+    r"(?:too|so) (?:\w+ )?(?:depressed|tired|anxious|low|exhausted|knackered|down|sore|fed up) to (?:bother|go|come|"
+        r"face|do) (?:with )?(?:the )?(?:group|sessions?|class|exercises|programme|program|any of it|it)|(?:bother|"
+        r"bothering) (?:with|going to|coming to) (?:the )?(?:group|sessions?|class|programme|exercises|app)(?: anymore|"
+        r" any more)",
+    r"(?:my )?(?:last|final) (?:message|post|session|time) (?:to|in|with|at) (?:the |this |you )?(?:group|programme|"
+        r"program|app|you all|everyone)",
+))
+
+OVERDOSE = Rule("overdose or means", risk=CRISIS, negated=CONCERN, past=CONCERN, patterns=(
+    # Taking (or meaning to take) all of a supply, a whole bottle, or dozens of tablets; a patient
+    # reporting adherence says "as prescribed", "this morning", "with breakfast", so those stay out.
+    r"(?:took|swallowed|downed|taken|necked) (?:all|every one) (?:of )?(?:my |the |those |these )?<DRUGS>"
+        r"(?! (?:as|like|on time|with (?:my )?(?:breakfast|lunch|dinner|food|tea)|this morning|today|every|correctly|"
+        r"properly|at (?:breakfast|lunch|dinner|the right time)))",
+    r"(?:<INTENT>|about) (?:to )?(?:take|swallow|down|neck|inject) (?:all|every one) (?:of )?(?:my |the |those |"
+        r"these )?"
+        r"<DRUGS>(?! (?:as|like|on time|with|in the morning|every|at|properly|regularly|today|before))",
+    r"(?:took|swallowed|downed|taken|necked|take|swallow|down|taking|swallowing|neck|had) (?:\w+ ){0,2}?(?:a|the) "
+        r"(?:whole|entire|full) (?:bottle|packet|pack|box|tub|strip|blister pack|month s supply)s?(?: of (?:my |the )?"
+        r"<DRUGS>)?",
+    r"(?:took|swallowed|downed|taken|take|swallow|taking|swallowing|necked|neck|down) (?:about |like |over |nearly |"
+        r"around )?(?:\d{2,}|"
+        r"twenty|thirty|forty|fifty|sixty|a hundred|dozens of|a load of|a fistful of|a handful) (?:of )?(?:my |the )?"
+        r"<DRUGS>",
+    # asking for a lethal amount
+    r"(?:lethal|fatal|deadly) (?:dose|amount|quantity)|how (?:many|much) (?:\w+ ){0,6}?(?:to die|(?:to|would|"
+        r"will) kill (?:me|"
+        r"<SELF>|a person|someone|you|a human)|to (?:not|never) wake up|to overdose|be (?:lethal|fatal))|"
+        r"<DRUGS> (?:\w+ ){0,3}?enough to (?:kill|"
+        r"die|end|not wake up|do it)|(?:which|what) (?:<DRUGS>|method|way) (?:would|will|is) (?:do it|kill)",
+    r"<INTENT> (?:to )?od\b|od (?:tonight|again|on)\b|(?:massive|huge|lethal|whole) (?:dose|amount|shot) of (?:my )?"
+        r"<DRUGS>",
+    # mixing pills and alcohol
+    r"(?:mix|mixing|mixed|combine|combining|wash|washing|washed) (?:all )?(?:of )?(?:my |the |some |a bottle of )?"
+        r"(?:<DRUGS>|<ALCOHOL>) (?:down )?(?:with|and) (?:all )?(?:of )?(?:my |the |some |(?:half |"
+        r"a whole )?a bottle of |half a bottle of |a whole "
+        r"bottle of )?(?:<ALCOHOL>|"
+        r"<DRUGS>)",
+    r"<DRUGS> (?:and|with|washed down with) (?:a (?:whole )?bottle of |half a bottle of )<ALCOHOL>|<ALCOHOL> and "
+        r"(?:half|all|most|loads) (?:of )?my <DRUGS>",
+    r"(?:put|laid|lined|counted|poured|tipped) (?:out |up )?(?:all )?(?:of )?my <DRUGS>(?! (?:in|into) (?:the|my|a) "
+        r"(?:organiser|dosette|box|pill box))|(?:the |my )?(?:pills|tablets) are (?:in front of me|lined up|counted "
+        r"out|in my hand)|(?:holding|got|have) the (?:pills|tablets|blade|knife|rope) (?:now|in my hand|right here)",
+    r"(?:collecting|saved up|saving up|stockpiled) (?:\w+ ){0,3}?(?:of )?(?:my )?(?:pills|tablets|sleeping pills|"
+        r"painkillers|antidepressants|paracetamol)|(?:got|have|nearly got|almost got|nearly have) enough (?:<DRUGS> |"
+        r"of them )?(?:now|to do it|saved)",
+    # any medicine taken, or insulin injected, deliberately
+    r"(?:took|take|taking|taken|inject\w*|swallow\w*|overdos\w*|double\w*) (?:\w+ ){0,4}?<DRUGS> (?:\w+ )?(?:on "
+        r"purpose|deliberately|intentionally|to (?:die|end it|not wake up|kill <SELF>|hurt <SELF>))",
+    r"(?:too much|extra|all (?:of )?my|loads of|a lot of) insulin (?:on purpose|deliberately|to (?:die|end))",
+    r"(?:stockpil\w*|hoard\w*|saving|saved|stashing|stashed|hiding|hidden) (?:up )?(?:all )?(?:of )?(?:my |the |these |"
+        r"some )?<DRUGS>(?! (?:in|for) (?:the|a|my) (?:cupboard|drawer|organiser|holiday|trip|fridge|dosette|pill box|"
+        r"pill organiser|weekly box)| (?:gel|cream|spray|patches))|(?:stockpile|stash|hoard) of (?:<DRUGS>)",
+    # a supply kept back ("stockpiled 3 months of amitriptyline"), or how many it would take
+    r"(?:stockpil\w*|hoard\w*|stash\w*|squirrel\w* away|secretly saved|been saving up|built up) (?:up )?(?:\w+ "
+        r"){0,4}?(?:of |worth of )?(?:my |the |these )?<DRUGS>(?! (?:in|for) (?:the|a|my) (?:holiday|trip)| (?:gel|"
+        r"cream|spray|patches))|(?:weeks|months) (?:worth )?of <DRUGS> (?:saved|stashed|hidden|put by|put aside|"
+        r"squirrelled away)",
+    r"how (?:many|much) (?:of )?(?:my |the |these |those )?(?:<DRUGS>|of them|of those)(?: \w+){0,3}? (?:it would take|"
+        r"would it take|it will take|would (?:do it|be enough|kill)|i would need|would be too many|is lethal|is "
+        r"fatal)(?! (?:to|for|before) (?:feel|work|help|kick|get|notice|make|see|ease|stop|the|my|a)\b)",
+))
+
+FAREWELL = Rule("plans and farewells", risk=CRISIS, negated=CONCERN, patterns=(
+    # Saying goodbye for good, a last message, a decided night, affairs put in order: people planning to
+    # die often say so this way without ever naming it.
+    r"goodbye (?:forever|for good|for ever|world|cruel world)|(?:goodbye|bye|farewell)(?: everyone| everybody| all|"
+        r" all of you| guys| world)?(?: ,| \.)? (?:thank you|thanks) for everything|thanks for everything(?: ,| \.)? "
+        r"(?:goodbye|farewell)",
+    r"i am (?:so |just )?(?:done|finished)(?: with (?:everything|it all|life|this life|all of it))?(?: \.| ,)? "
+        r"(?:goodbye|farewell)",
+    r"(?:this is|consider this|here is) (?:my )?(?:last|final) (?:message|text|post|words|goodbye|note)(?! (?:for|"
+        r"of|before|until|till|tonight|this|today|about))|(?:my )?(?:last|final) (?:message|words) (?:to you|from me|"
+        r"ever)",
+    r"<START>(?:tonight|today) is the (?:night|day)<END>|(?:tonight|today) is the (?:night|day) , i have "
+        r"decided|<START>i have (?:decided|made (?:up )?my (?:mind|decision))(?: up)?(?: \.|$)",
+    r"(?:giving|give|gave|given) (?:all )?(?:of )?my (?:stuff|things|belongings|possessions|pets?|clothes|jewellery|"
+        r"jewelry|savings) away|(?:given|giving) away (?:all )?my (?:stuff|things|belongings|possessions|pets?|"
+        r"jewellery|"
+        r"jewelry)|(?:put|putting|getting|got|sorting|sorted|set|setting) (?:all )?my affairs in order(?! "
+        r"before (?:the|my) (?:op|operation|surgery))",
+    r"(?:will not|not going to|will no longer) be (?:a )?(?:around|here|alive|burden|problem) (?:after|past|by) "
+        r"(?:tonight|tomorrow|this weekend|the weekend|friday|christmas)",
+    r"tell (?:my (?:family|kids|children|wife|husband|partner|mum|dad|mom|parents|son|daughter)|them|everyone) "
+        r"(?:that )?i (?:love (?:them|her|him|you)|am sorry)",
+    r"(?:thank you|thanks) for everything (?:before i (?:go|leave)|(?:\w+ ){0,3}for good)|(?:saying|say|said) (?:my )?"
+        r"(?:goodbyes|goodbye to (?:everyone|everybody|you all|my family|the world|you))(?! (?:at|before) )",
+    # an apology or "burden" ending in goodbye; pets and belongings handed on "so they would be looked after";
+    # "sorted everything now" after handing things over
+    r"(?:sorry|forgive me|apologies)(?: (?:for|about) (?:being|everything|all|the|it|this))?(?: \w+| ,| \.){0,8} "
+        r"(?:goodbye|farewell|bye forever|bye for good|bye everyone|bye all)<END>|burden(?: \w+| ,| \.){0,6} "
+        r"(?:goodbye|farewell|bye)<END>|(?:love you all|i love you all|i love you|tell them i love them)(?: ,| \.)? "
+        r"(?:goodbye|farewell|bye)<END>",
+    r"(?:gave|given|giving|give|rehomed|rehoming|rehome|handed|handing|left) (?:away )?(?:my|our) (?:dog|dogs|cat|cats|"
+        r"pets?|rabbit|budgie|bird|horse|stuff|things|belongings|jewellery|jewelry|savings|car|house keys)(?: "
+        r"\w+){0,4}? so (?:she|he|they|it|someone|somebody) (?:would|will|can|could) (?:be )?(?:looked after|taken "
+        r"care of|cared for|look after (?:it|them|him|her)|have (?:it|them))(?! (?:while|when|during|for (?:the|a)|"
+        r"until|till|whilst))",
+    r"(?:gave|given|rehomed|handed over)(?: \w+| ,| \.){1,10} (?:sorted|sorting|sort) (?:out )?everything(?: out)?(?: "
+        r"now)?<END>|(?:sorted|tied up) (?:out )?(?:everything|all my affairs|the loose ends) (?:for|before) (?:when|"
+        r"after) i (?:go|am gone|die)",
+))
+
+FEELING_UNSAFE = Rule("feeling unsafe or in danger", risk=CRISIS, negated=NONE, patterns=(
+    # "I'm not safe" on its own is a plea; "not safe to drive after the op" is advice and stays out.
+    r"i (?:\w+ )?am (?:<MUCH> )?(?:not|un) ?safe(?! to\b| \w+ing\b| on\b| with (?:the|these|this|that) (?:exercise|"
+        r"stairs|stretch|"
+        r"weights))",
+    r"(?:do not|never|no longer|not|can not) (?:feel|feeling) (?:<MUCH> )?safe(?: (?:right now|anymore|any more|"
+        r"tonight|here|at all|now|today|anywhere|with anyone))*(?:<END>| (?:with|around|near|at home|in my (?:own )?"
+        r"(?:home|house|flat|room|bed)|in (?:the|this|our) (?:house|home|flat)))",
+    r"(?:scared|afraid|fear|fearing|fearful|terrified|frightened|worried) for my (?:life|safety)|(?:i am|i think i am|"
+        r"my life is) in danger",
+    r"(?:someone|somebody|a man|a guy|a woman|a car|he|she|they|my ex|a stranger) (?:is|are|has been|have been|keeps|"
+        r"keep|was|were) (?:following|stalking) me(?! (?:on|back on) (?:instagram|insta|twitter|x|tiktok|facebook|"
+        r"social media|strava|youtube)| around (?:the|with|all day))",
+    r"(?:trying to|tried to|attempting to|keeps trying to|keep trying to) (?:break|force|kick) (?:in|down (?:my|the) "
+        r"door|(?:my|the|our) door (?:in|down)|(?:in|into) (?:my|the|our) (?:house|home|flat|room|place))(?! (?:my|"
+        r"the|these|new) (?:shoes|boots|trainers))",
+    r"(?:is|are|was|were) (?:breaking|forcing|kicking) (?:down (?:my|the) door|(?:my|the|our) door (?:in|down)|into "
+        r"(?:my|the|our) (?:house|home|flat|room|place))",
+    r"(?:someone|somebody|a man|an intruder|a stranger) (?:is |was )?(?:in|inside) (?:my|the|our) (?:house|home|"
+        r"flat|room)|intruder(?! alarm)",
+))
+
+NUMBNESS = Rule("new numbness", risk=CRISIS, negated=NONE, past=NONE, resolved=NONE, asking=CONCERN, unless_before=(
+    r"(?:ice|ice pack|cold pack|frozen peas|cold compress|numbing cream|anaesthetic|anesthetic|local|nerve block|"
+    r"epidural)(?: \S+){0,7} $"
+), patterns=(
+    # Numbness is a red flag (nerve, spine, stroke); numbness from an ice pack or an anaesthetic is expected.
+    r"numb(?:ness)? (?:in|down|on|of|around|all over) (?:my |the )?(?:whole )?<BODY>(?! (?:from|after|with|because of|"
+        r"under) (?:the )?(?:ice|cold|anaesthetic|anesthetic|injection))",
+    r"<BODY> (?:is|are|went|go|goes|gone|has gone|have gone|going|keeps going|keep going|feels|feel|felt|feeling|"
+        r"became|has become|is going|are going) (?:completely |totally |all |really |a bit |kind of |sort of |"
+        r"suddenly |very |so )?(?:(?!cold|freezing|frozen)\w+ and )?numb(?!(?: and \w+)? in the cold| when it is cold|"
+        r" (?:from|after|when i|with|"
+        r"because of|under|on) (?:the |a )?"
+        r"(?:long )?"
+        r"(?:car|drive|journey|ride|handlebars|bike|flight|train|sitting|sit|sleeping|"
+        r"lying|kneeling|ice|cold|anaesthetic|anesthetic|injection))",
+))
+
+MEDICATION_MISUSE = Rule("taking more medication than prescribed", risk=CONCERN, negated=NONE, unless_before=(
+    MEDICATION.unless_before
+), patterns=(
+    # More painkillers than prescribed: a clinician should know, but it is not an emergency on its own.
+    r"(?:taking|took|take|taken|having|had) (?:extra|more|double|too many|too much)(?: of)? (?:my |the )?(?:<DRUGS>)|"
+        r"more (?:\w+ ){0,4}?than (?:prescribed|i am supposed to|i should)",
+))
+
+ISOLATION = Rule("isolation or shutting down", risk=CONCERN, negated=NONE, patterns=(
+    # Nobody to talk to, not leaving the house, stuck on the sofa: the slow signs that rarely name a feeling.
+    r"(?:do not|have not got|have no|got no|have not|do not really) (?:really )?(?:have )?(?:anyone|anybody|any "
+        r"friends|friends|family|people) (?:to talk to|to turn to|i can (?:talk|turn) to|who (?:cares|gets it|"
+        r"listens))|(?:no one|nobody|no body) to (?:talk to|turn to)(?! about (?:the|my) (?:exercises|app|booking))",
+    r"(?:no one|nobody|no body|not one person|not a single person)s? (?:has )?(?:messaged|texted|called|rung|phoned|"
+        r"visited|spoken to|checked on|been in touch with) me(?: \w+){0,2}? (?:all week|in days|for days|for weeks|all "
+        r"day|in weeks|since|all month|in ages|for ages)|<START>(?:so )?lonely<END>|i am (?:so )?lonely|(?:lonely|"
+        r"isolated) (?:all the time|every day|lately|these days|since)",
+    r"(?:have not|not|barely|hardly|did not|have hardly|have barely) (?:really )?(?:been|gone|left|got|stepped|went) "
+        r"(?:outside|out|out of the house|out of the flat|out the house|out the door|out of my room)(?: \w+){0,2}? "
+        r"(?:since|for (?:days|weeks|a week|a month|ages|\w+ days|\w+ weeks)|in (?:days|weeks|ages)|all week|all "
+        r"month)(?!(?: \S+){0,6} (?:snow\w*|weather|ice|icy|storm|rain\w*|flu|covid|virus|strike|cold|bug|op|operation|"
+        r"surgery|holiday|away))",
+    r"(?:can not|could not) (?:get|make|drag|motivate|force) (?:myself|me) (?:to )?(?:get )?(?:up|out of bed|off the "
+        r"sofa|to do anything|to get up|to move|out of the house)(?! (?:early|in time|for (?:work|the bus)))|(?:on the "
+        r"sofa|on the couch|in bed) all (?:day|week)(?! (?:with|because of) (?:the |a |my )?(?:flu|cold|bug|virus|"
+        r"covid|migraine))",
+))
+
+LIFE_STRESS = Rule("a family member ill or a livelihood at risk", risk=CONCERN, negated=NONE, patterns=(
+    # Stress that often comes before a crisis: someone close in hospital, the job or home at risk.
+    r"(?:mum|mom|dad|father|mother|husband|wife|partner|son|daughter|brother|sister|grandma|nan|grandad|granddad|"
+        r"friend|baby|child|boyfriend|girlfriend)s? (?:is |has been |was |been |got )?(?:rushed |taken |admitted "
+        r")?(?:in|into|to) (?:the )?(?:hospital|intensive care|icu|a and e|hospice|resus)(?! (?:for (?:a |an |her |his "
+        r"|their )?(?:\w+ )?(?:check|appointment|scan|routine|op|operation|procedure|surgery|tests?|knee|hip)\b|, "
+        r"nothing| nothing| but (?:it is|she is|he is) (?:fine|ok)))|(?:mum|mom|dad|husband|wife|partner|son|daughter|"
+        r"brother|sister|friend|boyfriend|girlfriend) (?:has been |was |just got |got )?diagnosed with (?:cancer|"
+        r"dementia|a tumour|a tumor|terminal|motor neurone|parkinsons|als|ms)",
+    r"(?:worried|scared|terrified|afraid|anxious|panicking|frightened)(?: that)? (?:i am going to|i will|i might|about|"
+        r"of) (?:lose|losing|being kicked out of|getting kicked out of) (?:my )?(?:job|house|home|flat|kids|children|"
+        r"benefits|income)|(?:lost|losing) my (?:job|house|home|flat|income)|(?:being|getting|been|got) (?:evicted|"
+        r"sacked|fired|made redundant|laid off)|(?:can not|could not) (?:pay|afford) (?:the |my )?(?:rent|mortgage|"
+        r"bills)",
+    r"(?:can not|could not) (?:focus|concentrate) on anything",
+))
+
+MEDICATION_SKIPPED = Rule("skipping doses", risk=CONCERN, negated=NONE, unless_before=(
+    MEDICATION.unless_before
+), patterns=(
+    # Doses skipped for a few days or because of side effects: not yet "stopped", but a clinician should know.
+    r"(?:did not|have not|not|never) (?:take|taken|taking|took) (?:my |the |any )?<MEDS>(?! yet)(?: \w+){0,2}? (?:this "
+        r"weekend|this week|yesterday|last night|for (?:a )?(?:couple|few) (?:of )?days|lately|recently|because|, "
+        r"(?:could not|can not))",
+    r"(?:make|makes|made|making) me (?:\w+ ){0,2}?(?:dizzy|foggy|sick|drowsy|sleepy|groggy|nauseous|numb|like a zombie|"
+        r"put on weight|gain weight|feel (?:weird|awful|terrible|rubbish|flat|sick))(?: \w+){0,3}? so i (?:have "
+        r")?(?:been )?(?:stopped|stop|skipping|skipped|skip|not taking|halved|cut down|cutting down)(?: taking| on)? "
+        r"(?:them|it|those|doses|the doses|(?:my |the )?<MEDS>)",
+    r"<MEDS>(?: \S+){0,10}? (?:skipping|skipped|skip|not taking|stopped taking|avoiding|halved|halving|cutting down on|"
+        r"cut down on|missing|missed) (?:them|it|those|doses)",
 ))
 
 RULES: tuple[Rule, ...] = (
-    SUICIDAL, GERMAN, SELF_HARM, VOICES, VIOLENCE, ABUSE, SUBSTANCE, MEDICATION, MEDICAL,
-    LOW_MOOD, BEREAVEMENT, SLEEP, PAIN, CONFRONTATION_RULE, WITHDRAWAL_RULE,
+    SUICIDAL, OVERDOSE, FAREWELL, GERMAN, SELF_HARM, VOICES, VIOLENCE, ABUSE, FEELING_UNSAFE, SUBSTANCE,
+    MEDICATION, MEDICAL, NUMBNESS, LOW_MOOD, MEDICATION_MISUSE, MEDICATION_SKIPPED, ISOLATION, LIFE_STRESS,
+    BEREAVEMENT, SLEEP, PAIN, CONFRONTATION_RULE, WITHDRAWAL_RULE,
 )
 
 
@@ -827,9 +1429,20 @@ _PAST_AFTER = re.compile(
 
 
 _MENTION_BEFORE = re.compile(
-    r"(?:asked|asking|ask|question|questions|talked|talking|talk|read|reading|article|leaflet|film|show"
-    r"|documentary|podcast|news|lecture|training|course|book) (?:me )?(?:about|on) (?:the |a )?$"
+    r"(?:(?:asked|asking|ask|question|questions|talked|talking|talk|read|reading|article|leaflet|film|show"
+    r"|documentary|podcast|news|lecture|training|course|book|story|storyline|episode|module|seminar|webinar|class"
+    r"|campaign|charity|statistics|stats) (?:me )?(?:about|on)|covered|covering|a character"
+    r"|(?:someone|somebody|a man|a woman|a guy|a girl|a boy|a person|a friend|people|a lad) who(?: feels| is| was|"
+        r" had)?)"
+    r" (?:the |a |drug |teen |youth )?$"
 )
+"""Someone else's story or a topic read about ("a storyline about self-harm"), not the patient's own."""
+_ASKING_BEFORE = re.compile(
+    r"(?:what (?:should|do|would) i do if|what if|if i (?:ever )?(?:get|have|feel|notice|start)|what are(?: the)?"
+    r"|how (?:do|would|can) i (?:know|tell)(?: if)?|is it normal to (?:get|have|feel)|(?:^|\. )is(?: some| a bit of|"
+    r" a little| mild)?)(?: \w+){0,3} $"
+)
+"""A general question about a symptom, not a report of one."""
 
 
 def _negated(norm: str, start: int) -> bool:
@@ -854,6 +1467,25 @@ _RESOLVED_AFTER = re.compile(
     r"|recovered|better now|stopped|wore off|disappeared|cleared)(?![a-z])"
     r"|^(?: \w+){0,8} (?:,|but) i am (?:fine|ok|alright|good)(?: now)?(?: \.| ,|$)"
 )
+
+
+_LAUGH = re.compile(r"(?<![a-z])(?:lol|lmao|lmfao|rofl|haha\w*|jk|just kidding|only joking|kidding)(?![a-z])")
+_FUNNY = re.compile(r"(?<![a-z])(?:joke|jokes|joking|funny|hilarious|cringe\w*|embarrass\w*|awkward|pun|puns|laugh\w*)"
+                    r"(?![a-z])")
+
+
+_SERIOUS = re.compile(
+    r"(?<![a-z])(?:not (?:joking|kidding)|no joke|not a joke|i am serious|for real|seriously|i mean it)(?![a-z])"
+)
+
+
+def _joking(norm: str) -> bool:
+    """A laugh and something funny named, and no "not joking": hyperbole about a joke, not a wish to die."""
+    return bool(_LAUGH.search(norm) and _FUNNY.search(norm) and not _SERIOUS.search(norm))
+
+
+def _asking(norm: str, start: int) -> bool:
+    return bool(_ASKING_BEFORE.search(norm[max(0, start - CONTEXT_CHARS):start]))
 
 
 def _resolved(norm: str, end: int) -> bool:
@@ -902,6 +1534,10 @@ def _hits(norm: str) -> list[_Hit]:
                 hit = _Hit(rule.past, NONE, f"rule: {rule.name}, in the past ('{quoted}')")
             elif rule.resolved is not None and _resolved(norm, end):
                 hit = _Hit(rule.resolved, NONE, f"rule: {rule.name}, passed ('{quoted}')")
+            elif rule.asking is not None and _asking(norm, start):
+                hit = _Hit(rule.asking, NONE, f"rule: {rule.name}, asked about ('{quoted}')")
+            elif rule.joking is not None and _joking(norm):
+                hit = _Hit(rule.joking, NONE, f"rule: {rule.name}, joking ('{quoted}')")
             else:
                 hit = _Hit(rule.risk, rule.rupture, f"rule: {rule.name} ('{quoted}')")
             if hit.risk == NONE and hit.rupture == NONE:

@@ -275,3 +275,367 @@ def test_the_end_of_a_long_message_still_counts() -> None:
 
 def test_not_a_string_is_no_risk() -> None:
     assert assess(None).risk == "none"  # type: ignore[arg-type]
+
+
+# Crisis language a reviewer found the rules missing, by category, in the reviewer's words and others.
+MUST_ESCALATE_TOO = [
+    # overdose and means
+    "I took all my pills tonight",
+    "i took a whole bottle of my tablets",
+    "I swallowed 30 paracetamol",
+    "I OD'd last night",
+    "i'm going to take all my sleeping pills",
+    "i've been stockpiling my medication",
+    "how many paracetamol would be a lethal dose",
+    "how much insulin would it take to not wake up",
+    "going to mix vodka with my pills tonight",
+    "I injected too much insulin on purpose",
+    "I've been taking extra oxycodone",
+    # feeling unsafe
+    "I'm not safe",
+    "i'm not safe right now",
+    "I don't feel safe",
+    "I don't feel safe with my husband",
+    "someone is following me and i'm scared for my life",
+    "my ex is trying to break in",
+    # ideation, plans, farewells
+    "dont care if i die tonight",
+    "im on the roof and i want to jump",
+    "wish i'd never been born",
+    "I feel like dying",
+    "I don't see a future for me",
+    "tonight is the night, i've decided",
+    "goodbye everyone, thanks for everything",
+    "im done. goodbye",
+    "I've been giving my things away",
+    "I'm putting my affairs in order",
+    "won't be around much longer",
+    "been researching methods",
+    "this is my last message",
+    "everyone will be happier when i'm gone",
+    "i've picked the day",
+    "driving to the cliffs tonight and not coming back",
+    "i hate my life and want it to end",
+    "I am a burden to everyone",
+    "wanna die lol not joking",
+    # self-harm
+    "been cutting again",
+    "i burned myself with a cigarette",
+    "s/h urges are bad today",
+    "I punched the wall until my knuckles bled on purpose",
+    "burned my arm with a lighter",
+    "scratched my arms until they bled",
+    # violence and abuse
+    "he said he'd kill me",
+    "she says she'll hurt me if i leave",
+    "I want to smash his face in",
+    "my partner choked me last night",
+    "he put his hands round my neck",
+    "someone is hurting me at home",
+    "I have bruises from my carer",
+    "i keep imagining hurting my wife",
+    # medical red flags
+    "I have chest pain",
+    "I'm really short of breath",
+    "my calf is swollen and red since the operation",
+    "calf is hot, red and swollen",
+    "sudden numbness in my arm",
+    "I've lost control of my bladder",
+    "I fainted in the kitchen",
+    "i had a seizure",
+    "my lips are going blue",
+    # typos and run-ons
+    "I wanna killmyself",
+    "I want to end my lfie",
+    "I wanna dye",
+    "i want too dye",
+    "sui ideation",
+    "I.want.to.die",
+    "i want to d i e",
+]
+
+# Idioms, hyperbole and other people's stories: never a crisis.
+NOT_A_CRISIS = [
+    "this stretch is killing me",
+    "the exam killed me",
+    "this cake is to die for",
+    "I nearly died laughing",
+    "that joke was so bad I wanted to die lol",
+    "the ice pack makes my knee go numb, that's normal right?",
+    "numbness has gone",
+    "self-harm awareness training at work",
+    "documentary about suicide prevention",
+    "reading about the overdose crisis in the news",
+    "overdosed on chocolate",
+    "took all my pills as prescribed",
+    "I cut myself shaving",
+    "my gran's funeral was last month",
+    "not suicidal, just sick of the rain",
+    "I took all my tablets this morning",
+    "bye everyone, see you Thursday!",
+    "I'm not safe to drive yet after the op",
+    "I'm going to jump in the pool later",
+    "I've been cutting back on sugar",
+    "I want to dye my hair",
+    "I've been looking up ways to manage the pain",
+    "someone is following me on instagram lol",
+    "finished the plank even though i wanted to die halfway lol",
+    "what should i do if i get chest pain while exercising",
+]
+
+# Of those, the ones that should not even be a concern.
+NOTHING_AT_ALL = [
+    "this cake is to die for",
+    "I nearly died laughing",
+    "self-harm awareness training at work",
+    "documentary about suicide prevention",
+    "reading about the overdose crisis in the news",
+    "overdosed on chocolate",
+    "took all my pills as prescribed",
+    "I cut myself shaving",
+    "my gran's funeral was last month",
+    "I took all my tablets this morning",
+    "bye everyone, see you Thursday!",
+    "I've been cutting back on sugar",
+    "I want to dye my hair",
+    "someone is following me on instagram lol",
+]
+
+
+@pytest.mark.parametrize("text", MUST_ESCALATE_TOO)
+def test_more_red_flags_are_a_crisis(text: str) -> None:
+    verdict = assess(text)
+    assert verdict.risk == "crisis", (text, verdict.reasons)
+
+
+@pytest.mark.parametrize("text", NOT_A_CRISIS)
+def test_idioms_and_mentions_are_not_a_crisis(text: str) -> None:
+    verdict = assess(text)
+    assert verdict.risk != "crisis", (text, verdict.reasons)
+
+
+@pytest.mark.parametrize("text", NOTHING_AT_ALL)
+def test_benign_mentions_raise_nothing(text: str) -> None:
+    verdict = assess(text)
+    assert verdict.risk == "none", (text, verdict.reasons)
+
+
+def test_a_joke_with_a_laugh_is_a_concern_not_a_crisis() -> None:
+    verdict = assess("that joke was so bad I wanted to die lol")
+    assert verdict.risk == "concern"
+    assert "joking" in verdict.reasons[0]
+
+
+def test_a_general_question_about_a_symptom_is_a_concern_not_a_crisis() -> None:
+    verdict = assess("what should i do if i get chest pain while exercising")
+    assert verdict.risk == "concern"
+    assert "asked about" in verdict.reasons[0]
+    assert assess("I've got chest pain, is that normal?").risk == "crisis"
+
+
+@pytest.mark.parametrize(("text", "reading"), [
+    ("I OD'd", "i overdosed"),
+    ("s/h urges", "self harm urges"),
+    ("killmyself", "kill myself"),
+    ("end my lfie", "end my life"),
+    ("i want too dye", "i want to dye"),
+    ("want too much", "want too much"),
+    ("I.want.to.die", "i want to die"),
+    ("i want to d i e", "i want to die"),
+    ("k-i-l-l", "kill"),
+    ("plan a b or c", "plan a b or c"),
+    ("lol 😂", "lol lol"),
+])
+def test_normalise_typing_tricks(text: str, reading: str) -> None:
+    assert normalise(text)[0] == reading
+
+
+# Round three: red flags said sideways, in each category's own words (paraphrases, not the eval lines).
+CRISIS_SIDEWAYS = {
+    "how many it would take": [
+        "I've been googling how much paracetamol it would take",
+        "worked out how many of my sleeping tablets would do it",
+    ],
+    "a supply kept back": [
+        "I've got two months of sertraline stashed in a drawer",
+        "been stockpiling my co-codamol for weeks",
+        "hoarding a few weeks worth of tramadol",
+    ],
+    "pets and things handed on": [
+        "rehomed my cat so someone would look after her. everything is sorted now",
+        "given my dog to my neighbour so he'll be taken care of",
+    ],
+    "a future without me": [
+        "can't see myself still being here by the new year",
+        "I won't be around by the end of the month",
+        "i can't picture myself lasting much longer",
+    ],
+    "sorry, goodbye": [
+        "sorry for everything, I love you all. goodbye",
+        "I'm sorry I've been such a burden. bye",
+    ],
+    "a threat to kill me": [
+        "he told me if I ever leave he'd kill me",
+        "my husband said if i talk to anyone he will hurt me",
+        "she said she'll kill me and she meant it",
+    ],
+    "hurt at home": [
+        "someone in my house keeps hitting me",
+        "the person I live with is hurting me",
+        "he hurts me when he gets drunk",
+    ],
+    "rough handling, bruises": [
+        "my son grabbed my wrists so hard they bruised",
+        "my partner pushes me around, I'm covered in bruises",
+        "my carer yanks my arm roughly when she dresses me",
+    ],
+    "strangled, a partner named bare": [
+        "husband strangled me last night",
+        "girlfriend slapped me again",
+        "they tried to strangle me",
+    ],
+    "worth more dead": [
+        "my family would get the life insurance if I died",
+        "I'm worth more dead than alive",
+    ],
+    "never waking up": [
+        "going to drink until I never wake up",
+        "want to take all my pills and sleep till i don't wake up",
+    ],
+    "ending it": [
+        "i'm ending it tonight",
+        "I'm ending things.",
+    ],
+    "a crash on purpose": [
+        "keep thinking about steering into oncoming traffic",
+        "tempted to swerve into a lorry on the way home",
+    ],
+}
+
+
+@pytest.mark.parametrize(("category", "text"), [(c, t) for c, ts in CRISIS_SIDEWAYS.items() for t in ts])
+def test_red_flags_said_sideways_are_a_crisis(category: str, text: str) -> None:
+    verdict = assess(text)
+    assert verdict.risk == "crisis", (category, text, verdict.reasons)
+
+
+CONCERN_SIDEWAYS = [
+    # drinking creeping up, weed to sleep
+    "I'm drinking way more than I used to",
+    "my drinking is getting out of hand",
+    "wine o'clock starts at lunchtime these days",
+    "need a joint every night to sleep",
+    # low mood without the usual words
+    "been crying most nights",
+    "life feels so heavy right now",
+    "everything is a struggle lately",
+    "I keep thinking how meaningless my life is",
+    "having flashbacks again",
+    "nobody can help me",
+    "sorry for being such a burden",
+    "I shouted at my kids and feel terrible about it",
+    "so nervous I was physically sick before group",
+    "no motivation for anything",
+    "lost my appetite completely",
+    # doses skipped
+    "missed my tablets all week because they make me sick",
+    "they make me dizzy so I've stopped taking them",
+    # isolation
+    "I've got nobody to turn to",
+    "not one person has texted me in days",
+    "I haven't left the flat in weeks",
+    "can't make myself get off the sofa",
+    # life stress
+    "my dad's been rushed into hospital",
+    "my sister was diagnosed with cancer",
+    "scared I'll lose my flat",
+    # pain and sleep
+    "my pain is about a 7 out of 10 today",
+    "the stretches are making my knee worse",
+    "had a rough week with my back",
+    "keep waking at 3am",
+    "slept 13 hours and still shattered",
+]
+
+
+@pytest.mark.parametrize("text", CONCERN_SIDEWAYS)
+def test_quieter_signs_are_a_concern(text: str) -> None:
+    verdict = assess(text)
+    assert verdict.risk == "concern", (text, verdict.reasons)
+
+
+@pytest.mark.parametrize(("text", "rupture"), [
+    ("stop treating me like a child", "confrontation"),
+    ("the physio talks down to me", "confrontation"),
+    ("your tips are pointless", "confrontation"),
+    ("those worksheets are useless", "confrontation"),
+    ("the facilitator made me feel stupid in front of everyone", "confrontation"),
+    ("one more reminder and I swear I'll lose it", "confrontation"),
+    ("what good is a chatbot that repeats itself", "confrontation"),
+    ("I'm going to complain about you", "confrontation"),
+    ("honestly this is not good enough", "confrontation"),
+    ("no one ever listens to me in that group", "confrontation"),
+    ("you people can't help me", "confrontation"),
+    ("I don't want to talk in group any more", "withdrawal"),
+    ("I'll manage by myself from now on", "withdrawal"),
+    ("don't need the programme anymore", "withdrawal"),
+    ("I probably won't come back", "withdrawal"),
+    ("not in the mood for chatting", "withdrawal"),
+    ("could we change the topic", "withdrawal"),
+    ("can we just stop", "withdrawal"),
+    ("I'll reply later, maybe", "withdrawal"),
+    ("too tired to bother with the exercises", "withdrawal"),
+    ("this is my final message to the group", "withdrawal"),
+])
+def test_more_ruptures(text: str, rupture: str) -> None:
+    verdict = assess(text)
+    assert verdict.rupture == rupture, (text, verdict.reasons)
+
+
+# The near misses of those patterns: everyday talk that must raise nothing at all.
+NEAR_MISSES = [
+    "looked up how many calories it takes to walk 5k",
+    "how many paracetamol would it take to help the pain",
+    "I've been saving my tablets in the dosette box",
+    "I've stockpiled ibuprofen gel for the holiday",
+    "gave my dog to my sister while I'm in hospital so she'd be looked after",
+    "I don't see myself being around much at Christmas, we're visiting family",
+    "I can't see myself being here past 6, I have work",
+    "sorry I'm late! bye",
+    "my sister said if I eat the last biscuit she'll kill me",
+    "that film choked me up",
+    "the smoke choked me",
+    "my carer holds my arm hard on the stairs so I don't fall",
+    "I have bruises from the fall last week",
+    "I take my tablet at night so I don't wake up in pain",
+    "I'll be paying this off until I die",
+    "nearly drove into the barrier because of the ice",
+    "been drinking more herbal tea lately",
+    "drinking more than usual... water!",
+    "not hungry, had a big lunch",
+    "I haven't taken my meds yet",
+    "the new tablets make me sleepy so I skip my afternoon nap",
+    "my mum's in hospital for a knee op, she's fine",
+    "my dad is in hospital for a check up, nothing serious",
+    "I haven't been out since Sunday, it's been raining",
+    "stayed in bed all day with the flu",
+    "my pain went from 8/10 to 3/10",
+    "my pain was 7 out of 10 yesterday and now it's 3",
+    "my mind is racing with ideas for the garden",
+    "slept 12 hours after the wedding",
+    "nobody can help me with the washing up lol",
+    "nobody listens to the radio anymore",
+    "I'm going to complain to the council about the bins",
+    "who made this app? it's great",
+    "I might not come back from holiday lol",
+    "I might not come back till 3pm",
+    "can we stop the reminders on weekends",
+    "this is my last message for tonight, night!",
+    "skip",
+]
+
+
+@pytest.mark.parametrize("text", NEAR_MISSES)
+def test_near_misses_raise_nothing(text: str) -> None:
+    verdict = assess(text)
+    assert (verdict.risk, verdict.rupture) == ("none", "none"), (text, verdict.reasons)
