@@ -44,7 +44,7 @@ from bot.storage.models import (
     Patient,
     Score,
 )
-from bot.timeutil import after_quiet_hours, zone
+from bot.timeutil import after_quiet_hours, is_valid_zone, parse_hhmm, zone
 from bot.work import PRIORITY_BULK, PRIORITY_NORMAL, Work
 
 CLINICIAN_COMMANDS = {
@@ -55,6 +55,8 @@ CLINICIAN_COMMANDS = {
     "message": ("/message GROUP|NAME text", "Send a message to a whole group or one patient"),
     "assign": ("/assign GROUP|NAME ex1,ex2,...", "Exercises from the next check-in on (one a day, in turn)"),
     "resume": ("/resume NAME", "Resume a patient's programme after a crisis"),
+    "quiet": ("/quiet 21:00 07:00 [Europe/Berlin] | off",
+              "Your quiet hours: concerns wait, a crisis goes to whoever is on call"),
     "help": ("/help", "What I can do for you"),
 }
 STATUS_DAYS = 7
@@ -152,8 +154,34 @@ async def handle(work: Work, clinician: Clinician, text: str | None, press: str 
         await assign_exercises(work, clinician, arg)
     elif command == "resume":
         await resume_patient(work, clinician, arg)
+    elif command == "quiet":
+        set_quiet_hours(work, clinician, arg)
     else:
         show_help(work, clinician)
+
+
+def set_quiet_hours(work: Work, clinician: Clinician, arg: str) -> None:
+    """A clinician's own quiet hours. Concern and rupture alerts wait until they end; a crisis
+    never waits: it goes to the group's backup (on call) as well, at once."""
+    me = f"clinician:{clinician.id}"
+    words = arg.split()
+    if words == ["off"]:
+        clinician.quiet_start = clinician.quiet_end = None
+        work.audit(me, "quiet_hours", start=None, end=None)
+        work.send(me, "Quiet hours off: every alert reaches you when it is raised.")
+        return
+    if len(words) in (2, 3) and parse_hhmm(words[0]) and parse_hhmm(words[1]) and words[0] != words[1] \
+            and (len(words) == 2 or is_valid_zone(words[2])):
+        clinician.quiet_start, clinician.quiet_end = words[0], words[1]
+        if len(words) == 3:
+            clinician.timezone = words[2]
+        work.audit(me, "quiet_hours", start=words[0], end=words[1], timezone=clinician.timezone)
+        work.send(me, f"Quiet hours {words[0]}–{words[1]} ({clinician.timezone}). Concerns and rupture "
+                      "signals wait until they end; a crisis alert still reaches you, and your group's "
+                      "backup at once.")
+        return
+    work.send(me, "Tell me your quiet hours like this: /quiet 21:00 07:00 Europe/Berlin (the time "
+                  "zone is optional), or /quiet off.")
 
 
 def show_help(work: Work, clinician: Clinician) -> None:

@@ -436,3 +436,21 @@ async def test_help_lists_the_commands(coach: Any, seed: dict[str, Any]) -> None
     for usage in ("/groups", "/patients [GROUP]", "/patient NAME", "/alerts", "/message GROUP|NAME text",
                   "/assign GROUP|NAME ex1,ex2,...", "/resume NAME"):
         assert usage in text
+
+
+async def test_quiet_hours_hold_concerns_but_never_a_crisis(coach: Any, seed: dict[str, Any]) -> None:
+    steps = [
+        {"seed": seed},
+        {"as": "clinician:c1", "text": "/quiet 21:00 07:00 Europe/Berlin"},
+        {"advance": "PT14H"},  # 21:00Z = 22:00 in Berlin
+        {"as": "patient:p1", "text": "my knee pain is getting worse every day"},
+        {"as": "patient:p1", "text": "I want to kill myself"},
+        {"advance": "PT12H"},
+    ]
+    out = await coach(steps)
+    assert out.texts("clinician:c1")[0].startswith("Quiet hours 21:00–07:00 (Europe/Berlin)")
+    concern = [a for a in out.alerts("clinician:c1") if a["severity"] == "concern"]
+    crisis = [a for a in out.alerts() if a["severity"] == "crisis" and "not yet acknowledged" not in a["text"]]
+    assert [a["at"] for a in concern] == ["2026-03-03T06:00:00Z"], "the concern waits for 07:00 Berlin"
+    assert sorted((a["to"], a["at"]) for a in crisis) == [
+        ("clinician:c1", "2026-03-02T21:00:00Z"), ("clinician:c2", "2026-03-02T21:00:00Z")]
