@@ -262,6 +262,11 @@ class Rule:
     """Risk when the words before ask in general ("what should i do if i get chest pain")."""
     joking: str | None = None
     """Risk when the message laughs at something funny ("that joke was so bad i wanted to die lol")."""
+    also: str | None = None
+    """A second pattern that must also be found, not negated, somewhere in the same message: a means
+    ("the tablets") only counts together with a plan or finality ("on friday when the flat is empty")."""
+    others: str | None = None
+    """Risk when the words just before make someone else the subject ("my friend has been self-harming")."""
 
 
 SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN, joking=CONCERN, patterns=(
@@ -1394,13 +1399,15 @@ class _Compiled:
     rule: Rule
     regex: re.Pattern[str]
     unless_before: re.Pattern[str] | None
+    also: re.Pattern[str] | None
 
 
 def _compile(rule: Rule) -> _Compiled:
     body = "|".join(f"(?:{_expand(p)})" for p in rule.patterns)
     regex = re.compile(rf"(?<![a-z0-9])(?:{body})(?![a-z0-9])")
     unless = re.compile(rule.unless_before) if rule.unless_before else None
-    return _Compiled(rule, regex, unless)
+    also = re.compile(rf"(?<![a-z0-9])(?:{_expand(rule.also)})(?![a-z0-9])") if rule.also else None
+    return _Compiled(rule, regex, unless, also)
 
 
 _COMPILED: tuple[_Compiled, ...] = tuple(_compile(rule) for rule in RULES)
@@ -1522,13 +1529,22 @@ def _hits(norm: str) -> list[_Hit]:
     hits: list[_Hit] = []
     for compiled in _COMPILED:
         rule = compiled.rule
+        if compiled.also is not None and not any(
+            not _negated(norm, cue.start()) for cue in compiled.also.finditer(norm)
+        ):
+            continue
         best: _Hit | None = None
         for match in compiled.regex.finditer(norm):
             start, end = match.span()
             if compiled.unless_before and compiled.unless_before.search(norm[max(0, start - CONTEXT_CHARS):start]):
                 continue
             quoted = _quote(match.group(0))
-            if _negated(norm, start):
+            if _negated(norm, start) or _topic(norm, start, match.group(0)):
+                hit = _Hit(rule.negated, NONE, f"rule: {rule.name}, negated ('{quoted}')")
+            elif rule.others is not None and _about_others(norm, start):
+                hit = _Hit(rule.others, NONE, f"rule: {rule.name}, about someone else ('{quoted}')")
+            elif rule.past is not None and _about_past(norm, start, end) and _recovered(norm):
+                hit = _Hit(NONE, NONE, f"rule: {rule.name}, past and recovered ('{quoted}')")
                 hit = _Hit(rule.negated, NONE, f"rule: {rule.name}, negated ('{quoted}')")
             elif rule.past is not None and _about_past(norm, start, end):
                 hit = _Hit(rule.past, NONE, f"rule: {rule.name}, in the past ('{quoted}')")
