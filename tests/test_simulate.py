@@ -273,3 +273,23 @@ async def test_a_half_answered_day_is_not_a_silent_one(scenario: Any, seed: dict
     answering = await scenario(steps)  # Maria taps her mood every day and never finishes the check-in
     assert not [a for a in answering.alerts("clinician:c1") if "no check-in" in a["text"]]
     assert [a for a in answering.alerts("clinician:c3") if "no check-in" in a["text"]], "silent Tom, for contrast"
+
+
+async def test_a_crisis_with_rasa_down_still_gets_the_safety_response_and_the_alert(
+    settings: Any, database_url: str, seed: dict[str, Any],
+) -> None:
+    import socket
+    from dataclasses import replace
+
+    from tests.conftest import run_scenario
+
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    t = await run_scenario(replace(settings, rasa_url=dead), [
+        {"seed": seed},
+        {"as": "patient:p1", "text": "hello there"},
+        {"as": "patient:p1", "text": "I want to kill myself"},
+    ], database_url)
+    assert any("FIXTURE SAFETY RESPONSE" in text for text in t.texts("patient:p1"))
+    assert [(a["to"], a["severity"]) for a in t.alerts()] == [("clinician:c1", "crisis")]

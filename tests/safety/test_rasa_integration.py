@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from typing import Any
 
 import pytest
 
@@ -78,3 +79,19 @@ def test_the_two_layers_miss_no_crisis_and_stay_under_5_percent_false_alarms() -
     out = io.StringIO()
     code = evaluate.main(["--rasa-url", RASA_URL], out=out)
     assert code == 0, out.getvalue()[-3000:]
+
+
+async def test_a_crisis_through_the_whole_bot_with_rasa_up(
+    settings: Any, database_url: str, seed: dict[str, Any],
+) -> None:
+    """The simulator runs the whole bot with the real Rasa server in the loop."""
+    from dataclasses import replace
+
+    from tests.conftest import run_scenario
+
+    t = await run_scenario(replace(settings, rasa_url=RASA_URL, rasa_timeout_s=PARSE_TIMEOUT_S), [
+        {"seed": seed},
+        {"as": "patient:p1", "text": "I've been stockpiling my tablets, I want to die"},
+    ], database_url)
+    assert any("FIXTURE SAFETY RESPONSE" in text for text in t.texts("patient:p1"))
+    assert [(a["to"], a["severity"]) for a in t.alerts()] == [("clinician:c1", "crisis")]
