@@ -87,6 +87,12 @@ _WORDS = {
     "killin": "killing", "dyin": "dying", "livin": "living", "lfie": "life", "lyfe": "life", "lif": "life",
     "myslf": "myself", "mysself": "myself",
     "oded": "overdosed", "mylife": "my life", "mylfie": "my life",
+    "thinkin": "thinking", "feelin": "feeling", "goin": "going", "tryin": "trying", "takin": "taking",
+    "doin": "doing", "plannin": "planning", "endin": "ending",
+    "bout": "about", "fr": "for real",
+    "ngl": "not going to lie", "n": "and", "wiv": "with",
+    "finna": "going to", "gunna": "going to", "sumone": "someone", "evry": "every", "pils": "pills",
+    "tabs": "tablets", "tabz": "tablets", "pillz": "pills", "nite": "night", "2nite": "tonight",
 }
 _WORD_RE = re.compile(r"[a-z0-9']+")
 _TO_NUMBER = re.compile(r"\b(want|wanted|going|need|have|like|ready|deserve) 2\b")
@@ -222,7 +228,9 @@ MACROS = {
     "<DRUGS>": (
         r"(?:<MEDS>|sleeping (?:pills|tablets)|sleepers|painkillers|pain killers|paracetamol|acetaminophen|tylenol"
         r"|ibuprofen|aspirin|co ?codamol|codeine|tramadol|oxycodone|oxycontin|oxy|morphine|fentanyl|opioids|opiates"
-        r"|diazepam|valium|xanax|benzos|zopiclone|amitriptyline|nurofen|panadol)"
+        r"|diazepam|valium|xanax|benzos|zopiclone|amitriptyline|nurofen|panadol|methotrexate|naproxen|diclofenac"
+        r"|dihydrocodeine|nortriptyline|propranolol|lorazepam|clonazepam|temazepam|promethazine|lean|heroin|ketamine"
+        r"|ket|ghb|mdma|pills from (?:the|my) doctor|tablets from (?:the )?doctor)"
     ),
     "<ALCOHOL>": r"(?:alcohol|booze|vodka|whisky|whiskey|gin|rum|wine|beer|spirits|drink)",
     "<BODY>": (
@@ -231,6 +239,57 @@ MACROS = {
     ),
     "<MUCH>": r"(?:really|so|very|super|extremely|incredibly|terribly|awfully|properly|seriously|quite|pretty|totally)",
     "<END>": r"(?= \.| ,|$)",
+    # how people end their lives: a supply, a height, a ligature, a blade, a gas; paired with <FINAL> below
+    "<MEANS>": (
+        r"(?:<DRUGS>|(?:the |a )?(?:rope|noose|ligature)|train tracks|railway (?:line|tracks|bridge)|the tracks|"
+        r"(?:in front of|under) (?:a|the) (?:train|lorry|bus|truck)|(?<!glute )(?<!hip )(?<!leg )bridge(?!s| exercise|"
+        r" pose| hold| position)|cliffs?|cliff edge|beachy head|top floor|multi ?storey|car park roof|off the roof|"
+        r"ledge|knife|knives|blades?|razors?|razor blades|guns?|shotgun|rifle|bleach|antifreeze|rat poison|weed "
+        r"killer|poison|charcoal|exhaust|hose ?pipe|car running|engine running|gas oven|head in the oven|medicine "
+        r"(?:cabinet|cupboard)|jump off|jump from|jumping off|the river|the sea|overdose|overdosing)"
+    ),
+    # a plan, a date, a goodbye: what turns a means or despair into intent
+    "<FINALITY>": (
+        r"(?:goodbye (?:forever|for good|everyone|everybody|all|world|to (?:everyone|you all|my family|the world))|"
+        r"final goodbye|farewell|bye forever|bye for good|(?:saying|said) my goodbyes|(?:left|leave|leaving|written|"
+        r"wrote|writing|write) (?:a |the |my )?(?:letters?|notes?) (?:for|to) (?:my |the |everyone|each)|"
+        r"(?:have|got|made) (?:a |the |my )?plan(?: sorted| ready| in place| worked out|<END>)|plan (?:sorted|ready|in "
+        r"place|all worked out|is set)|(?:i have|i) decided(?: that)? (?:i (?:will|am going to) )?(?:to )?(?:do it|go "
+        r"through with it|end|die|not (?:continue|carry on|go on|be here))|(?:i have|i) decided<END>|made up my "
+        r"mind<END>|mind is made up|considered decision|cry for help|one way (?:trip|ticket|journey)|for the last "
+        r"time|(?:i am|i will be|be) (?:gone|going|leaving) for good|(?:end|ending) (?:it|this|things) for good|"
+        r"i am not coming back<END>|(?:will not|not going to|will no longer) be (?:coming back|here|"
+        r"around|alive|needing)|when (?:the|my) (?:flat|house|home|place) is empty|when (?:everyone|they|the kids) "
+        r"(?:is|are) (?:gone|away|asleep)|(?:nobody|no one) (?:will|would) (?:miss me|notice i am gone|find me|care "
+        r"if)|(?:this weekend|tonight|today|tomorrow|friday|saturday|sunday) is it<END>|i know what i am (?:doing|"
+        r"going to do) with (?:it|them)|how easy it would be|i am ready<END>|ready to go<END>|this is it<END>|tonight "
+        r"is the night|once and for all|you (?:will|"
+        r"would) know why|(?:not sure|do not know if|might not) i (?:will|would|could)(?: \w+){0,3} next time|after "
+        r"(?:the )?\d+(?:st|nd|rd|th)|(?:want|wanted|need|wish) to (?:just )?sleep for (?:a )?(?:very )?long(?: "
+        r"long)? time|(?:want|wish|hope) (?:to |i )?(?:never|not|do not) wake up)"
+    ),
+    # despair in so many words, or a question about whether a method works
+    "<POINTLESS>": (
+        r"(?:no|what is the) point(?:(?: in| of| to)? (?:living|going on|carrying on|being here|being alive|anything|"
+        r"any of it|life|it all|anymore|any more)|<END>)"
+    ),
+    "<FINAL>": (
+        r"(?:<FINALITY>|can not (?:go on|carry on|do this anymore|do this any more|take (?:it|this) anymore)|"
+        r"<POINTLESS>|better off (?:without me|dead|if i (?:was|were) (?:gone|dead|not here))|end it|end things|"
+        r"ending it|ending things|end my life|finish (?:it|my life)|enough to (?:do it|kill|die|end)|(?:be|is) "
+        r"(?:painless|lethal|fatal)|to be certain|do it properly|(?:nobody|no one) (?:needs?|wants?) me|thinking "
+        r"(?:to|about|of) (?:finish|finishing|ending|end) (?:it|my|things))"
+    ),
+    "<WEAPON>": (
+        r"(?:knife|knives|blade|machete|hammer(?! curls?| toes?| strength)|gun|shotgun|rifle|pistol|firearm|baseball "
+        r"bat|crowbar|axe|acid)"
+    ),
+    "<DOWNERS>": (
+        r"(?:xanax|benzos|diazepam|valium|lorazepam|clonazepam|temazepam|zopiclone|sleeping (?:pills|tablets)|"
+        r"sleepers|codeine|co ?codamol|dihydrocodeine|tramadol|oxycodone|oxycontin|oxy|morphine|fentanyl|opioids|"
+        r"opiates|heroin|lean|ghb|ket|ketamine|methadone|pregabalin|gabapentin|promethazine|quetiapine|seroquel|"
+        r"mirtazapine|amitriptyline)"
+    ),
     "<START>": r"(?:^|(?<=\. )|(?<=, ))",
 }
 
@@ -269,7 +328,8 @@ class Rule:
     """Risk when the words just before make someone else the subject ("my friend has been self-harming")."""
 
 
-SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN, joking=CONCERN, patterns=(
+SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN, joking=CONCERN, others=CONCERN,
+                patterns=(
     r"<SUI>(?! squad| prevention| awareness| rates?\b| statistics| bombers?)",
     r"kms",
     r"(?:kill|kil|killing|killed|kiling|kll) <SELF>(?! (?:laughing|with laughter|at work|over (?:this|that|it|these)|"
@@ -481,7 +541,7 @@ GERMAN = Rule("suicidal ideation or self-harm (de)", risk=CRISIS, negated=CONCER
         r"hat) mich(?: geschlagen)?",
 ))
 
-SELF_HARM = Rule("self-harm", risk=CRISIS, negated=NONE, past=CONCERN, patterns=(
+SELF_HARM = Rule("self-harm", risk=CRISIS, negated=NONE, past=CONCERN, others=NONE, patterns=(
     r"(?:self ?harm\w*|self (?:injur\w*|mutilat\w*))(?! (?:awareness|prevention|training|policy|module|course|"
         r"workshop|leaflet|charity|research|services?|team|lecture|talk|poster))|sh (?:urges|thoughts|relapse)",
     # cutting, burning and punching walls told without the word "myself"
@@ -542,7 +602,7 @@ VOICES = Rule("hearing voices", risk=CRISIS, negated=NONE, past=CONCERN, pattern
         r"ordering|making|commanding) me to|hearing voices|hear voices",
 ))
 
-VIOLENCE = Rule("violence to others", risk=CRISIS, negated=NONE, patterns=(
+VIOLENCE = Rule("violence to others", risk=CRISIS, negated=NONE, joking=NONE, patterns=(
     r"(?:kill|killing|murder|murdering|stab|stabbing|shoot|shooting|strangle|strangling|choke|choking|poison|"
         r"poisoning|beat up|beating up|batter|battering|smother|smothering|drown) <PEOPLE>(?! up| out|"
         r" with (?:kindness|questions|love)| (?:a|an) (?:message|text|email|line|note|quick))",
@@ -609,7 +669,9 @@ ABUSE = Rule("abuse or unsafe at home", risk=CRISIS, negated=NONE, patterns=(
         r"home|room))|(?:<ABUSER>|someone|they) (?:smashed|broke|kicked in|kicked down) (?:my|the|our) (?:window|door|"
         r"windows|doors)",
     r"<ABUSER> (?:took|takes|hides|hid|smashed|broke|keeps) my (?:phone|keys|passport|medication|meds|bank card)(?! "
-        r"(?:charger|to (?:fix|the)))|<ABUSER> (?:locked|locks) (?:the |all the )?doors?|"
+        r"(?:charger|to (?:fix|the))| (?:\w+ ){0,6}?(?:for me|because i (?:forget|keep forgetting)|so i (?:do not|can "
+        r"not) "
+        r"(?:forget|lose)))|<ABUSER> (?:locked|locks) (?:the |all the )?doors?|"
         r"<ABUSER> controls (?:everything|"
         r"my (?:life|money|phone|every move))",
     r"hiding (?:in|under|behind) (?:the |my )?\w+ from (?:him|her|them|my \w+)|hiding from (?:him|her|my (?:husband|"
@@ -826,7 +888,8 @@ LOW_MOOD = Rule("hopelessness or low mood", risk=CONCERN, negated=NONE, patterns
     r"hopeless\w*(?! (?:at|with|when it comes))|no hope|lost (?:all )?hope|giving up hope",
     r"(?:will|am going to|is going to|it will) never (?:get|be|feel) (?:any )?better|never (?:going to )?(?:get|"
         r"feel) (?:any )?better|(?:will not|not going to|never going to) (?:ever )?get (?:any )?better",
-    r"nothing (?:ever )?(?:helps|works|changes|will change|gets better|matters|is going to change|will help)",
+    r"nothing (?:ever )?(?:helps|works|changes|will change|gets better|matters(?! (?:more|as much|like))|is going to "
+        r"change|will help)",
     r"what is the point(?: anymore| any more)?(?:<END>| of (?:anything|it all|trying|everything|me|any of it|"
         r"going on))|do not see the point(?! of (?:this|these|the|doing|that))",
     r"(?:life|everything|it all|my life|existence) (?:is|feels|seems) (?:so |completely |totally |just |"
@@ -985,6 +1048,7 @@ SLEEP = Rule("poor sleep", risk=CONCERN, negated=NONE, resolved=NONE, patterns=(
 ))
 
 PAIN = Rule("pain or injury getting worse", risk=CONCERN, negated=NONE, past=NONE, resolved=NONE, asking=NONE,
+            others=NONE,
             patterns=(
     r"(?:more|new|increased|increasing|worse|worsening|sharp|shooting|stabbing|burning|constant|terrible|horrible|"
         r"awful|bad|intense|throbbing|serious|sudden|nerve) pains?",
@@ -1387,10 +1451,210 @@ MEDICATION_SKIPPED = Rule("skipping doses", risk=CONCERN, negated=NONE, unless_b
         r"cut down on|missing|missed) (?:them|it|those|doses)",
 ))
 
+MEANS_AND_PLAN = Rule("a means with a plan or finality", risk=CRISIS, negated=CONCERN, past=CONCERN, patterns=(
+    # A means on its own is everyday talk ("the bridge was closed", "my tablets"); with a plan, a goodbye, a date
+    # or despair elsewhere in the same message it is how people tell intent without saying "suicide".
+    r"<MEANS>",
+), also=r"<FINAL>")
+
+HOPELESS_AND_FINAL = Rule("despair with a goodbye or a date", risk=CRISIS, negated=CONCERN, past=CONCERN, patterns=(
+    # "can not do this anymore" is a concern; followed by "bye" or "I won't be around" it is a farewell.
+    r"(?:can not|could not) (?:do this|go on|carry on|take (?:it|this)|cope)(?: anymore| any more)?|<POINTLESS>|"
+        r"none of (?:it|this) matters|nothing matters(?! (?:more|as much|like))|(?:nobody|no one) (?:needs?|wants?|wou"
+        r"ld miss|will miss|cares "
+        r"about) me|better off without me|(?:a|such a) burden|tired of (?:everything|living|life|it all|being alive)|"
+        r"done with (?:everything|life|it all)|(?:given|giving|give) up on (?:everything|life|myself)|just stop(?:ped)?"
+        r"(?: \.| ,)? (?:like )?everything|no (?:future|way out|hope)|hopeless|worthless|(?:making|made) (?:my )?peace",
+), also=r"<FINALITY>|(?:bye|goodbye)<END>")
+
+GIVING_AWAY = Rule("giving things away", risk=CRISIS, negated=CONCERN, patterns=(
+    # Handing on treasured things "because I won't be needing them" is a classic sign of a decided plan;
+    # handing on crutches or a brace after recovery is not.
+    r"(?:gave|given|giving|give|handed|handing) (?:away )?(?:all )?(?:of )?my (?!(?:\w+ )?(?:crutch\w*|walking|stick|"
+        r"frame|brace|splint|boot|wheelchair|sling|weights|bands?|tens|commode|rails|old))(?:\w+ ){0,6}?(?:to|"
+        r"away)|(?:gave|given|giving) away",
+), also=(
+    r"(?:will not|not going to|am not going to) be needing (?:them|it|those|these|this|any of (?:it|them|this))<END>|"
+    r"(?:will not|do not|not going to) need (?:them|it|any of (?:it|them)) where i am going|to remember me|(?:for |"
+    r"after )?when i am gone|after i am gone|(?:when|after) i die|<FINALITY>"
+))
+
+METHOD_QUESTION = Rule("asking whether a method works", risk=CRISIS, negated=CONCERN, patterns=(
+    # Research into certainty, pain or height is planning even when framed as curiosity.
+    r"(?:floor|storey|story|height|how high|how far|how deep|how tall)(?: \w+){0,8} (?:for it to be|to be|would be|"
+        r"is) (?:certain|fatal|lethal|instant|deadly)|(?:would|could|can) (?:you|i|someone|a person) survive (?:a |"
+        r"the )?(?:fall|jump|drop) (?:from|off)",
+    r"(?:can not|do not|will not|would not|not) feel (?:anything|a thing|any pain|it) if (?:you|i|someone|they|a "
+        r"person) (?:do|did|does) it",
+    r"(?:quickest|surest|least painful|most painless|painless|most reliable|most certain) (?:way|method)s?(?: to "
+        r"(?:go|do it|die|end it|end things)| out|<END>)|painless death",
+    r"(?:researching|researched|looking up|looked up|googling|googled|reading up on) (?:whether|if|how) (?:\w+ ){0,8}?"
+        r"(?:would be enough|would kill|is lethal|would be lethal)",
+))
+
+DANGEROUS_INGESTION = Rule("poison swallowed or a person unrousable", risk=CRISIS, negated=NONE, patterns=(
+    # Household poisons drunk, a weekly drug taken daily, a child into the tablets, someone who cannot be woken.
+    r"(?:drink|drank|drunk|drinking|swallow\w*|took|had|ate|eaten) (?:some |a bit of |a cup of |a glass of |a "
+        r"mouthful of )?(?:bleach|antifreeze|weed ?killer|rat poison|drain cleaner|cleaning fluid|dettol|washing up "
+        r"liquid|detergent|laundry (?:pods|capsules))",
+    r"(?:can not|could not|can barely|can hardly) (?:wake|rouse) (?:him|her|them|my \w+)(?: up)?(?: properly)?",
+    r"<DRUGS>(?: \w+){0,3} (?:every day|daily|each day|twice a day) instead of (?:once|one|weekly)",
+    r"(?:he|she|they|my (?:son|daughter|kid|child|baby|toddler|grandson|granddaughter)) (?:\w+ )?(?:got into|has got "
+        r"into|ate|swallowed|has swallowed|has eaten) (?:some of )?(?:my|his|her|the) <DRUGS>",
+))
+
+MIXING = Rule("downers mixed, and drowsy or drunk", risk=CRISIS, negated=CONCERN, patterns=(
+    # Sedatives mixed with each other or with a lot of drink, or counted out: an overdose even when said casually.
+    r"(?:mix|mixing|mixed|combine|combining|combined|with|and) (?:in )?(?:some |a few |about |like |my )?(?:\d+ )?"
+        r"<DOWNERS>",
+    r"(?:about |like |over |nearly )?(?:[5-9]|\d{2,}|ten|twenty|a handful of|loads of) <DRUGS>",
+), also=(
+    r"bottle of|pints|cans of|(?:i am|i was|so|really|very) drunk|at a party|<DOWNERS> and (?:\w+ )?<DOWNERS>|"
+    r"(?:can|could) (?:barely|hardly|not) (?:keep my eyes open|stay awake|breathe|move|stand)|(?:very|really|so) "
+    r"(?:drowsy|sleepy|out of it)|sleep for (?:a )?(?:very )?long|not wake up|never wake up"
+))
+
+VIOLENT_PLAN = Rule("a weapon or a target with a threat", risk=CRISIS, negated=NONE, patterns=(
+    # A weapon, or knowing where someone lives, together with a grievance, a condition or "I mean it".
+    r"<WEAPON>|know where (?:he|she|they|you|\w+) (?:lives?|works?|sleeps?)",
+    r"(?:smash|smashing|kick|kicking|punch|punching|bash|bashing|cave|caving) (?:\w+ ){0,3}?(?:face|head|teeth|skull) "
+        r"in",
+), also=(
+    r"i mean it|(?:going to|will|gonna|is going to) (?:pay|regret)|pay for what|(?:has|had) it coming|(?:got|have) it "
+    r"(?:all )?planned|next time (?:he|she|they|that|my)|(?:using|use|used) it (?:on|against)|thinking about "
+    r"(?:the )?(?:guys|people|kids|them|him|her|everyone|my \w+) at|one more word|teach (?:him|her|them) a lesson|"
+    r"make (?:him|her|them) pay|sort (?:him|her|them) out|i am using it|(?:going to|will|gonna) (?:hurt|stab|shoot|"
+    r"kill|use it on) (?:him|her|them)|when i see (?:him|her|them)"
+))
+
+CONTROL_AT_HOME = Rule("harm, neglect or control by someone at home", risk=CRISIS, negated=NONE, patterns=(
+    # Coercive control and neglect rarely use the word abuse: money, medicines, water, locked doors, a room at night.
+    r"<ABUSER> (?:controls|controlled|is controlling) (?:all )?(?:of )?(?:my |the |our )?(?:money|finances|phone|meds|"
+        r"medication|benefits|pension)|(?:<ABUSER>|they) (?:\w+ )?(?:takes|took|keeps taking|has taken|hides|hid|has "
+        r"hidden) (?:away )?my (?:phone|money|pension|bank card|benefits|keys|passport|<MEDS>) (?:so|when|if|to stop|"
+        r"away|from me)",
+    r"(?:will not|would not|does not|never) (?:let|allow) me (?:\w+ ){0,6}?(?:unless|until|if i do not) (?:i )?(?:do "
+        r"what|do as|give|have sex|sleep with|apologi\w*|beg|pay)",
+    r"(?:<ABUSER>|they|carers?) (?:\w+ ){0,3}?(?:left|leaves|leave|kept|keeps|keep) me (?:\w+ ){0,5}?(?:without|with "
+        r"no) (?:water|food|a drink|anything to (?:eat|drink)|my <MEDS>|<MEDS>)(?! for a (?:minute|moment|second))",
+    r"(?:<ABUSER>|they) (?:\w+ )?(?:locks|locked|lock|keeps locking) me (?:in|out)(?! by accident| accidentally)",
+    r"<ABUSER> (?:comes|came|keeps coming|sneaks|creeps) into my (?:room|bed|bedroom)(?: \w+){0,2}? (?:at night|when|"
+        r"and)",
+))
+
+CAUDA_EQUINA = Rule("saddle numbness or bladder loss with back or leg signs", risk=CRISIS, negated=NONE, past=NONE,
+                    asking=CONCERN, patterns=(
+    # Numb or tingling "down there", a bladder that will not empty, weak legs: a spinal emergency together.
+    r"(?:pins and needles|tingl\w*|numb\w*|no feeling|can not feel (?:anything|a thing)?)(?: \w+){0,4}? (?:in |round |"
+        r"around |on |down )?(?:my )?(?:bum|buttocks|inner thighs|groin|saddle|down there|private parts|genitals|"
+        r"when i wipe)(?! (?:from|after|because of) (?:the |a |my |that )?(?:long |hard )?(?:car|drive|journey|"
+        r"sitting|bike|cycling|ride|saddle|spin|flight|train|bus|chair|stretch|exercise|class|session))",
+    r"(?:wet|wetting|peed|weed) myself|(?:can not|could not) (?:pee|wee|urinate)|(?:numbness|weakness|numb|weak) in "
+        r"(?:both|my) legs",
+), also=(
+    r"back|legs?|pee|wee|bladder|bowels?|wet myself|down there|bum|inner thighs|groin|saddle|lifting|numb\w*|weak\w*|"
+    r"pins and needles|tingl\w*"
+))
+
+STROKE_SIGNS = Rule("stroke signs together", risk=CRISIS, negated=NONE, past=NONE, asking=CONCERN, patterns=(
+    # Sight, a hand, the face or speech going at once, or suddenly: call an ambulance.
+    r"(?:vision|sight|eyes?) (?:went|gone|has gone|is|are|going|suddenly) (?:all )?(?:double|blurry|black|dark)|"
+        r"double vision|(?:hand|arm|leg|fingers) (?:will not|can not|would not|could not) (?:grip|hold|lift|move|work)",
+), also=(
+    r"sudden\w*|(?:about )?(?:an|\d+|a few|two|few) (?:hours?|minutes?) ago|one side|(?:left|right) (?:hand|arm|leg|"
+    r"side|face)|slurr\w*|droop\w*|confused|worst headache|double|grip"
+))
+
+HEART_SIGNS = Rule("chest and arm signs together", risk=CRISIS, negated=NONE, past=NONE, asking=CONCERN, patterns=(
+    # Chest pressure described sideways ("like an elephant sitting on it") or left-arm pain with a chest sign.
+    r"chest (?:feels|felt|is) like (?:an? \w+|something|someone) (?:is |was )?(?:sitting|standing|pressing|"
+        r"squeezing)|pain (?:down|in|up) (?:my )?left arm",
+), also=r"chest|jaw|breath\w*|sweat\w*|clammy|nause\w*|elephant|crushing|pressure|left arm")
+
+STEROID_STOP = Rule("ran out of a medicine that must not stop, and unwell", risk=CRISIS, negated=NONE, patterns=(
+    # Steroids, epilepsy or heart drugs stopped suddenly can be an emergency when symptoms follow.
+    r"(?:ran out|run out|running out|out) of (?:my )?<MEDS>",
+), also=r"dizzy|vomit\w*|being sick|throwing up|shaking|seizure|fit|faint\w*|collaps\w*|confused|can not stand")
+
+SELF_HARM_SIDEWAYS = Rule("self-harm told sideways", risk=CRISIS, negated=NONE, past=CONCERN, patterns=(
+    # Relapse after being clean, blades hidden from family, starving or head-banging to punish or to cope.
+    r"<START>(?:i )?(?:cut|cutting) again(?! (?:the|my|some|it|them|a|an|her|his))|(?:cut|cutting|harmed|hurt "
+        r"<SELF>|burned <SELF>)(?: \w+){0,4} after (?:\w+ ){1,2}(?:months?|weeks?|days?|years?) (?:clean|free)",
+    r"(?:hiding|hide|hid|hidden|stash\w*|keep|keeping) (?:the |my |some |a )?(?:blades?|razors?|razor blades|"
+        r"sharpeners?|rope|lighter)(?: \w+){0,6}? so (?:my )?(?:mum|mom|dad|parents?|partner|husband|wife|boyfriend|"
+        r"girlfriend|family|nobody|no one|they|carer|therapist) (?:\w+ )?(?:does not|do not|will not|can not|would "
+        r"not|never|is not|are not) (?:find|see|know|notice)",
+    r"(?:not|have not|did not|stopped) (?:eaten|eating|eat)(?: \w+){0,5}? (?:on purpose|deliberately|to punish)|"
+        r"punish\w* <SELF>(?: \w+){0,4}? (?:by|with) (?:not eating|starving|cutting|hurting|burning)|(?:have not|not) "
+        r"eaten(?: \w+){0,4} , punish\w* <SELF>",
+    r"(?:hitting|banging|hit|banged|smash\w*|slam\w*) my head (?:against|on|into) (?:the|a) (?:wall|door|floor|desk)"
+        r"(?=(?: \S+){0,25} (?:so hard|saw stars|bled|bleed\w*|bruis\w*|only thing|lump|dizzy|until|till|to stop|to "
+        r"feel|on purpose))",
+))
+
+
+NOTE_LEFT = Rule("a note left for family", risk=CRISIS, negated=CONCERN, patterns=(
+    # A letter written to the people closest, with an apology or a place to find it: a suicide note in all but name.
+    r"(?:left|leave|leaving|wrote|written|writing|write) (?:a |the |my )?(?:letters?|notes?) (?:for|to) (?:my (?:wife|"
+        r"husband|partner|kids|children|mum|mom|dad|parents|family|son|daughter|sister|brother|girlfriend|boyfriend)|"
+        r"everyone|each of (?:them|you))",
+), also=r"sorry|forgive|love (?:them|her|him|you)|drawer|find it|goodbye|when i am gone|after i am gone|<FINAL>")
+
+COUNTED_SUPPLY = Rule("a counted supply with finality", risk=CRISIS, negated=CONCERN, past=CONCERN, patterns=(
+    # Dozens of tablets to hand and "I'm done": a supply kept for one purpose.
+    r"(?:\d{2,}|twenty|thirty|forty|fifty|sixty|a hundred) (?:of )?(?:my |the )?<DRUGS>",
+), also=r"<FINAL>|i am (?:so |just )?(?:done|finished)<END>|here<END>|ready<END>")
+
+THREATS_AT_HOME = Rule("threats or things thrown at home", risk=CRISIS, negated=NONE, patterns=(
+    # Threats to maim and objects thrown at the patient, and money kept from them by someone at home.
+    r"<ABUSER> (?:said|says|threatened|told me|swore|screamed|shouted)(?: that)? (?:\w+ ){0,3}?(?:break|snap|smash|"
+        r"bash) my (?:neck|legs?|arms?|jaw|face|head|teeth)",
+    r"<ABUSER> (?:threw|throws|chucked|chucks|hurled|hurls) (?:a |the |his |her |my )?(?!ball|pillow|cushion|sock|"
+        r"towel|frisbee|party|tantrum)\w+ (?:at|to) me",
+    r"(?:<ABUSER>|(?:my )?(?:mum|mom|dad)s (?:partner|boyfriend|girlfriend)) (?:keeps|kept|has|takes|took) (?:all )?my "
+        r"(?:benefits|bank|pension|wages|money)(?: card)?(?: \w+){0,4}? (?:only (?:gives|lets|allows) me|and gives me|"
+        r"so i can not|gives me (?:a|an)? ?(?:allowance|pocket money))",
+))
+
+FACE_AND_SPEECH = Rule("face or speech going", risk=CRISIS, negated=NONE, past=NONE, asking=CONCERN, patterns=(
+    # A face that feels droopy, words that come out wrong: stroke until proven otherwise.
+    r"(?:face|mouth|smile|eyelid|lip) (?:feels|looks|is|went|has gone|gone|is going|seems) (?:\w+ )?(?:droopy|"
+        r"drooping|lopsided|heavy on one side)|words (?:are )?(?:coming out|come out|came out) (?:all )?(?:wrong|"
+        r"jumbled|funny|slurred|muddled)",
+))
+
+CLOT_SIGNS = Rule("a swollen leg and breathlessness", risk=CRISIS, negated=NONE, past=NONE, asking=CONCERN, patterns=(
+    # A hot swollen calf with breathlessness or chest pain: a clot that may have moved to the lungs.
+    r"(?:calf|leg|thigh) (?:is |feels |has gone |went )?(?:\w+ ){0,3}?(?:swollen|red|hot)|swollen (?:red |hot )?"
+        r"(?:calf|leg)",
+), also=r"short of breath|breathless|out of breath|can not catch my breath|chest pain|pain in my chest|coughing "
+        r"(?:up )?blood")
+
+INTENT_SIDEWAYS = Rule("intent said sideways", risk=CRISIS, negated=CONCERN, past=CONCERN, patterns=(
+    # A decision to stop living put formally or vaguely: "not continue my life", "you will know why".
+    r"(?:will not|not going to|do not want to|do not intend to|no longer want to) (?:continue|carry on with|go on "
+        r"with|keep) (?:my life|living|this life|being alive)",
+    r"(?:made up my mind|decided|my mind is made up|decision)(?: \w+){0,3} (?:about |on )?(?:ending|to end|end) "
+        r"(?:things|it|my life)(?! (?:with|between|for|off))",
+    r"if i (?:am not|do not|never|stop|can not)(?: \w+| ,){0,8} (?:you will|you would|then you will|everyone will|"
+        r"you all will) (?:know|understand) why",
+    r"(?:said|say|saying|said all) (?:my )?goodbyes?(?: to (?:\w+ ){0,2}?\w+)?(?: \.| ,)? (?:and )?(?:i am|i feel) "
+        r"(?:ready|at peace|calm now)<END>",
+    r"garage (?:\w+ ){0,3}?(?:car|engine) running|(?:car|engine) running in the garage|hose ?pipe (?:\w+ ){0,3}?"
+        r"exhaust|not a cry for help",
+    r"(?:want|wanted|wish|need|going) to (?:just )?(?:disappear|vanish|go away|be gone|not be here) (?:for good|"
+        r"forever|for ever|permanently)",
+    r"if i (?:will not|am not going to) be (?:here|around|alive)|(?:will not|not going to) be (?:here|around|alive)"
+        r"(?: \w+){0,3} (?:anyway|much longer|for long)<END>",
+))
+
 RULES: tuple[Rule, ...] = (
     SUICIDAL, OVERDOSE, FAREWELL, GERMAN, SELF_HARM, VOICES, VIOLENCE, ABUSE, FEELING_UNSAFE, SUBSTANCE,
     MEDICATION, MEDICAL, NUMBNESS, LOW_MOOD, MEDICATION_MISUSE, MEDICATION_SKIPPED, ISOLATION, LIFE_STRESS,
-    BEREAVEMENT, SLEEP, PAIN, CONFRONTATION_RULE, WITHDRAWAL_RULE,
+    BEREAVEMENT, SLEEP, PAIN, CONFRONTATION_RULE, WITHDRAWAL_RULE, MEANS_AND_PLAN, HOPELESS_AND_FINAL,
+    GIVING_AWAY, METHOD_QUESTION, DANGEROUS_INGESTION, MIXING, VIOLENT_PLAN, CONTROL_AT_HOME, CAUDA_EQUINA,
+    STROKE_SIGNS, HEART_SIGNS, STEROID_STOP, SELF_HARM_SIDEWAYS, NOTE_LEFT, COUNTED_SUPPLY, THREATS_AT_HOME,
+    FACE_AND_SPEECH, CLOT_SIGNS, INTENT_SIDEWAYS,
 )
 
 
@@ -1470,6 +1734,8 @@ def _negated(norm: str, start: int) -> bool:
 
 
 _RESOLVED_AFTER = re.compile(
+    r"^(?: \w+){0,4} (?:after|from|because of) (?:the |an? |my )?(?:ice|ice pack|cold pack|injection|jab|massage|"
+    r"acupuncture|tens machine)(?![a-z])|"
     r"^(?: \w+){0,8} (?:went away|goes away|has gone|had gone|is gone|gone now|passed|settled|eased|eased off"
     r"|recovered|better now|stopped|wore off|disappeared|cleared)(?![a-z])"
     r"|^(?: \w+){0,8} (?:,|but) i am (?:fine|ok|alright|good)(?: now)?(?: \.| ,|$)"
@@ -1486,9 +1752,70 @@ _SERIOUS = re.compile(
 )
 
 
+_TRIVIAL = re.compile(
+    r"(?<![a-z])(?:ate|eaten|eats|finished|drank|nicked|pinched) (?:the last|all|my)(?: \w+){0,3}? (?:biscuits?|"
+    r"chocolates?|cake|crisps|sweets|pizza|chips|leftovers|cookies|ice cream|milk|wine|slice)|(?:snoring|snores|"
+    r"the remote|left the (?:toilet seat|milk|lights?|heating)|forgot (?:the|my|our) (?:milk|bins?|anniversary|"
+    r"birthday))(?![a-z])"
+)
+"""Trivial grievances: "I'll kill him, he ate the last biscuit lol" is hyperbole."""
+
+
 def _joking(norm: str) -> bool:
-    """A laugh and something funny named, and no "not joking": hyperbole about a joke, not a wish to die."""
-    return bool(_LAUGH.search(norm) and _FUNNY.search(norm) and not _SERIOUS.search(norm))
+    """A laugh and something funny (or a trivial grievance) named, and no "not joking": hyperbole, not intent."""
+    return bool(_LAUGH.search(norm) and (_FUNNY.search(norm) or _TRIVIAL.search(norm)) and not _SERIOUS.search(norm))
+
+
+_TOPIC_WORD = re.compile(
+    r"(?:suicide|suicides|self harm|self harms|self harming|self injury|domestic (?:abuse|violence)|abuse|overdoses)"
+)
+"""Red flags named as a topic (nouns), which a course, a book or a job may be about."""
+_TOPIC_CONTEXT = re.compile(
+    r"(?<![a-z])(?:training|course|workshop|module|lecture|seminar|webinar|first aid|novel|book|film|movie|series|"
+    r"documentary|podcast|article|character|episode|news|nurse|paramedic|doctor|carer|at work|my job|safeguarding|"
+    r"volunteer\w*|charity|campaign|research|spotting|recognising|recognizing)(?![a-z])"
+)
+_FIRST_PERSON_BEFORE = re.compile(
+    r"(?:^| )(?:i|am|i have|been|i had|was|keep|kept|started|start|my|me|myself|(?:thinking|thought|think|"
+    r"dreaming|fantasi[sz]ing) (?:about|of)|into) $"
+)
+"""The patient's own ("i have been self harming", "thinking about suicide"), not a topic."""
+
+
+def _topic(norm: str, start: int, matched: str) -> bool:
+    """A red flag named as a topic in a course, a book or at work, not as the patient's own."""
+    if not _TOPIC_WORD.fullmatch(matched.strip()):
+        return False
+    return bool(_TOPIC_CONTEXT.search(norm)) and not _FIRST_PERSON_BEFORE.search(norm[max(0, start - 25):start])
+
+
+_OTHERS_BEFORE = re.compile(
+    r"(?:(?:^| )(?:she|he|they)|(?:my|his|her|our|a|the) (?:\w+ )?(?:friend|mate|neighbou?rs?|colleague|cousin|"
+    r"character|niece|nephew|classmate|flatmate|patient|client))(?: is| has| was| had| have| are| were)?"
+    r"(?: been| also| started| just)?(?: \w+ing)? $"
+)
+
+
+_FIRST_PERSON = re.compile(r"(?<![a-z])(?:i|me|my|myself|mine)(?![a-z])")
+
+
+def _about_others(norm: str, start: int, matched: str) -> bool:
+    """Someone else is the subject ("my friend has been self-harming", "my neighbour had a fall"), and the
+    matched words do not bring the patient back in ("so she is looked after when i am gone")."""
+    if _FIRST_PERSON.search(matched):
+        return False
+    return bool(_OTHERS_BEFORE.search(norm[max(0, start - 40):start]))
+
+
+_RECOVERED = re.compile(
+    r"(?<![a-z])(?:(?:\w+ )?(?:years|months|weeks) (?:free|clean|sober|without)|proud of (?:how far|myself|me)|"
+    r"in recovery|recovered|doing (?:really )?well now|long behind me|better now)(?![a-z])"
+)
+
+
+def _recovered(norm: str) -> bool:
+    """History told as recovered ("years ago, but six years free now"): nothing to raise."""
+    return bool(_RECOVERED.search(norm))
 
 
 def _asking(norm: str, start: int) -> bool:
@@ -1529,23 +1856,26 @@ def _hits(norm: str) -> list[_Hit]:
     hits: list[_Hit] = []
     for compiled in _COMPILED:
         rule = compiled.rule
-        if compiled.also is not None and not any(
-            not _negated(norm, cue.start()) for cue in compiled.also.finditer(norm)
-        ):
-            continue
+        cues: list[tuple[int, int]] | None = None  # the second signs, searched only once a first one is found
         best: _Hit | None = None
         for match in compiled.regex.finditer(norm):
             start, end = match.span()
+            if compiled.also is not None:
+                if cues is None:
+                    cues = [cue.span() for cue in compiled.also.finditer(norm) if not _negated(norm, cue.start())]
+                if all(start <= a and b <= end for a, b in cues):
+                    continue  # the second sign must be found elsewhere, not inside the first
             if compiled.unless_before and compiled.unless_before.search(norm[max(0, start - CONTEXT_CHARS):start]):
                 continue
             quoted = _quote(match.group(0))
-            if _negated(norm, start) or _topic(norm, start, match.group(0)):
+            if _topic(norm, start, match.group(0)):
+                hit = _Hit(NONE, NONE, f"rule: {rule.name}, a topic ('{quoted}')")
+            elif _negated(norm, start):
                 hit = _Hit(rule.negated, NONE, f"rule: {rule.name}, negated ('{quoted}')")
-            elif rule.others is not None and _about_others(norm, start):
+            elif rule.others is not None and _about_others(norm, start, match.group(0)):
                 hit = _Hit(rule.others, NONE, f"rule: {rule.name}, about someone else ('{quoted}')")
             elif rule.past is not None and _about_past(norm, start, end) and _recovered(norm):
                 hit = _Hit(NONE, NONE, f"rule: {rule.name}, past and recovered ('{quoted}')")
-                hit = _Hit(rule.negated, NONE, f"rule: {rule.name}, negated ('{quoted}')")
             elif rule.past is not None and _about_past(norm, start, end):
                 hit = _Hit(rule.past, NONE, f"rule: {rule.name}, in the past ('{quoted}')")
             elif rule.resolved is not None and _resolved(norm, end):

@@ -639,3 +639,189 @@ NEAR_MISSES = [
 def test_near_misses_raise_nothing(text: str) -> None:
     verdict = assess(text)
     assert (verdict.risk, verdict.rupture) == ("none", "none"), (text, verdict.reasons)
+
+
+# Round 3: signs that only show together. Each is a paraphrase of a mechanism, not a line of an eval set.
+CRISIS_TOGETHER = {
+    "a means with a plan or finality": [
+        "got the rope in the shed, i have made my plan",
+        "I have a bag of sleeping pills and nobody would miss me",
+        "going up to the car park roof later. goodbye everyone",
+        "wrote letters to my kids and the tablets are ready, i have decided",
+        "the train tracks are 5 min from mine. there is no point anymore",
+        "saving the amitriptyline for when the house is empty",
+    ],
+    "despair with a goodbye or a date": [
+        "im so tired of everything. this is goodbye forever",
+        "nothing matters now, i will not be around after the 3rd",
+        "Im done. ive made my peace. bye",
+    ],
+    "giving things away": [
+        "giving my PS5 and all my games to my brother, i won't be needing them",
+        "gave my rings to my niece to remember me by",
+    ],
+    "asking whether a method works": [
+        "how high does a building have to be for it to be fatal",
+        "would someone survive a fall from the 6th floor",
+        "what is the most painless way out",
+    ],
+    "poison swallowed or a person unrousable": [
+        "my brother swallowed some bleach and is being sick",
+        "my toddler got into my co-codamol",
+        "i cant wake my mum up, she is breathing funny",
+        "been having my weekly methotrexate daily instead of once a week",
+    ],
+    "downers mixed, and drowsy or drunk": [
+        "had 4 pints and mixed in my diazepam, so drowsy",
+        "took like 15 zopiclone and half a bottle of gin",
+    ],
+    "a weapon or a target with a threat": [
+        "ive got a knife in my bag and if he says one more word he'll regret it",
+        "I know where she works and she's going to pay",
+        "gonna kick his head in when i see him, he has it coming",
+    ],
+    "harm, neglect or control by someone at home": [
+        "my husband hides my phone from me so I can't call anyone",
+        "he won't let me eat unless I do what he says",
+        "my son locks me in my room when he goes out",
+        "my carer left me without my meds all weekend",
+        "my uncle comes into my room at night and i am scared",
+    ],
+    "red-flag symptoms together": [
+        "tingling round my groin and cant feel when i wipe, back has gone",
+        "suddenly cant pee and both legs are weak after lifting",
+        "my eyesight went blurry and my left arm won't lift, it started 20 minutes ago",
+        "my chest feels like someone is sitting on it and I'm all sweaty",
+        "ran out of my epilepsy meds 3 days ago and keep shaking",
+    ],
+    "self-harm told sideways": [
+        "cut again yesterday after 2 years clean",
+        "keeping the razor blades in my sock drawer so my parents don't find them",
+        "not eaten for 4 days on purpose",
+        "banging my head on the wall till it bled",
+    ],
+    "intent said sideways": [
+        "my mind is made up about ending it",
+        "if i dont reply tomorrow you will know why",
+        "I dont intend to carry on with my life past christmas",
+        "said my goodbyes to my dad. i am ready.",
+        "sat in the garage with the engine running",
+        "ngl been thinkin bout ending it fr",
+        "i want to vanish for good",
+    ],
+    "a note, a counted supply, threats at home, face and speech, a clot": [
+        "wrote a note for my wife, it's in the drawer. tell her sorry",
+        "I've got 60 co-codamol here and I'm done",
+        "my dad threw a plate at me and said he'd break my neck",
+        "mum's partner keeps my benefits card and only gives me £5 a week",
+        "my face feels droopy on the left and my words are coming out wrong",
+        "leg is swollen red and hot and now I'm short of breath",
+        "been stockin up on my sleeping tablets, think this weekend is it",
+        "i keep looking at the bridge on my walk home thinking how easy it would be",
+        "there is a hosepipe in the boot of my car and i know what i'm doing with it",
+    ],
+}
+
+
+@pytest.mark.parametrize(("mechanism", "text"), [(m, t) for m, ts in CRISIS_TOGETHER.items() for t in ts])
+def test_signs_that_only_show_together_are_a_crisis(mechanism: str, text: str) -> None:
+    verdict = assess(text)
+    assert verdict.risk == "crisis", (mechanism, text, verdict.reasons)
+
+
+# Their near misses: the same words in everyday talk, with no plan, no threat, no second sign.
+TOGETHER_NEAR_MISSES = [
+    "Took my pain tablets, no point doing the stretch until they kick in?",
+    "the bridge was closed so I was late, I decided to walk",
+    "I have a plan for my meds with the GP",
+    "Taking my tablets now, bye!",
+    "goodbye for now, off to take my tablets",
+    "I take my tablets when my husband is at work",
+    "sleeping pills made me sleep for a long time",
+    "would 2 paracetamol be enough for the pain?",
+    "I gave my old crutches away, I don't need them anymore",
+    "I gave my crutches to my neighbour, won't be needing them",
+    "I take my tablets with a drink of water",
+    "is it ok to have a beer with my gabapentin",
+    "I took my tablets this morning",
+    "took 2 co-codamol with a glass of wine",
+    "I'm bringing the bread knife to the picnic",
+    "one more set of hammer curls, will do the rest next time",
+    "I'll get them a knife set for christmas",
+    "my husband keeps my tablets in the kitchen",
+    "my son took my phone to fix it",
+    "the doctor won't let me go home until my bloods are back",
+    "the nurse comes into my room at night to check on me",
+    "my eyes are blurry after reading all day",
+    "my hand won't grip properly since the wrist op",
+    "pain down my left arm since the shoulder exercise",
+    "numb bum from cycling to the session lol",
+    "keeping my pills high so the grandkids don't find them",
+    "what's the easiest way to do the bridge exercise",
+    "can I do it in a warm bath",
+    "looking up whether ibuprofen and paracetamol together is ok",
+    "I do the exercise daily instead of once a week",
+    "I won't be here next week, on holiday",
+    "made up my mind about ending my gym membership",
+    "i decided to end it with my boyfriend",
+    "not sure i will make it next time, the bus is always late",
+    "I wrote notes for the group about the exercises",
+    "the river walk was lovely, no point rushing though",
+    "nothing matters more than my grandkids",
+    "my partner keeps my medication in a locked box for me because I forget",
+    "the old knife block is going for good",
+    "got my pills sorted in the dosette for the week, all ready",
+    "I'm done for today, bye!",
+    "my dad won't let me drive until my knee is better",
+    "I have decided to do the 10k after all",
+    "my dad threw the ball to me in the garden",
+]
+
+
+@pytest.mark.parametrize("text", TOGETHER_NEAR_MISSES)
+def test_one_sign_alone_in_everyday_talk_raises_nothing(text: str) -> None:
+    verdict = assess(text)
+    assert (verdict.risk, verdict.rupture) == ("none", "none"), (text, verdict.reasons)
+
+
+# Someone else's story, a topic at work, a past that is over, a trivial grievance: nothing to raise.
+NOT_THE_PATIENTS_OWN = [
+    "my friend self harms and we are getting her help, any tips?",
+    "my neighbour had a fall yesterday, she is ok now",
+    "our charity ran a course on suicide and how to ask about it",
+    "the book is about domestic abuse, really moving",
+    "I'm a paramedic so I see overdoses at work every week",
+    "years ago I self-harmed but I'm four years free now",
+    "I'm going to kill my brother, he ate all my chocolate lol",
+    "tingling in my knee after the ice pack, it goes away after a bit",
+]
+
+
+@pytest.mark.parametrize("text", NOT_THE_PATIENTS_OWN)
+def test_others_topics_resolved_pasts_and_hyperbole_raise_nothing(text: str) -> None:
+    verdict = assess(text)
+    assert (verdict.risk, verdict.rupture) == ("none", "none"), (text, verdict.reasons)
+
+
+def test_the_patient_brought_back_in_is_not_someone_else() -> None:
+    # "she" is the subject, but the matched words are about the patient
+    assert assess("gave my cat to my sister so she is looked after when i am gone").risk == "crisis"
+    assert assess("my friend said i should talk to you, i have been self harming").risk == "crisis"
+
+
+def test_a_second_sign_must_be_found_outside_the_first() -> None:
+    # "numb" inside the matched "numb bum" is not a second sign; weak legs are
+    assert assess("numb bum today").risk != "crisis"
+    assert assess("numb bum today and my legs feel weak").risk == "crisis"
+
+
+def test_a_negated_second_sign_does_not_count() -> None:
+    assert assess("I have my tablets but I would never end it").risk != "crisis"
+
+
+def test_new_rules_stay_fast_on_long_messages() -> None:
+    import time
+    text = "i have a plan and the tablets knife bridge no point bye and my legs feel weak " * 100
+    started = time.perf_counter()
+    assess(text)
+    assert time.perf_counter() - started < 1.0
