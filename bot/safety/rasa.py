@@ -38,10 +38,9 @@ COOLDOWN_S = 30.0
 # the phrasings they know, so Rasa is the second net for the ones they do not, and its own
 # mistakes on everyday messages must stay rare (every flag is a clinician alert).
 CRISIS_THRESHOLD = 0.7
-"""A crisis intent at or above this confidence is a crisis (recall first: lower than the rest)."""
-CRISIS_WATCH_THRESHOLD = 0.5
-"""A crisis intent at or above this, but below CRISIS_THRESHOLD, is a concern: a human looks,
-the fixed safety response is not sent."""
+"""A crisis intent at or above this confidence is a crisis (recall first: lower than the rest).
+Below it, Rasa's crisis guess counts for nothing: measured on the held-out sets, a "possible
+crisis" band (0.5-0.7 as concern) added false alarms on everyday messages and no crisis."""
 CONCERN_THRESHOLD = 0.9
 """Rasa alone raises a concern only when sure: its low-mood/pain intents overlap everyday talk."""
 RUPTURE_THRESHOLD = 0.8
@@ -132,9 +131,6 @@ def verdict_from_parse(data: Any) -> Verdict:
         if conf >= CRISIS_THRESHOLD:
             risk = "crisis"
             reasons.append(f"rasa: {name} ({conf:.2f})")
-        elif conf >= CRISIS_WATCH_THRESHOLD:
-            risk = "concern"
-            reasons.append(f"rasa: possible {name} ({conf:.2f})")
     concern = {n: c for n, c in ranking.items() if n.startswith(CONCERN_PREFIX)}
     if concern and risk == "none":
         name, conf = max(concern.items(), key=lambda item: item[1])

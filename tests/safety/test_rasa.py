@@ -10,7 +10,6 @@ import pytest
 from bot.errors import TriageUnavailable
 from bot.safety.rasa import (
     CRISIS_THRESHOLD,
-    CRISIS_WATCH_THRESHOLD,
     INTENT_THRESHOLD,
     CircuitBreaker,
     RasaClient,
@@ -32,15 +31,13 @@ def test_confident_crisis_intents_are_a_crisis(intent: str) -> None:
     assert verdict.intent is None
 
 
-def test_a_less_sure_crisis_intent_is_a_concern_so_a_human_looks() -> None:
-    confidence = (CRISIS_THRESHOLD + CRISIS_WATCH_THRESHOLD) / 2
-    verdict = verdict_from_parse(parse_answer("smalltalk", 1 - confidence, ("crisis_suicidal", confidence)))
-    assert verdict.risk == "concern"
-    assert verdict.reasons[0].startswith("rasa: possible crisis_suicidal")
+def test_a_crisis_intent_at_the_threshold_is_a_crisis() -> None:
+    verdict = verdict_from_parse(parse_answer("smalltalk", 0.2, ("crisis_suicidal", CRISIS_THRESHOLD)))
+    assert verdict.risk == "crisis"
 
 
-def test_a_faint_crisis_intent_is_ignored() -> None:
-    verdict = verdict_from_parse(parse_answer("affirm", 0.9, ("crisis_suicidal", CRISIS_WATCH_THRESHOLD / 2)))
+def test_a_crisis_intent_below_the_threshold_is_ignored() -> None:
+    verdict = verdict_from_parse(parse_answer("affirm", 0.9, ("crisis_suicidal", CRISIS_THRESHOLD - 0.05)))
     assert verdict.risk == "none" and verdict.intent == "affirm"
 
 
