@@ -345,7 +345,9 @@ async def apply_profile(work: Work, patient: Patient, answers: dict[str, Any]) -
 
 
 async def redeem_invite(work: Work, code: str, role: str) -> Invite | None:
-    invite = await work.session.get(Invite, code.strip())
+    """The invite, if it may be used now. Its row is locked, so two people sending the same
+    one-time code at once (in any processes) cannot both redeem it."""
+    invite = await work.session.scalar(work.db.locked(select(Invite).where(Invite.code == code.strip())))
     if invite is None or invite.role != role or invite.revoked or invite.used_at is not None:
         return None
     if invite.expires_at <= work.now:

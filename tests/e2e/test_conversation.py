@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-
 from bot.storage.models import AuditEntry, ConversationRow, InboxUpdate, Outbox, Patient
 from tests.e2e.conftest import CLINICIAN_CHAT, CLINICIAN_CODE, CODE, BotUnderTest, add_invites, enrol
 from tests.e2e.emulator import BotApiEmulator
@@ -90,13 +88,9 @@ async def test_updates_sent_while_down_are_fetched_after_restart(
 
 
 async def test_single_use_invite_is_redeemed_once_under_concurrency(
-    request: pytest.FixtureRequest, bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
 ) -> None:
     """Three chats send the same one-time code at once (processed concurrently)."""
-    if "postgres" in request.node.name:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "service bug: programme.redeem_invite reads the invite without a row lock, so "
-            "concurrent /start CODE on PostgreSQL all redeem it")))
     bot = await bots().start()
     await add_invites(bot.db)
     await bot.stop()
