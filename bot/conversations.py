@@ -227,14 +227,18 @@ async def start_next_queued(work: Work, patient: Patient) -> None:
 async def _resume(work: Work, patient: Patient, row: ConversationRow) -> None:
     """A set-aside conversation again, at the question where the patient stopped."""
     row.status, row.updated_at, row.reminded = "active", work.now, False
-    bundle = await work.content.get(work.session, row.version)
     work.send(f"patient:{patient.id}", work.text(
         "system.pick_up", patient.locale, "Shall we pick up where we left off, {name}?",
         **context_of(patient)), patient_id=patient.id)
+    await ask_again(work, patient, row)
+
+
+async def ask_again(work: Work, patient: Patient, row: ConversationRow) -> None:
+    """The conversation's current question once more, with its buttons (a reminder, a resume)."""
+    bundle = await work.content.get(work.session, row.version)
     for event in work.engine.reprompt(bundle, _to_engine(row), context_of(patient)):
         if isinstance(event, ev.SendMessage):
-            work.send(f"patient:{patient.id}", event.text, button_rows(row, event),
-                      priority=PRIORITY_NORMAL, patient_id=patient.id)
+            work.send(f"patient:{patient.id}", event.text, button_rows(row, event), patient_id=patient.id)
 
 
 async def on_finished(work: Work, patient: Patient, row: ConversationRow) -> None:

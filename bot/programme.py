@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from bot.conversations import active_conversation, context_of, start_dialogue
+from bot.conversations import active_conversation, ask_again, context_of, start_dialogue
 from bot.engine.engine import render
 from bot.isotime import parse_duration
 from bot.storage.models import (
@@ -257,14 +257,7 @@ async def run_reminder(work: Work, patient: Patient, conversation_id: int, seq: 
         str(spec.get("unanswered_message", "system.reminder")), patient.locale,
         "Just a gentle reminder, {name} — whenever suits you.", **context_of(patient)),
         patient_id=patient.id)
-    from bot.conversations import _to_engine, button_rows
-    from bot.engine import events as ev
-
-    bundle = await work.content.get(work.session, row.version)
-    for event in work.engine.reprompt(bundle, _to_engine(row), context_of(patient)):
-        if isinstance(event, ev.SendMessage):
-            work.send(f"patient:{patient.id}", event.text, button_rows(row, event),
-                      patient_id=patient.id)
+    await ask_again(work, patient, row)
 
 
 async def members(work: Work, group_id: str) -> list[Patient]:
