@@ -272,7 +272,6 @@ class Coachbot:
                 return
         work.session.add(Message(patient_id=patient.id, text=text, risk=verdict.risk,
                                  rupture=verdict.rupture, reasons=verdict.reasons, at=work.now))
-        await work.session.flush()
         key = self._key(inbound, work.now)
         if verdict.risk == "crisis":
             reason = "crisis language: " + "; ".join(verdict.reasons[:3])

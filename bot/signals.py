@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.engine import events as ev
@@ -77,6 +77,14 @@ async def after_event(work: Work, patient: Patient, event: ev.Event) -> None:
         work.audit("coachbot", "signal_failed", patient_id=patient.id, event=type(event).__name__)
 
 
+async def _before_this_one(work: Work, query: Select[Any]) -> list[Any]:
+    """The stored history, without the row the event being checked has just added: that row
+    is still pending in the session (not flushed), so the query runs without autoflush
+    instead of writing everything out first only to skip its newest row."""
+    with work.session.no_autoflush:
+        return list(await work.session.scalars(query))
+
+
 def _number(value: Any) -> float | None:
     try:
         number = float(value)
@@ -93,11 +101,10 @@ async def mood_drop(work: Work, patient: Patient, value: Any) -> Alert | None:
     current = _number(value)
     if current is None:
         return None
-    await work.session.flush()  # the answer just recorded is the newest row
-    rows = list(await work.session.scalars(
-        select(Answer.value).where(Answer.patient_id == patient.id, Answer.key == MOOD_KEY)
-        .order_by(Answer.at.desc(), Answer.id.desc()).limit(MOOD_HISTORY + 1)))
-    previous = [v for v in (_number(r) for r in rows[1:]) if v is not None]
+    rows = await _before_this_one(work, select(Answer.value).where(
+        Answer.patient_id == patient.id, Answer.key == MOOD_KEY)
+        .order_by(Answer.at.desc(), Answer.id.desc()).limit(MOOD_HISTORY))
+    previous = [v for v in (_number(r) for r in rows) if v is not None]
     if len(previous) < MOOD_MIN_HISTORY:
         return None
     mean = sum(previous) / len(previous)
@@ -112,10 +119,9 @@ async def mood_drop(work: Work, patient: Patient, value: Any) -> Alert | None:
 async def repeated_skips(work: Work, patient: Patient, outcome: str) -> Alert | None:
     if outcome != "skipped":
         return None
-    await work.session.flush()
-    recent = [str(v) for v in await work.session.scalars(
-        select(Answer.value).where(Answer.patient_id == patient.id, Answer.key == EXERCISE_KEY)
-        .order_by(Answer.at.desc(), Answer.id.desc()).limit(SKIP_WINDOW))]
+    recent = [outcome] + [str(v) for v in await _before_this_one(work, select(Answer.value).where(
+        Answer.patient_id == patient.id, Answer.key == EXERCISE_KEY)
+        .order_by(Answer.at.desc(), Answer.id.desc()).limit(SKIP_WINDOW - 1))]
     skipped = recent.count("skipped")
     if skipped != SKIP_LIMIT:
         return None  # reaching the limit raises once; more skips in the same run do not
@@ -149,11 +155,10 @@ async def feedback_drop(work: Work, patient: Patient, event: ev.QuestionnaireSco
     if _flagged_by_content(work, event):
         return None  # one alert is enough; its context already lists the recent scores
     top, score_top, labels = _feedback_scale(work)
-    await work.session.flush()
-    rows = list(await work.session.scalars(
-        select(Score.score).where(Score.patient_id == patient.id, Score.questionnaire == SESSION_FEEDBACK)
-        .order_by(Score.at.desc(), Score.id.desc()).limit(FEEDBACK_HISTORY + 1)))
-    previous = [float(s) for s in rows[1:]]
+    rows = await _before_this_one(work, select(Score.score).where(
+        Score.patient_id == patient.id, Score.questionnaire == SESSION_FEEDBACK)
+        .order_by(Score.at.desc(), Score.id.desc()).limit(FEEDBACK_HISTORY))
+    previous = [float(s) for s in rows]
     findings = []
     if len(previous) >= FEEDBACK_MIN_HISTORY:
         mean = sum(previous) / len(previous)

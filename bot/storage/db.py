@@ -10,14 +10,17 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Select, event
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.errors import StorageError
+from bot.storage import sqlite_inloop
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_BUSY_TIMEOUT_S = 3.0
+"""How long a write waits for another process holding the SQLite file (an admin command):
+no longer than a crisis message may wait before its safety response goes out directly."""
 
 
 def alembic_config(url: str) -> Config:
@@ -34,12 +37,11 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            path = url.split(":///", 1)[-1]
-            if path and path != ":memory:":
+            path = make_url(url).database or ":memory:"
+            if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.engine: AsyncEngine = create_async_engine(
-                url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-            )
+                url, echo=echo, async_creator=sqlite_inloop.creator(path, SQLITE_BUSY_TIMEOUT_S))
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
