@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,6 +48,15 @@ MISUNDERSTOOD = re.compile(
     r"|not what i meant|wrong idea|took (it|that|me) (the )?wrong|false alarm|i'?m (fine|ok|okay) really)\b",
     re.IGNORECASE)
 """A patient taking back a crisis message ("you misunderstood me"): see _while_crisis_open."""
+
+
+UNSTORABLE = "\x00"
+"""PostgreSQL text cannot hold NUL: a message carrying one would fail every write (and a
+crisis escalation spooled with it would never replay), so it is dropped at the door."""
+
+
+def without_unstorable(text: str) -> str:
+    return text.replace(UNSTORABLE, "")
 
 
 def says_misunderstood(text: str) -> bool:
@@ -114,6 +123,8 @@ class Coachbot:
     # --- inbound ----------------------------------------------------------------------------
 
     async def receive(self, inbound: Inbound) -> Reply:
+        if inbound.text and UNSTORABLE in inbound.text:
+            inbound = replace(inbound, text=without_unstorable(inbound.text))
         verdict = Verdict()
         if words := self._words_to_triage(inbound.text):
             verdict = await self._triage(words[:MAX_TEXT])
@@ -530,16 +541,16 @@ class Coachbot:
                     select(Alert.id).where(Alert.idempotency_key == entry.get("key")))
                 if existing is not None:
                     continue
-                session.add(Message(patient_id=patient.id, text=str(entry.get("text") or ""),
-                                    risk="crisis", rupture="none", reasons=entry.get("reasons") or [],
-                                    at=work.now))
+                text = without_unstorable(str(entry.get("text") or ""))
+                session.add(Message(patient_id=patient.id, text=text, risk="crisis", rupture="none",
+                                    reasons=entry.get("reasons") or [], at=work.now))
                 await session.flush()
                 patient.crisis_open = True
                 alert = await escalation.raise_alert(
                     work, patient, "crisis", "triage",
                     "crisis language (received while the database was down): "
                     + "; ".join((entry.get("reasons") or [])[:3]),
-                    entry.get("text"), entry.get("key"))
+                    text or None, entry.get("key"))
                 work.audit("coachbot", "replayed_from_spool", patient_id=patient.id, alert_id=alert.id)
         self.spool.clear(len(entries))
         return len(entries)

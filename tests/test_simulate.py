@@ -60,6 +60,19 @@ async def test_crisis_words_after_a_command_are_triaged_too(scenario: Any, seed:
     assert (alert["to"], alert["severity"], alert["patient"]) == ("clinician:c1", "crisis", "p1")
 
 
+async def test_a_nul_character_in_a_message_is_dropped_not_fatal(scenario: Any, seed: dict[str, Any]) -> None:
+    """PostgreSQL text cannot hold NUL: the message is still stored, answered and escalated."""
+    t = await scenario([
+        {"seed": seed},
+        {"as": "patient:p2", "text": "hello\u0000 there"},
+        {"as": "patient:p1", "text": "I want to kill\u0000 myself"},
+    ])
+    assert t.status == 0 and t.texts("patient:p2")
+    assert any("FIXTURE SAFETY RESPONSE" in text for text in t.texts("patient:p1"))
+    [alert] = t.alerts()
+    assert alert["to"] == "clinician:c1" and "I want to kill myself" in alert["text"]
+
+
 async def test_unacknowledged_crisis_goes_to_backup(scenario: Any, seed: dict[str, Any]) -> None:
     t = await scenario([
         {"seed": seed},

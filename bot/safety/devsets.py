@@ -1,8 +1,8 @@
 """Turn the development evaluation sets into Rasa training data (content/nlu/data/from_dev_sets.yml).
 
 An evaluation set written blind first measures how triage does on messages nobody tuned for;
-once it has served that way it becomes training data, so the model learns from every message
-we have labelled. The held-out set (HELD_OUT) never does: it is the one honest measure left.
+once it has served that way it may become training data (DEV_SETS), where the measures show
+that it helps. The held-out set (HELD_OUT) never does: it is the one honest measure left.
 
     python -m bot.safety.devsets          # rewrite the file from DEV_SETS
     python -m bot.safety.devsets --check  # exit 1 when the file is out of step (CI, tests)
@@ -19,7 +19,12 @@ from bot import PROJECT_ROOT
 
 EVAL_DIR = PROJECT_ROOT / "content" / "nlu" / "eval"
 OUTPUT = PROJECT_ROOT / "content" / "nlu" / "data" / "from_dev_sets.yml"
-DEV_SETS = ("blind_eval.jsonl", "blind_eval_2.jsonl", "blind_eval_4.jsonl", "blind_eval_5.jsonl")
+DEV_SETS = ("blind_eval.jsonl", "blind_eval_2.jsonl")
+NOT_TRAINED = ("blind_eval_4.jsonl", "blind_eval_5.jsonl")
+"""Written blind too, but kept out of Rasa's training: measured (2026-12-02), training on them
+as well raised false alarms on the gated set from 4.2% to 7.2% and on the held-out set from
+11.6% to 17.4%, for one more crisis caught in 91. They serve the safety rules' development
+and are printed as further measures of unseen wording for Rasa."""
 HELD_OUT = "blind_eval_3.jsonl"
 INTENTS = ("crisis_other", "concern_other", "rupture_confrontation", "rupture_withdrawal", "everyday_other")
 

@@ -93,6 +93,10 @@ _WORDS = {
     "ngl": "not going to lie", "n": "and", "wiv": "with",
     "finna": "going to", "gunna": "going to", "sumone": "someone", "evry": "every", "pils": "pills",
     "tabs": "tablets", "tabz": "tablets", "pillz": "pills", "nite": "night", "2nite": "tonight",
+    # texting shorthand: vowels dropped, "w/" for with
+    "wud": "would", "cud": "could", "shud": "should", "bein": "being", "wat": "what", "wen": "when",
+    "yrs": "years", "yr": "year", "mins": "minutes", "w": "with", "wrds": "words", "cmng": "coming",
+    "sory": "sorry", "ppl": "people", "til": "until",
 }
 _WORD_RE = re.compile(r"[a-z0-9']+")
 _TO_NUMBER = re.compile(r"\b(want|wanted|going|need|have|like|ready|deserve) 2\b")
@@ -281,7 +285,8 @@ MACROS = {
         r"(?:to|about|of) (?:finish|finishing|ending|end) (?:it|my|things))"
     ),
     "<WEAPON>": (
-        r"(?:knife|knives|blade|machete|hammer(?! curls?| toes?| strength)|gun|shotgun|rifle|pistol|firearm|baseball "
+        r"(?:knife|knives|blade|machete|hammer(?! curls?| toes?| strength)|(?<!massage )(?<!glue )(?<!heat )(?<!nail )"
+        r"(?<!staple )(?<!water )(?<!nerf )(?<!toy )gun|shotgun|rifle|pistol|firearm|baseball "
         r"bat|crowbar|axe|acid)"
     ),
     "<DOWNERS>": (
@@ -374,15 +379,21 @@ SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN,
     r"rather die(?! (?:than|then) (?:do|doing|go|going|eat|eating|another|more|miss|skip|sit|wait|run|listen|watch|"
         r"lose|answer|fill|plank|squat|walk|stretch))",
     r"(?:would|will|be|are|is) (?:so much |much |a lot |all )?(?:better|happier|easier) (?:off )?without me",
+    r"(?:better|happier|easier|lighter|freer) (?:off )?(?:with me gone|without me(?: around| here)?<END>)",
     r"(?:better|easier|happier) (?:off )?(?:for everyone |for them )?(?:if|when|once) i (?:was|were|am) (?:dead|gone|"
         r"not here|not around)|(?:better|easier|happier) (?:off )?(?:for everyone )?if i (?:died|disappeared)",
     r"(?:no one|nobody|would anyone|would anybody|does anyone|would they even)(?: would)?(?: even| really)? (?:miss me|"
-        r"notice if i (?:was|were|am) (?:gone|dead)|notice if i (?:died|disappeared)|care if i (?:died|was gone|"
+        r"notice if i (?:was|were|am) (?:gone|dead)|notice if i (?:died|disappeared)|notice<END>|care if i (?:died|"
+        r"was gone|"
         r"were gone|"
         r"disappeared|was dead))",
     r"do not want to (?:live|be alive|exist|be here anymore|be here any more|be here much longer|be around anymore|"
         r"wake up|go on|carry on|keep living|keep going|be on this earth|be in this world)",
-    r"do not want to be here<END>|(?:no longer|not) want to (?:live|be alive|exist)",
+    r"do not (?:even |really |honestly )?want to be here(?:<END>| (?:anymore|any more|without (?:him|her|them|my "
+        r"\w+)))|"
+        r"(?:no longer|not|no) (?:want|wanna) (?:to )?(?:live|be alive|exist)(?! (?:in|with|near|like))|(?:do not|no "
+        r"longer) "
+        r"(?:feel like|see the point in) living",
     r"(?:not sure|do not know|unsure) (?:(?:if|whether|why) )?i (?:want to|can|should|even want to) (?:live|go on|"
         r"keep going|carry on|keep living|be here|be alive|stay alive)",
     r"(?:no|not any|not a single|nothing|there is no|do not see any|do not see the|can not see the|can not see any|"
@@ -391,7 +402,8 @@ SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN,
         r"exist|existing|me being here)(?! with| to the| and)",
     r"nothing (?:left )?to live for|nothing worth living for",
     r"(?:life|living|it) (?:is |feels |seems )?not worth (?:living|it anymore|it any more)|not worth living",
-    r"what is the point (?:of|in) (?:living|life|being alive|going on|existing|waking up|carrying on|me)<END>",
+    r"what is the point (?:of|in) (?:living|life|being alive|going on|existing|waking up|carrying on|me)<END>|"
+        r"(?:what is the|no) point (?:of|in) me (?:being here|being alive|existing|staying)",
     r"(?:tired|sick|exhausted) of (?:living|life|being alive|existing|waking up|being here)|(?:done|"
         r"finished) with (?:life|living|being alive)|hate being alive",
     r"(?:can not|could not|can no longer) (?:go on|carry on|keep going|keep living|go on living)<END>",
@@ -402,7 +414,7 @@ SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN,
     r"(?:(?:thinking|think|thought|thoughts|fantasi[sz]\w*|fantasy|dreaming|dream|dreams|obsessing) (?:about|of|"
         r"on)|picturing|imagining|planning) (?:<SUI>|killing <SELF>|ending (?:it|my life|things|it all)|dying|"
         r"death(?! of)|taking my (?:own )?life|"
-        r"not being here|not waking up|being dead|disappearing forever|my funeral|ways to die)",
+        r"not being here|not waking up|being dead|disappearing forever|my (?:own )?funeral|ways to die)",
     r"(?:have|got|made|making|make|working on) (?:a|the|my) plan (?:to|for|of|on how to) (?:kill|end|die|dying|<SUI>|"
         r"take my)",
     r"(?:<SUI>|goodbye) (?:note|letter)s?",
@@ -550,12 +562,15 @@ SELF_HARM = Rule("self-harm", risk=CRISIS, negated=NONE, past=CONCERN, others=NO
     r"(?:burn|burned|burnt|burning|burns) (?:<SELF>|my (?:skin|arms?|wrists?|legs?|thighs?|hands?|stomach|body)) "
         r"(?:with|using) (?:a |my |the )?(?:cigarette|cig|fag|lighter|lighters|matches|hot knife|hot metal)",
     r"(?:cut|cutting|burn|burned|burnt|burning|hurt|hurting|hit|hitting|punch|punched|punching|scratch\w*|bit|bite|"
-        r"biting|bruis\w*|stab\w*|smash\w*|bang\w*|slam\w*) (?:<SELF>|(?:my|the|a) (?:<BODY>|skin|knuckles|"
-        r"wrists?|head|stomach|fists?|wall|walls|door)) (?:\w+ ){0,6}?(?:on purpose|deliberately|intentionally)",
-    r"(?:punch\w*|hit|hitting|bang\w*|smash\w*|scratch\w*|bit|bite|biting|bitten|pick\w*) (?:<SELF>|my (?:<BODY>|"
+        r"biting|bruis\w*|stab\w*|smash\w*|bang\w*|slam\w*) (?:<SELF>|(?:my|the|a) (?:(?:bad|good|sore|own|brick|"
+        r"left|right|bedroom) )?(?:<BODY>|skin|knuckles|wrists?|head|stomach|fists?|wall|walls|door)) "
+        r"(?:\w+ ){0,6}?(?:on purpose|deliberately|intentionally)",
+    r"(?:punch\w*|hit|hitting|bang\w*|smash\w*|scratch\w*|bit|bite|biting|bitten|pick\w*) (?:<SELF>|my (?:own "
+        r")?(?:<BODY>|"
         r"skin|head|wrists?|nails)|(?:the |a )?walls?)(?: \w+){0,4}? (?:until|till|til) (?:it |they |i |my \w+ )?"
         r"(?:bled|bleed|bleeds|bleeding|was bleeding|were bleeding|started bleeding|bruised|broke|split)",
-    r"(?:held|hold|holding|pressed|press|pressing|put|putting) (?:a |the |my )?(?:lighter|hot knife|knife|blade|razor|"
+    r"(?:held|hold|holding|pressed|press|pressing|put|putting) (?:a |the |my )?(?:hot )?(?:lighter|hot knife|knife|"
+        r"blade|razor|"
         r"flame|cigarette|iron|hand|arm|fingers?)(?: \w+){0,2}? (?:to|against|on|onto|into|over) (?:my |"
         r"the )?(?:<BODY>|"
         r"skin|wrists?|hob|flame|fire|stove|cooker)(?: \w+){0,4}? (?:on purpose|deliberately|until|till|to feel|to "
@@ -573,7 +588,8 @@ SELF_HARM = Rule("self-harm", risk=CRISIS, negated=NONE, past=CONCERN, others=NO
         r"<START>sh (?:again|last night|tonight|today)",
     r"did it again(?: ,)? (?:my (?:arms?|wrists?|legs?|thighs?|skin)|(?:\w+ ){0,3}(?:cuts|blood|bleeding))",
     r"(?:cut|cuts|cutting|burn|burning|burnt|burned|harm|harming|scratch\w*|punch\w*|hit|hitting|starv\w*|"
-        r"bruis\w*) <SELF> (?:again|on purpose|deliberately|intentionally|to (?:feel|cope|punish|make)|until|till|"
+        r"bruis\w*) <SELF> (?:\w+ ){0,3}?(?:again|on purpose|deliberately|intentionally|to (?:feel|cope|punish|make)|"
+        r"until|till|"
         r"til)",
     r"(?:been|keep|kept|started|start|have been) (?:hurting|harming|cutting|burning|hitting|"
         r"punishing) <SELF>(?! (?:doing|during|on the|in the|when|while|with (?:the|these|this|that) (?:exercise|"
@@ -589,7 +605,8 @@ SELF_HARM = Rule("self-harm", risk=CRISIS, negated=NONE, past=CONCERN, others=NO
     r"(?:cut|cuts|cutting|slash\w*|slit\w*|carv\w*) (?:my|me) (?:arms?|wrists?|legs?|thighs?|skin|stomach|body|"
         r"hips?)(?! (?:on|with (?:a|the) (?:knife|paper|glass)|while|when|by accident|accidentally|shaving|cooking|"
         r"chopping|in the kitchen|gardening|at work))",
-    r"<INTENT> (?:to )?(?:cut|self harm|harm)(?: again)?<END>|<INTENT> (?:to )?cut (?:again|tonight)",
+    r"<INTENT> (?:to )?(?:cut|self harm|harm)(?: again)?<END>|<INTENT> (?:to )?cut (?:again|tonight|so bad|so badly|"
+        r"really bad|right now)",
     r"(?:been|keep|kept|started|start) (?:burning|cutting|scratching|hitting|slashing) my (?:arms?|wrists?|legs?|"
         r"thighs?|skin|stomach|body)",
     r"(?:urge|urges|craving|cravings|itching) (?:to|for) (?:cut|self harm|harm <SELF>|hurt <SELF>|cutting|burn <SELF>)",
@@ -636,6 +653,12 @@ VIOLENCE = Rule("violence to others", risk=CRISIS, negated=NONE, joking=NONE, pa
         r"under the table|out|off|s\b))",
     r"(?:planning|plan|planned|imagining|picturing|fantasi[sz]ing about) (?:how to |about )?(?:hurt|hurting|kill|"
         r"killing|attack|attacking|stab|stabbing) <PEOPLE>",
+    # a group named without "my" ("the lads who bully me"), a weapon brought in
+    r"<INTENT> (?:to )?(?:really |badly |seriously )?(?:hurt|stab|kill|attack|beat up|batter) (?:the|those|these) "
+        r"(?:lads|boys|girls|kids|people|guys|men|women|bullies)(?= (?:who|at|in|from|that)\b)",
+    r"(?:thought|thinking|think|thought about|planning|plan|going) (?:about |of |to )?(?:bringing|bring|taking|take|"
+        r"carrying|carry) (?:something|a knife|a weapon|a blade|a bat|a hammer) (?:in|into school|to school|to work|"
+        r"with me)<END>",
     r"(?:smash|punch|kick|bash|cave|knock|beat|break|stamp on|rip|tear) (?:his|her|their|your|that (?:guy|man|"
         r"woman)s) (?:stupid |fucking |bloody )?(?:face|head|teeth|skull|jaw|nose|neck|legs|kneecaps|throat)"
         r"(?: (?:in|off|out))?",
@@ -729,7 +752,8 @@ SUBSTANCE = Rule("substance relapse", risk=CRISIS, negated=NONE, past=CONCERN, p
     r"(?:drinking|drank|drunk|using|used|injecting|injected|shooting up|snorting|snorted|smoking (?:weed|crack|meth|"
         r"heroin)|taking (?:drugs|coke|heroin)|took (?:drugs|coke|heroin)) (?:heavily )?again",
     r"(?:back on|started|start|starting|went back to|going back to|gone back to|turned to|"
-        r"turning to) (?:the )?(?:drink|booze|bottle|drugs|heroin|coke|cocaine|crack|meth|vodka|alcohol|"
+        r"turning to) (?:the )?(?:drink|booze|bottle|drugs|heroin|coke|cocaine|crack|meth|vodka|alcohol|gear|smack|"
+        r"sauce|charlie|brown|pills|benzos|the gambling and the drinking|"
         r"drinking(?:<END>| again| heavily| every| alcohol| wine| beer| vodka| spirits| a lot| too much))",
     r"fell off the wagon|(?:broke|broken|lost|ruined|blew|blown) my (?:sobriety|clean time|streak)|i am (?:no longer|"
         r"not) (?:sober|clean)",
@@ -739,7 +763,9 @@ SUBSTANCE = Rule("substance relapse", risk=CRISIS, negated=NONE, past=CONCERN, p
         r"a) (?:ladder|shelf)|scores?|marks|five|fives|pressure|blood))",
     r"(?:binge|binged|bingeing|binging) (?:drink\w*|drank|on (?:alcohol|booze|vodka|wine|beer|cocaine|coke|drugs))",
     r"(?:went back to|gone back to|going back to|back to|started) using(?! (?:the|my|a|it|this|that|an|your)\b)",
-    r"drinking (?:all day|since (?:this )?morning|from the morning|all night|non stop|before breakfast|"
+    r"drinking (?:all day|since (?:this )?morning|since (?:lunch|lunchtime|breakfast|noon|midday)|from the morning|"
+        r"all night|"
+        r"non stop|before breakfast|"
         r"in the morning again)",
     r"blackout drunk|blacked out drunk|drank (?:until|till|til) i (?:blacked out|passed out|was sick)",
     r"(?:drank|drunk|downed|finished|drinking) (?:a|the|an|half a|two|2|three|3) (?:whole |entire |"
@@ -748,7 +774,8 @@ SUBSTANCE = Rule("substance relapse", risk=CRISIS, negated=NONE, past=CONCERN, p
         r"(?:oxycodone|oxycontin|oxy|morphine|fentanyl|opioids|opiates|codeine|tramadol|diazepam|valium|xanax|benzos)",
     r"(?:buy|buying|bought|got|getting|score|scored|scoring) (?:\w+ ){0,3}?(?:off|on|from) the (?:street|streets|dark "
         r"web)|street (?:drugs|pills|valium|benzos)|(?:from|off) (?:a|my|the) dealer|to get (?:high|wasted|off my face|"
-        r"a buzz)",
+        r"a buzz)|(?:from|off) (?:my )?old dealer|(?:got|bought|scored|buying|getting) (?:some )?(?:pills|tablets|"
+        r"gear|stuff|drugs|benzos|valium|xanax|blues) (?:off|from) (?:a|some) (?:guy|bloke|man|lad|stranger|random)",
     r"drank <SELF> (?:unconscious|into a stupor|stupid|to sleep|sick|silly)|drink <SELF> to death|(?:drink|drinking|"
         r"drank|drunk) (?:\w+ ){0,3}?(?:until|till|til) i (?:pass out|passed out|black out|blacked out|was sick|"
         r"am sick|"
@@ -772,9 +799,11 @@ MEDICATION = Rule("stopped medication", risk=CRISIS, negated=NONE, unless_before
     r"(?:doctor|doc|gp|psychiatrist|consultant|nurse|pharmacist|prescriber|specialist|dr \w+)"
     r"(?: has| had| just| said i can| said i could| told me to| advised me to)?(?: [a-z]+)? $"
     r"|(?:told|advised|asked) me to $|said i (?:can|could|should) $|(?:when|should|can|could) i $"
+    r"|(?:taper\w*|wean\w*|weaning|gradually|slowly) $"
 ), patterns=(
     r"(?:stopped|stopping|stop|quit|quitting|ditched|ditching|binned|dumped|flushed|flushing|threw away|"
-        r"throwing away|thrown away|came off|come off|coming off|gone off|went off|given up|gave up|giving up|"
+        r"throwing away|thrown away|threw out|thrown out|throwing out|chucked out|chucked|came off|come off|coming off|"
+        r"gone off|went off|given up|gave up|giving up|"
         r"refuse to take|refusing to take|refused to take|off) (?:taking )?(?:all )?(?:of )?(?:my |the |these |"
         r"those |all my )?<MEDS>",
     r"(?:threw|thrown|throwing|binned|chucked|flushed) (?:all )?(?:of )?(?:my |the |these )?<MEDS> (?:away|out|"
@@ -782,7 +811,8 @@ MEDICATION = Rule("stopped medication", risk=CRISIS, negated=NONE, unless_before
     r"not (?:taking|been taking) (?:my |the |any of my |any )?<MEDS> (?:anymore|any more|at all|for (?:days|weeks|"
         r"a week|a few days|ages|a while|a month|\w+ days|\w+ weeks)|since)",
     r"(?:have not|have not been|not) (?:taking|taken|took|had|having) (?:my |the |any of my |any )?<MEDS> (?:(?:for|"
-        r"in|since) (?:days|weeks|a week|a few days|ages|a while|a month|\w+ days|\w+ weeks|last \w+)|this week|"
+        r"in|since) (?:about |over |nearly |almost |around |like |more than )?(?:days|weeks|a week|a few days|ages|a "
+        r"while|a month|\w+ days|\w+ weeks|last \w+)|this week|"
         r"all week|since (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|christmas|easter|then|\d+\w*|"
         r"the (?:weekend|start|beginning|holiday)))",
     r"(?:skip\w*|miss\w*|not taking|stopped) (?:taking )?(?:my |the )?<MEDS> (?:on purpose|deliberately|"
@@ -798,7 +828,8 @@ MEDICATION = Rule("stopped medication", risk=CRISIS, negated=NONE, unless_before
 
 MEDICAL = Rule("acute medical symptoms", risk=CRISIS, negated=NONE, past=NONE, asking=CONCERN, patterns=(
     r"chest pains?|pains? in (?:my|the) chest|chest (?:is |feels )?(?:crushing|crushed|being crushed|on fire)|"
-        r"heart (?:is )?giving out|(?:my )?chest (?:hurts|is hurting|hurting|feels tight|is tight|went tight|"
+        r"heart (?:is )?giving out|(?:my )?chest (?:has been |keeps |started |have been )?(?:hurts|is hurting|hurting|"
+        r"aching|feels tight|is tight|went tight|tight(?: since| and| for)|"
         r"tightness|pressure|feels heavy|is heavy|pains|aches?|aching|is aching|is sore|feels crushed)|chest (?:is |"
         r"feels |has been |went |getting )(?:<MUCH> )+(?:tight|heavy|painful|crushed)",
     r"tight(?:ness)? (?:in )?(?:my |the )?chest|crushing (?:pain|feeling|sensation)|pressure (?:in|on) my chest",
@@ -823,7 +854,7 @@ MEDICAL = Rule("acute medical symptoms", risk=CRISIS, negated=NONE, past=NONE, a
     r"(?:can not|could not|unable to) (?:control|hold) (?:my )?(?:bladder|bowels?|pee|wee|poo)",
     r"(?:face|mouth|smile) (?:is |was |has gone |went )?(?:drooping|droopy|lopsided|dropped)|slurred (?:speech|"
         r"words)|(?:speech|words) (?:is |are |was |went |sounds? |are all |is all |keep |keeps )?slurr(?:ed|ing)|"
-        r"slurring (?:my )?words|"
+        r"slurring (?:my |his |her |their )?words|"
         r"(?:can not|could not) (?:speak|talk|get my words out) properly",
     r"(?:sudden|suddenly|worst|severe|thunderclap|explosive) (?:\w+ )?headache|worst (?:pain|headache) (?:ever|"
         r"of my life|i have ever|"
@@ -835,7 +866,9 @@ MEDICAL = Rule("acute medical symptoms", risk=CRISIS, negated=NONE, past=NONE, a
         r"unbearable|agonising|agonizing|crippling|intolerable)",
     r"pain (?:is |at |was |of |about |like )?(?:a )?(?:9|10|nine|ten) (?:out of |outta |over |on )?(?:10|ten)|(?:10|"
         r"ten) (?:out of )?(?:10|ten) pain",
-    r"cough(?:ing|ed)? (?:up )?blood|(?:vomit\w*|throwing up|threw up|puking|puked|sick) (?:up )?blood|"
+    r"cough(?:ing|ed)? (?:up )?(?:some |a bit of |a little |bits of |bright red )?blood|cough\w*(?: \w+| ,){1,8}? "
+        r"blood (?:in|on) (?:the|my) (?:tissue|hanky|sink|pillow|hand)|(?:vomit\w*|throwing up|threw up|puking|puked|"
+        r"sick) (?:up )?blood|"
         r"blood in (?:my )?(?:pee|urine|poo|stool|vomit|sick)",
     r"(?:fainted|fainting|passed out|blacked out(?! (?:the|my|all the) (?:dates|names|text|windows|screen|details|"
         r"words))|collapsed|lost consciousness|lose consciousness|keep fainting|keep passing out)(?! (?:on|"
@@ -846,7 +879,7 @@ MEDICAL = Rule("acute medical symptoms", risk=CRISIS, negated=NONE, past=NONE, a
     r"(?:broke|broken|fractured|dislocated|snapped) my (?:leg|arm|ankle|wrist|hip|knee|shoulder|elbow|foot|"
         r"collarbone|ribs?|back|neck|pelvis|femur)|bone (?:is )?sticking out",
     r"allergic reaction|(?:throat|tongue|lips?) (?:is |are )?(?:swelling|closing|swollen up)|anaphyla\w*",
-    r"(?:calf|leg) (?:is |are )?(?:swollen|red|hot|warm)(?: ,| and)+ (?:swollen|red|hot|warm|painful|tender)",
+    r"(?:calf|leg) (?:is |are )?(?:swollen|red|hot|warm|big|puffy)(?: ,| and)+ (?:swollen|red|hot|warm|painful|tender)",
     # breathing pain, one-sided weakness, sight loss, blue lips, a cold white foot, a head injury with vomiting,
     # an infected or opened wound
     r"(?:hurts|painful|pain|sore|stabbing) (?:to|when i) (?:breathe|take a (?:deep )?breath|breath in)",
@@ -1307,9 +1340,15 @@ OVERDOSE = Rule("overdose or means", risk=CRISIS, negated=CONCERN, past=CONCERN,
         r"){0,4}?(?:of |worth of )?(?:my |the |these )?<DRUGS>(?! (?:in|for) (?:the|a|my) (?:holiday|trip)| (?:gel|"
         r"cream|spray|patches))|(?:weeks|months) (?:worth )?of <DRUGS> (?:saved|stashed|hidden|put by|put aside|"
         r"squirrelled away)",
+    r"(?:\d{2,}|twenty|thirty|forty|fifty|sixty|a hundred) (?:of )?(?:my |the )?<DRUGS> (?:saved|stashed|hidden|put "
+        r"aside|put by|kept back|squirrelled away|stockpiled)|(?:putting|put|setting|keeping|kept|hiding|saving) "
+        r"(?:aside |back |by )?(?:all )?(?:my |the )?<DRUGS> (?:aside |back )?instead of taking them",
+    r"<DRUGS> (?:with|and) (?:some |a )?(?:alcohol|booze|vodka|whisky|whiskey|gin|rum|wine|beer|spirits) (?:\w+ ){0,2}?"
+        r"(?:work|kill|be enough|do it|lethal|fatal|fast|quick)",
     r"how (?:many|much) (?:of )?(?:my |the |these |those )?(?:<DRUGS>|of them|of those)(?: \w+){0,3}? (?:it would take|"
-        r"would it take|it will take|would (?:do it|be enough|kill)|i would need|would be too many|is lethal|is "
-        r"fatal)(?! (?:to|for|before) (?:feel|work|help|kick|get|notice|make|see|ease|stop|the|my|a)\b)",
+        r"would it take|it will take|it takes|does it take|would (?:do it|be enough|kill)|i would need|would "
+        r"(?:actually |really )?be too many|is lethal|is fatal)(?! (?:to|for|before) (?:feel|work|help|kick|get|"
+        r"notice|make|see|ease|stop|the|my|a)\b)",
 ))
 
 FAREWELL = Rule("plans and farewells", risk=CRISIS, negated=CONCERN, patterns=(
@@ -1471,16 +1510,23 @@ GIVING_AWAY = Rule("giving things away", risk=CRISIS, negated=CONCERN, patterns=
     # Handing on treasured things "because I won't be needing them" is a classic sign of a decided plan;
     # handing on crutches or a brace after recovery is not.
     r"(?:gave|given|giving|give|handed|handing) (?:away )?(?:all )?(?:of )?my (?!(?:\w+ )?(?:crutch\w*|walking|stick|"
-        r"frame|brace|splint|boot|wheelchair|sling|weights|bands?|tens|commode|rails|old))(?:\w+ ){0,6}?(?:to|"
+        r"frame|brace|splint|boot|wheelchair|sling|weights|bands?|tens|commode|rails|old|baby|maternity|school|"
+        r"uniform))(?:\w+ ){0,6}?(?:to|"
         r"away)|(?:gave|given|giving) away",
 ), also=(
     r"(?:will not|not going to|am not going to) be needing (?:them|it|those|these|this|any of (?:it|them|this))<END>|"
+    r"(?:will not|not going to|am not going to) need (?:them|it|those|these|any of (?:it|them))<END>|deleted (?:all "
+        r")?my "
+    r"(?:socials|social media|accounts)|"
     r"(?:will not|do not|not going to) need (?:them|it|any of (?:it|them)) where i am going|to remember me|(?:for |"
     r"after )?when i am gone|after i am gone|(?:when|after) i die|<FINALITY>"
 ))
 
 METHOD_QUESTION = Rule("asking whether a method works", risk=CRISIS, negated=CONCERN, patterns=(
     # Research into certainty, pain or height is planning even when framed as curiosity.
+    r"(?:does|would|will|did) it hurt (?:to|if you|if i) (?:drown|hang|bleed out|die|jump|overdose|suffocate)|(?:is|"
+        r"does|would) (?:drowning|hanging|bleeding out|an overdose|overdosing|jumping) (?:hurt|be painful|painful|"
+        r"quick)",
     r"(?:floor|storey|story|height|how high|how far|how deep|how tall)(?: \w+){0,8} (?:for it to be|to be|would be|"
         r"is) (?:certain|fatal|lethal|instant|deadly)|(?:would|could|can) (?:you|i|someone|a person) survive (?:a |"
         r"the )?(?:fall|jump|drop) (?:from|off)",
@@ -1523,7 +1569,9 @@ VIOLENT_PLAN = Rule("a weapon or a target with a threat", risk=CRISIS, negated=N
     r"i mean it|(?:going to|will|gonna|is going to) (?:pay|regret)|pay for what|(?:has|had) it coming|(?:got|have) it "
     r"(?:all )?planned|next time (?:he|she|they|that|my)|(?:using|use|used) it (?:on|against)|thinking about "
     r"(?:the )?(?:guys|people|kids|them|him|her|everyone|my \w+) at|one more word|teach (?:him|her|them) a lesson|"
-    r"make (?:him|her|them) pay|sort (?:him|her|them) out|i am using it|(?:going to|will|gonna) (?:hurt|stab|shoot|"
+    r"make (?:him|her|them) pay|sort (?:him|her|them) out|i am using it|next time i am going round|i am going round(?: "
+    r"there)? (?:tonight|now)|not a figure of speech|(?:tonight|today) i am sorting (?:it|him|her|them)|just in case "
+    r"(?:he|she|they) (?:starts|tries|comes|kicks off|does)|for protection|(?:going to|will|gonna) (?:hurt|stab|shoot|"
     r"kill|use it on) (?:him|her|them)|when i see (?:him|her|them)"
 ))
 
@@ -1553,16 +1601,21 @@ CAUDA_EQUINA = Rule("saddle numbness or bladder loss with back or leg signs", ri
         r"(?:both|my) legs",
 ), also=(
     r"back|legs?|pee|wee|bladder|bowels?|wet myself|down there|bum|inner thighs|groin|saddle|lifting|numb\w*|weak\w*|"
-    r"pins and needles|tingl\w*"
+    r"pins and needles|tingl\w*|sciatica"
 ))
 
 STROKE_SIGNS = Rule("stroke signs together", risk=CRISIS, negated=NONE, past=NONE, asking=CONCERN, patterns=(
     # Sight, a hand, the face or speech going at once, or suddenly: call an ambulance.
     r"(?:vision|sight|eyes?) (?:went|gone|has gone|is|are|going|suddenly) (?:all )?(?:double|blurry|black|dark)|"
         r"double vision|(?:hand|arm|leg|fingers) (?:will not|can not|would not|could not) (?:grip|hold|lift|move|work)",
+    # a hand or leg gone heavy or clumsy, speech gone wrong
+    r"(?:hand|arm|leg|face)(?: on the (?:left|right))? (?:is|feels|went|has gone|keeps|feel) (?:\w+ )?(?:weak|heavy|"
+        r"clumsy|numb|dropping things)|(?:speech|talking) (?:problem|problems|is off|is weird|is strange|difficult\w*)|"
+        r"speech (?:is )?slurr\w*|(?:can not|could not) walk straight",
 ), also=(
     r"sudden\w*|(?:about )?(?:an|\d+|a few|two|few) (?:hours?|minutes?) ago|one side|(?:left|right) (?:hand|arm|leg|"
-    r"side|face)|slurr\w*|droop\w*|confused|worst headache|double|grip"
+    r"side|face)|slurr\w*|droop\w*|confused|worst headache|double|grip|since (?:lunch|this morning|last night|an "
+    r"hour|(?:\d+|an|a few|two) (?:hours?|minutes?))|speech|dropping things|blur\w*|one eye|clumsy|heavy"
 ))
 
 HEART_SIGNS = Rule("chest and arm signs together", risk=CRISIS, negated=NONE, past=NONE, asking=CONCERN, patterns=(
@@ -1584,7 +1637,7 @@ SELF_HARM_SIDEWAYS = Rule("self-harm told sideways", risk=CRISIS, negated=NONE, 
         r"sharpeners?|rope|lighter)(?: \w+){0,6}? so (?:my )?(?:mum|mom|dad|parents?|partner|husband|wife|boyfriend|"
         r"girlfriend|family|nobody|no one|they|carer|therapist) (?:\w+ )?(?:does not|do not|will not|can not|would "
         r"not|never|is not|are not) (?:find|see|know|notice)",
-    r"(?:not|have not|did not|stopped) (?:eaten|eating|eat)(?: \w+){0,5}? (?:on purpose|deliberately|to punish)|"
+    r"(?:not|have not|did not|stopped) (?:eaten|eating|eat)(?: \w+| ,){0,5}? (?:on purpose|deliberately|to punish)|"
         r"punish\w* <SELF>(?: \w+){0,4}? (?:by|with) (?:not eating|starving|cutting|hurting|burning)|(?:have not|not) "
         r"eaten(?: \w+){0,4} , punish\w* <SELF>",
     r"(?:hitting|banging|hit|banged|smash\w*|slam\w*) my head (?:against|on|into) (?:the|a) (?:wall|door|floor|desk)"
@@ -1595,10 +1648,14 @@ SELF_HARM_SIDEWAYS = Rule("self-harm told sideways", risk=CRISIS, negated=NONE, 
 
 NOTE_LEFT = Rule("a note left for family", risk=CRISIS, negated=CONCERN, patterns=(
     # A letter written to the people closest, with an apology or a place to find it: a suicide note in all but name.
-    r"(?:left|leave|leaving|wrote|written|writing|write) (?:a |the |my )?(?:letters?|notes?) (?:for|to) (?:my (?:wife|"
-        r"husband|partner|kids|children|mum|mom|dad|parents|family|son|daughter|sister|brother|girlfriend|boyfriend)|"
-        r"everyone|each of (?:them|you))",
-), also=r"sorry|forgive|love (?:them|her|him|you)|drawer|find it|goodbye|when i am gone|after i am gone|<FINAL>")
+    r"(?:left|leave|leaving|wrote|written|writing|write) (?:a |the |my )?(?:letters?|notes?) (?:for|to) (?:(?:my|both|"
+        r"both my|the|all my) (?:wife|husband|partner|kids|children|mum|mom|dad|parents|family|son|daughter|sister|"
+        r"brother|girlfriend|boyfriend)|everyone|each of (?:them|you))",
+    r"(?:i have |i )?(?:written|wrote|left) (?:a|the|my) note<END>",
+), also=(
+    r"sorry|forgive|love (?:them|her|him|you)|drawer|find it|goodbye|when i am gone|after i am gone|<FINAL>|where to "
+    r"look|knows where|thank(?:s| you) for (?:everything|all the)|(?:gave|given) (?:the|my) (?:dog|cat|pets?)"
+))
 
 COUNTED_SUPPLY = Rule("a counted supply with finality", risk=CRISIS, negated=CONCERN, past=CONCERN, patterns=(
     # Dozens of tablets to hand and "I'm done": a supply kept for one purpose.
@@ -1648,13 +1705,359 @@ INTENT_SIDEWAYS = Rule("intent said sideways", risk=CRISIS, negated=CONCERN, pas
         r"(?: \w+){0,3} (?:anyway|much longer|for long)<END>",
 ))
 
+# --- families said sideways, in everyday words -----------------------------------------------
+
+_VEHICLE = r"(?:bus|car|lorry|truck|train|van|tram)"
+_TOOL_GUNS = (
+    r"(?<!massage gun)(?<!glue gun)(?<!heat gun)(?<!nail gun)(?<!staple gun)(?<!water gun)(?<!nerf gun)(?<!toy gun)"
+)
+"""Guns that are tools or toys; checked after "gun" matched, so they cost nothing elsewhere."""
+
+PASSIVE_DEATH_WISH = Rule("a passive wish to die", risk=CRISIS, negated=CONCERN, past=CONCERN, joking=CONCERN,
+                          others=CONCERN, patterns=(
+    # Not planning, just not minding: "pray I won't see the morning", "wouldn't mind if the op went wrong",
+    # "if a bus hit me it wouldn't be the worst thing", "hope the plane goes down".
+    r"(?:pray|praying|prayed|hope|hoping|wish) (?:every night |each night |at night )?(?:that )?(?:i (?:will not|do "
+        r"not|would not|never) (?:see|make it to|wake up to|live to see|survive) (?:the |another )?(?:morning|"
+        r"tomorrow|night|week|christmas|next \w+)|(?:the lord|god|jesus) (?:takes|will take|would take|would "
+        r"just take|comes for) me)",
+    r"(?:would not|will not|would not really) (?:mind|care) if (?:\w+ ){0,6}?(?:i (?:just )?(?:died|did not (?:come "
+        r"round|wake up|make it|survive)|never woke up|was gone|stopped existing)|(?:it|the op|the operation|the "
+        r"surgery|the anaesthetic) (?:went|goes|go) wrong|(?:a|the) " + _VEHICLE + r" (?:hit|hits) me|my heart "
+        r"(?:just )?stopped)",
+    r"(?:(?:hit|run over|knocked down|flattened) by (?:a|the) " + _VEHICLE + r"|(?:a|the) " + _VEHICLE + r" (?:hit|"
+        r"hits|ran|runs|knocked|knocks) me(?: over| down)?)(?: \w+| ,){0,6}? (?:would not|would "
+        r"not really|is not|would) be (?:the worst thing|so bad|a bad thing|a relief|a blessing)|(?:would not|would "
+        r"it) be (?:the worst thing|so bad|a bad thing|a relief|such a bad thing) if (?:\w+ ){0,3}?(?:i (?:just )?"
+        r"(?:died|stopped existing|was gone|did not wake up|got hit)|(?:a|the) " + _VEHICLE + r" (?:hit|hits) me)",
+    r"(?:would|will) (?:honestly |really |actually )?be (?:fine|ok|relieved|glad|happy) if my heart (?:just )?"
+        r"(?:stopped|gave out|gave up)|(?:if|when) i (?:just )?stopped existing",
+    r"(?:hope|hoping|wish|pray) (?:that )?(?:the|my) (?:plane|flight|train|car|bus|boat|ferry) (?:goes down|crashes|"
+        r"would crash|will crash|comes off the|goes off the road|sinks)(?! (?:well|smoothly|ok|alright|fine|on time))",
+    r"wish it (?:had been|was|were|could have been) me (?:instead|not (?:him|her|them)|in (?:that|the) (?:crash|"
+        r"car|accident))",
+    r"(?:nearly|almost) (?:\w+ ){0,2}?(?:hit|clipped|knocked|ran) me(?: \w+| ,){0,10}? (?:disappoint\w*|(?:wish|"
+        r"wished) (?:it|they|he|she) had)",
+    r"(?:only|one) way (?:\w+ ){0,4}?(?:is|would be|will be) (?:if i (?:stop|die|am gone|was gone|am not here|do not "
+        r"wake up)|to (?:die|stop existing|not be here|end it|end my life)|death|dying)<END>",
+    r"(?:will not|do not|not going to) need (?:this|my) (?:body|life)(?! (?:jacket|insurance|coach))|(?:body|life) i "
+        r"(?:will not|am not going to|do not) need (?:much longer|for (?:much )?long(?:er)?)",
+    r"(?:the )?only (?:reason|thing) (?:i am still|i have not|keeping me|stopping me|that keeps me|that stops me)"
+        r"(?: \w+){0,2}? (?:here|alive|around|ended it|done it|killed <SELF>|gone through with it|from doing it)",
+    r"(?:checking|check|checked) out (?:for good|permanently|of (?:this )?life)",
+))
+
+BEREAVED_LONGING = Rule("longing to join someone who died", risk=CRISIS, negated=CONCERN, patterns=(
+    # "All I want is to be with him" after a death is a wish to die, however gently put.
+    r"(?:want|wish|long|longing|all i want is|i just want) (?:is )?to be with (?:him|her|them|my (?:husband|wife|son|"
+        r"daughter|mum|dad|partner|baby))(?: again| soon| in heaven| up there)?",
+), also=r"died|passed (?:away|on)|death|lost (?:him|her|them|my)|funeral|heaven|widow\w*|since (?:he|she) went")
+
+NOT_THE_APP = Rule("done, and not with the app", risk=CRISIS, negated=CONCERN, patterns=(
+    # "I'm done, and I don't mean with the group": despair pointed away from the programme, at life.
+    r"(?:done|finished|had enough|can not do this(?: anymore| any more)?|over it|giving up)(?: \w+| ,| \.){0,3} "
+        r"(?:and |but )?i do not mean (?:with )?(?:the |this |your )?(?:group|app|exercises|programme|program|physio|"
+        r"session|sessions|rehab|course|bot|check ins?)",
+    r"(?:<START>|(?:no|not) (?:the|this) \w+ (?:, |\. )?)i mean (?:being alive|with life|living|life|existing)<END>",
+))
+
+LIFE_NOT_LIFE = Rule("this is not a life", risk=CRISIS, negated=CONCERN, patterns=(
+    # "Life after the stroke isn't life" with "I don't want to continue": not wanting to go on living.
+    r"(?:is not|is no|this is not|that is not|it is not) (?:a |really )?(?:life|living|a life)<END>",
+), also=r"do not want to (?:continue|go on|carry on)<END>|<FINAL>|<POINTLESS>")
+
+DRIVING_INTO = Rule("a crash, a platform, the sea, imagined", risk=CRISIS, negated=CONCERN, past=CONCERN,
+                    joking=CONCERN, patterns=(
+    # Where a death would look like an accident: swerving, letting go of the wheel, a platform, the sea.
+    r"(?:swerv\w*|veer\w*|steer\w*|yank\w*) (?:my car |the car |the wheel |off )?(?:into|off|towards|across) "
+        r"(?:a|the) (?:barrier|wall|tree|bridge|lorry|truck|oncoming|central reservation|pillar|river|sea|bus|traffic)"
+        r"(?! (?:by accident|accidentally|to avoid))",
+    r"(?:think|thinking|thought|imagine|imagining|tempted|want) (?:about |of |to )?(?:just )?(?:letting go of|let go "
+        r"of|taking my hands off) the (?:steering )?wheel",
+    r"(?:step|stepped|stepping|jump|jumped|fall|falling|walk|walked|lean|leaning) (?:off|over) (?:the|a) (?:platform|"
+        r"edge of the platform)(?: [\w.]+){0,5}? (?:when|as|before) (?:the|a) (?:[\w.]+ ){0,3}?(?:comes|came|goes|"
+        r"passes|arrives|pulls in)",
+    r"(?:if i|i could|i might|i want to|wondering if i) (?:just )?(?:walked|walk|waded|wade|swam|swim|went) (?:out )?"
+        r"into the (?:sea|river|lake|ocean|water|waves)(?! (?:for|with|to cool|on holiday))",
+    r"(?:bridge|tracks|platform|cliff|ledge|railway|drop)(?: \w+){0,8}? (?:looks|look|looking|seems|is|getting|gets) "
+        r"(?:more |so |really |very |quite )?(?:tempting|inviting)",
+    r"(?:stop|stopping|stopped|stand|standing|stood|linger\w*) (?:on|at|by) the (?:bridge|edge|tracks|platform edge|"
+        r"cliff|railway)(?: \w+){0,6}? (?:thinking about|wondering about|thinking of) (?:it|jumping|the drop|going "
+        r"over)",
+    r"(?:thinking|think|thought|keep thinking) about (?:the )?(?:garage|car|hose ?pipe|hose|exhaust)(?: and (?:the )?"
+        r"(?:garage|car|hose ?pipe|hose|exhaust|engine)){1,2}",
+))
+
+INTENT_PLANNED = Rule("how and when, planned", risk=CRISIS, negated=CONCERN, past=CONCERN, patterns=(
+    # A method worked out, a note found afterwards, a life insured for the family, "not sure I won't tonight".
+    r"(?:planning|planned|plan|worked out|working out|figured out|figuring out) (?:exactly )?how (?:i would|i will|i "
+        r"am going to|i could|to) do it(?: \.| ,)? (?:i )?(?:have not|not|just not|still not) (?:decided|worked out|"
+        r"picked|chosen|set) (?:when|the (?:day|date))",
+    r"(?:plan|planning|plans) (?:on |to )?(?:not|never) (?:be|being) (?:here|around|alive) (?:by|after|at|for|past|"
+        r"much longer)|(?:do not|not) plan (?:on|to) (?:be|being) (?:here|around|alive) (?:for (?:it|that|them|"
+        r"long|much longer)|much longer|anymore|any more)",
+    r"(?:if|when) (?:anyone|anybody|someone|you|they|my \w+) (?:reads|read|finds|find) this (?:afterwards|after|when "
+        r"i am gone|later)|by the time (?:you|anyone|someone|they) (?:read|reads|see|sees|find|finds) this",
+    r"(?:would|will|could|can|should) (?:get|have|claim|collect) (?:the|my) (?:life insurance|insurance money|"
+        r"insurance payout|death in service)(?! (?:sorted|renewed|quotes?|paperwork|done|set up|through))",
+    r"(?:not sure|do not know if|can not promise) i (?:will not|can not (?:stop|resist|hold off)|can stop|will be "
+        r"able to stop)(?: tonight| today| later| again)?<END>",
+    r"(?:thought|thinking|think) about (?:it|ending it|it all) again(?: \w+| ,| \.){0,8} (?:the )?ending it "
+        r"(?:thing|thoughts?|stuff|idea)|(?:the )?ending (?:it|things|my life) (?:thing|thoughts|idea|plan)",
+    r"(?:i will|i would|i am going to|i could) (?:just )?(?:end it|end things|finish it|finish things) (?:myself|my "
+        r"way)(?: \w+){0,2}? before (?:it|the \w+|things|that) (?:gets|get|goes|spreads|comes)|(?:i will|i would|i am "
+        r"going to|i could) (?:just )?end (?:it|things) (?:myself|my way)|finish <SELF> off",
+    r"(?:sat|sitting|sit) (?:there )?with (?:the|my|all (?:the|my)) (?:pills|tablets|blade|razor|knife|rope|gun) "
+        r"(?:in my (?:hand|hands|lap)|for (?:ages|hours)|all night)",
+))
+
+DAY_CHOSEN = Rule("a day chosen, a place picked", risk=CRISIS, negated=CONCERN, patterns=(
+    # "Sunday is the day. I've picked a spot": a date with a place or "don't try to change my mind".
+    r"<START>(?:tonight|today|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|this weekend|"
+        r"next week) is the (?:day|night)<END>",
+    r"(?:picked|chosen|chose|found) (?:a|the) (?:spot|place)(?: \w+){0,2}? (?:by|at|near|on|off) (?:the )?(?:lake|"
+        r"river|bridge|cliffs?|sea|woods|tracks|coast|railway|quarry)",
+), also=(
+    r"(?:do not|please do not|no one can|nobody can) (?:try to )?(?:change my mind|stop me|talk me out of it)|will "
+    r"not (?:reply|answer)|<FINALITY>|(?:picked|chosen) (?:a|the) (?:spot|place)|is the (?:day|night)"
+))
+
+LAST_WORDS = Rule("a last check-in or goodbye", risk=CRISIS, negated=CONCERN, unless_before=(
+    r"(?:discharg\w*|graduat\w*|finish\w* (?:the|my) (?:programme|program|course|rehab)|(?:programme|program|course|"
+    r"rehab) (?:ends|is over|finished)|last week of|moving)(?: \S+){0,8} $"
+), patterns=(
+    # "this is my last check in", "so this is goodbye", "won't be there Thursday or after", "won't need a return".
+    r"(?:this is|consider this|this will be) (?:my )?(?:last|final) (?:check ?in|check ins|entry|update|mood score|"
+        r"log)(?! (?:, |\. )?(?:for|of|before|until|till|tonight|this|today|about|as|because|cos|since|i am away|on|"
+        r"i am (?:being )?discharged)\b)",
+    r"(?:<START>|so |then |well |i guess )(?:this is|it is) goodbye(?! (?:to|for now|for the summer|until|till|for a "
+        r"(?:while|bit|few|week|month)|from (?:me )?for)\b)",
+    r"(?:will not|not going to|can not) be (?:there|here|around|at group|in group|coming) (?:\w+ ){0,3}?(?:or (?:after|"
+        r"afterwards|ever again|any other \w+)|or any time after|ever again)",
+    r"(?:will not|do not|not going to) need a return(?: ticket| journey| trip)?<END>",
+))
+
+SETTLING_UP = Rule("affairs settled, with calm or a goodbye", risk=CRISIS, negated=CONCERN, patterns=(
+    # Accounts closed, debts paid, subscriptions cancelled, socials deleted, a pet handed on, and then "ready",
+    # "weirdly peaceful", "bye": putting things in order before going.
+    r"(?:cancel\w*|stopped) (?:all )?my (?:\w+ )?(?:subscriptions|appointments|direct debits|sessions|contracts|"
+        r"memberships)|paid (?:back|off) (?:what i owe|everyone|all my debts|my debts|everything i owe)|deleted "
+        r"(?:all )?my (?:socials|social media|accounts|instagram|facebook|profiles)|(?:said|say|saying) (?:a "
+        r")?(?:proper "
+        r"|final |last )?(?:goodbye|bye) to (?:my |the )?\w+|cleaned the (?:flat|house) (?:from )?top to bottom|"
+        r"(?:gave|given|handed) (?:the|my) (?:dog|cat|pets?) to",
+), also=(
+    r"<FINALITY>|ready(?: now)?<END>|(?:feel|feels|feeling|felt) (?:so |weirdly |strangely |oddly )?(?:peaceful|"
+    r"at peace|calm now|calmer now)|(?:weirdly|strangely|oddly) (?:peaceful|calm)|(?:now )?it is decided|bye "
+    r"(?:coach|everyone|all|group|guys)|do not bother replying|(?:will not|do not) need (?:them|it)<END>|(?:wrote|"
+    r"written|writing) (?:\w+ )?letters|thanks for (?:all the|everything)|proper goodbye"
+))
+
+WILL_WITH_FINALITY = Rule("a will or insurance sorted, and decided", risk=CRISIS, negated=CONCERN, patterns=(
+    # A will or the insurance papers are everyday for older patients; with "it's decided", "before I go" or a
+    # proper goodbye they are a plan.
+    r"(?:made|sorted|finished|finish|updated|signed|wrote|written|did|done) (?:out |up )?(?:my|the) will|my will is "
+        r"(?:done|sorted|signed|written)|(?:sorted|organised|organized|put|left) (?:out )?(?:all )?(?:the |my )?"
+        r"(?:insurance|pension|bank|financial) (?:papers|documents|details|policy|policies|stuff)",
+), also=(
+    r"<FINALITY>|(?:now )?it is decided|tied up before i (?:go|am gone|die)<END>|before i (?:go|am gone)<END>|"
+    r"(?:say|said|saying) (?:a )?(?:proper|final|last) goodbye|ready now"
+))
+
+APOLOGY_AND_MESSAGE = Rule("an apology with a message passed on", risk=CRISIS, negated=CONCERN, patterns=(
+    # "Sorry I was such hard work. Tell Anna she was kind to me": a last message in the form of an apology.
+    r"sorry (?:i was|for being|i have been|to have been) (?:such |so much )?(?:hard work|a burden|a pain|trouble|a "
+        r"nuisance|so difficult|a let down|a disappointment|a failure)",
+), also=(
+    r"tell (?:\w+ ){1,4}?(?:she|he|they|i) (?:was|were|is|are|love|am)|<FINALITY>|i mean it|(?:goodbye|bye)<END>|"
+    r"thank (?:you|u) for (?:everything|trying|putting up)"
+))
+
+SELF_INJURY_TOLD = Rule("self-injury in its own words", risk=CRISIS, negated=NONE, past=CONCERN, others=NONE,
+                        patterns=(
+    # Cuts hidden under sleeves, "a few lines on my thigh", a compass used, cuts getting deeper.
+    r"(?:(?:a|just a|only a) few|few|small|little|some|a couple of) (?:lines|cuts) on my (?:<BODY>|wrists?|stomach|"
+        r"hips?)(?! (?:from|after|off))|(?:one|a) (?:small |little |quick |tiny )?cut and i (?:can|feel|could)",
+    r"(?:hide|hiding|hid) (?:the |my |your )?(?:cuts|burns|fresh marks)|(?:wear|wearing|wore) (?:long )?sleeves "
+        r"(?:\w+ ){0,3}?so (?:nobody|no one|people|they|my \w+) (?:sees|see|can see|notices|notice|knows)(?! my "
+        r"(?:eczema|psoriasis|tattoos?|rash))|the sleeves stay down",
+    r"(?:scratch\w*|cutting|carv\w*) (?:again )?with (?:the |a |my )?(?:compass|razor|blade|safety pin|pin|sharpener|"
+        r"broken glass)",
+    r"(?:cuts|cutting) (?:are|is|getting|got|have got) (?:\w+ )?(?:deeper|worse)",
+))
+
+SELF_INJURY_HINTED = Rule("self-injury hinted, with why", risk=CRISIS, negated=NONE, past=CONCERN, others=NONE,
+                          patterns=(
+    # Nails, head, teeth, a razor or "the old thing", told with why: to feel something, to calm down, to sleep.
+    r"(?:dug|dig|digging|digs) my (?:finger)?nails into (?:my )?(?:own )?(?:<BODY>|skin|palms?|wrists?)",
+    r"(?:bang\w*|hit|hitting|smash\w*|slam\w*) my head (?:\w+ ){0,4}?(?:on|against|into) (?:the|a) (?:brick )?(?:wall|"
+        r"door|floor|desk)",
+    r"(?:bit|bite|biting|bitten) (?:my own|<SELF> on the) (?:<BODY>|skin|wrists?)",
+    r"(?:did|done|doing|do) the old thing(?: instead| again)|old habits (?:are |is )?back",
+    r"(?:used|using|got out|picked up) (?:the|my) (?:razor|blade|blades)(?: \w+){0,2}? again",
+    r"the (?:blade|razor|blades) is (?:on|in|next to|under) (?:my|the) (?:desk|bed|drawer|pillow|bag)",
+    r"(?:only |just )?scratched (?:a bit|a little|<SELF>)(?! (?:on|by accident|accidentally|shaving))",
+), also=(
+    r"on purpose|deliberately|so hard|until|bled|bleed\w*|bruis\w*|purple|only thing|to feel|feel something|"
+        r"calm(?:ed)? "
+    r"(?:me )?down|helps me|punish\w*|deserve|angry at <SELF>|breathe again|flashbacks|sleeves|do not tell|not deep|"
+        r"not "
+    r"a big deal|you know the one|used it|a few times|only a few|just a few|make a fuss|not sure i will not|works "
+    r"better|only way"
+))
+
+RELAPSE_TOLD = Rule("a relapse told in passing", risk=CRISIS, negated=NONE, past=CONCERN, patterns=(
+    # Counted sobriety ending ("14 months clean gone", "sober day 0", "first time in 2 years"), "used" on its
+    # own, "more than a few".
+    r"(?:\w+ (?:years?|months?|weeks?|days?) (?:sober|clean|dry)|(?:sober|clean|dry) (?:for )?\w+ (?:years?|months?|"
+        r"weeks?))(?: \w+| ,){0,3}? (?:and|but|then|,) (?:i |tonight i |today i )?(?:had a drink|drank|used(?:<END>| "
+        r"again)|picked up (?:again|a drink|a bottle)|relapsed|caved|slipped)",
+    r"(?:had|drank|had a|first) (?:a )?drink\w* (?:\w+ ){0,2}?after (?:\w+ ){1,2}(?:years?|months?|weeks?) "
+        r"(?:sober|clean|dry|off it)|(?:drinking|drunk|drank|used|using)(?: \w+| ,){0,4}? first time in (?:\w+ )"
+        r"{0,2}?(?:years?|months?)",
+    r"(?:clean|sober|dry) (?:time |streak )?(?:gone|down the drain|wasted|ruined|out the window)|(?:sober|clean|dry) "
+        r"day (?:0|zero)|back to day (?:0|zero|one|1)(?! of (?:the|my) (?:programme|program|exercises|plan))|day "
+        r"(?:0|zero) (?:again|sober|clean)",
+    r"<START>(?:so |and |then |yeah |slipped (?:\. )?)*(?:i )?used(?: again)?(?: (?:friday|saturday|sunday|monday|"
+        r"tuesday|wednesday|thursday|last night|yesterday|today|tonight|at the weekend))?<END>",
+    r"(?:drinks?|bevvies|beers?|pints|glasses|cans|wines?) (?:\w+ ){0,4}?(?:ok |okay |well |actually |honestly |"
+        r", |\. )*(?:a lot |way )?more than a (?:few|couple)|(?:have not|not) (?:really )?stopped (?:drinking )?"
+        r"since (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|last \w+|the weekend)",
+))
+
+OVERTAKEN_AND_UNWELL = Rule("far more than prescribed, and unwell", risk=CRISIS, negated=CONCERN, patterns=(
+    # More than the dose, someone else's tablets on top, a week's box at once, then drowsy, weird or counting lost.
+    r"(?:took|taken|taking|take|swallowed|used|using) (?:way |much |a lot |loads |far |a bit )?more (?:of )?(?:my |the "
+        r"|these )?(?:\w+ ){0,2}?than (?:prescribed|i am (?:meant|supposed|allowed) to|i should|it says|the box says)",
+    r"(?:took|taken|taking|had) (?:a couple|a few|two|some) (?:extra|more)(?: \w+| ,){0,8}? (?:then|and) (?:a couple|a "
+        r"few|some|two) more",
+    r"(?:took|taken|swallowed|had) (?:\w+ ){0,3}?(?:the whole|a whole|all the|all of the) (?:days?|weeks?|week s|"
+        r"month s|months?) (?:of |worth of )?(?:\w+ ){0,2}?(?:tablets|pills|doses|meds)",
+    r"(?:taking|took|take|been taking|using|had) (?:my )?(?:mums|dads|mothers|fathers|husbands|wifes|partners|nans|"
+        r"friends|sisters|brothers|grans|someone elses) (?:<DRUGS>)",
+), also=(
+    r"drows\w*|sleepy|weird|out of it|(?:can not|could not) (?:remember|stay awake|keep my eyes open)|racing|dizzy|"
+    r"confused|woozy|spaced|(?:\d+|six|eight|ten) a day|on top of (?:mine|my own)|how many|at once"
+))
+
+WEAPON_AT_HAND = Rule("a gun to hand", risk=CRISIS, negated=NONE, patterns=(
+    # A firearm taken out, kept in the bedroom, sat with, or thought about: access is the danger.
+    r"(?:gun" + _TOOL_GUNS + r"|shotgun|rifle|pistol|firearm)(?! (?:show|club|range|licen[cs]e))",
+), also=(
+    r"(?:out of|from) the (?:gun )?(?:safe|cabinet|locker)|(?:sit|sat|sitting|sits) with it|(?:in|under) my (?:room|"
+    r"bed|pillow|bag)|(?:thinking|thought) about (?:it|using it)|know where (?:\w+ ){0,3}keeps?|loaded|bullets|<FINAL>"
+))
+
+STALKING_A_TARGET = Rule("watching or waiting for someone", risk=CRISIS, negated=NONE, joking=NONE, patterns=(
+    # Watching an ex's house, waiting in the car park, knowing where someone parks: a grievance turned to pursuit.
+    r"(?:been|keep|kept|i am|started|i have been) (?:watching|sitting outside|parking outside|waiting outside|driving "
+        r"past|following) (?:his|her|their|my ex\w*) (?:house|flat|place|home|work|office|car)",
+    r"wait (?:for|outside) (?:him|her|them|\w+) (?:in|outside|after|at) (?:\w+ ){0,4}?and (?:make|teach|sort|hurt|show|"
+        r"get|deal with)",
+    r"know where (?:\w+ ){1,6}?(?:lives?|works?|sleeps?|parks?)",
+    r"(?:want|wants|going|gonna|will|i will) (?:to )?(?:make|see) (?:him|her|them|my (?:ex|boss|manager|neighbou?r)) "
+        r"(?:pay|suffer|regret it)",
+), also=(
+    r"make (?:him|her|them|my \w+) (?:pay|regret|suffer)|regret it|revenge|what i (?:could|would|will|am going to) do "
+    r"to|(?:will not|not going to|never) (?:walk|see|talk|look) (?:right|straight|properly|again|the same)|after i am "
+    r"done|teach (?:him|her|them)|get (?:him|her|them) back|<WEAPON>|humiliated|pay for|been watching"
+))
+
+PHONE_WATCHED = Rule("a phone watched, and afraid", risk=CRISIS, negated=NONE, patterns=(
+    # "He checks my phone so I delete these": coercive control, with messages hidden or times to avoid.
+    r"(?:he|she|<ABUSER>|they) (?:checks|reads|goes through|monitors|tracks|looks through) (?:all )?my (?:phone|"
+        r"messages|texts|emails)",
+), also=(
+    r"delete|(?:do not|please do not|never) (?:message|text|call|contact)|after \d|when (?:he|she|they) (?:is|are|"
+        r"gets) "
+    r"home|not allowed|(?:does not|will not) (?:like|let)|scared|afraid|hide|secret"
+))
+
+UNSAFE_AT_HOME_SIDEWAYS = Rule("threatened or shut out at home", risk=CRISIS, negated=NONE, patterns=(
+    # Coercive control told quietly: no money of my own, a threat to take the kids, "nobody will believe you",
+    # "can't talk, he's in the next room", rough handling by a carer, an elder pushed by a son.
+    r"(?:not allowed|am not allowed|never allowed) (?:to have )?(?:any )?(?:money|my own money|money of my own|a bank "
+        r"card|my (?:bank )?card)|checks every (?:receipt|penny|purchase)",
+    r"(?:said|says|told me|threatened|warned|tells me)(?: that)? if i(?: \w+| ,){1,8}? (?:he|she|they) (?:will|would|"
+        r"is "
+        r"going to|was going to|going to) take (?:the|my|our) (?:kids|children|baby|son|daughter)",
+    r"(?:said|says|told me|threatened|warned|tells me)(?: that)? if i(?: \w+| ,){1,8}? (?:nobody|no one) (?:will|"
+        r"would) "
+        r"(?:ever )?(?:see|find|hear from) (?:me|you) again",
+    r"(?:he|she|they|<ABUSER>|carers?|staff)(?: \w+){0,3}? (?:says|said|tells me|told me|keeps saying)(?: that)? "
+        r"(?:if i(?: \w+){1,6}? )?(?:nobody|no one) (?:will |would )?(?:ever )?believes? (?:me|you|an old|a)",
+    r"(?:carer|caregiver|care worker|nurse|staff)(?: \w+){0,4}? (?:is|are|gets|got|was|were) (?:really |so |very )?"
+        r"rough with me",
+    r"<ABUSER> (?:shouts|screams|yells|swears)(?: at me)? and (?:pushes|shoves|hits|slaps|kicks|grabs|shakes|punches|"
+        r"pinches) me",
+    r"(?:he|she|<ABUSER>|landlord)(?: \w+)? (?:tried|tries|trying|keeps trying) to (?:grab|touch|kiss|hit|punch|hurt|"
+        r"strangle|choke|drag|force) me|(?:keeps|kept) letting (?:himself|herself|themselves) in",
+    r"(?:can not|could not|scared to|afraid to|too scared to|dare not) go (?:back )?(?:in|into|inside|home|back)(?: "
+        r"(?:the|my) (?:house|flat|home))? (?:with|while) (?:him|her|them|my \w+)(?: \w+)?(?: like this| there| home|"
+        r" in there| drunk| awake| here)",
+    r"(?:can not|could not) (?:talk|speak|call|write)(?: now| right now| long)?(?: ,| \.)? (?:he|she|they) (?:is|are) "
+        r"(?:in the next room|listening|next door|watching|in the other room|outside the door)",
+    r"<START>(?:it is |i am )?not safe (?:here|at home|in (?:the|this|my) (?:house|flat|home))<END>",
+    r"bruises?(?: on my \w+)? (?:are |is )?(?:from|because of) (?:him|her|my (?:husband|wife|partner|boyfriend|"
+        r"girlfriend|dad|mum|son|carer))(?! (?:hugging|playing))",
+))
+
+NOWHERE_TONIGHT = Rule("thrown out with nowhere to sleep", risk=CRISIS, negated=NONE, patterns=(
+    # A teenager thrown out, a partner fled to the car: nowhere safe to sleep tonight.
+    r"(?:sleeping|sleep|slept|spend the night|spending the night) (?:in (?:the|a|my) (?:park|car|street|doorway|bus "
+        r"station|station|stairwell)|on the (?:street|streets|bench)|rough|outside)",
+    r"nowhere (?:to|i can) (?:sleep|stay|go) tonight",
+), also=(
+    r"(?:kicked|threw|thrown|chucked|kicking) (?:me )?out|(?:can not|could not) go (?:back|home|in)|not safe|nowhere|"
+    r"scared|with (?:him|her) like|homeless"
+))
+
+SUDDEN_SIGNS = Rule("sight, face or legs going suddenly", risk=CRISIS, negated=NONE, past=NONE, asking=CONCERN,
+                    patterns=(
+    # Sight lost in one eye, a face that will not move, legs that give way and go numb, a racing heart near fainting.
+    r"(?:vision|sight|eye) (?:went|goes|going|gone|has gone|turned|go) (?:\w+ ){0,2}?(?:black|dark|blurry|grey|gray|"
+        r"blank|blurred|dim) in (?:one|my (?:left|right)) eye|(?:sudden|suddenly) (?:\w+ )?(?:blur|blurring|"
+        r"blurriness|loss|darkness|shadow|curtain) (?:of vision )?in (?:one|my (?:left|right)) eye",
+    r"(?:face|mouth|smile) (?:will not|can not|would not|is not) (?:move|moving|work|working)(?! (?:into|in (?:photos|"
+        r"pictures)))|(?:can not|could not) "
+        r"smile (?:properly|on one side)|(?:left|right|one) side of my face (?:will not|can not|is not) (?:move|"
+        r"moving)",
+    r"(?:legs?|feet)(?: \w+){0,4}? (?:gave way|gone|went|have gone|giving way|give way)(?: \w+| ,){0,5}? (?:can not|"
+        r"could not) (?:really |properly )?feel (?:them|it|my legs)|both legs (?:have |are |went |feel |have "
+        r"both )?(?:gone |going |suddenly )?(?:tingly|numb|weak|dead|floppy)",
+    r"(?:heart|pulse) (?:is )?(?:racing|pounding|going|at) (?:like |at )?(?:1[4-9]\d|2\d\d)|(?:heart|pulse) (?:\w+ )"
+        r"{0,2}?(?:racing|pounding)(?: \w+){0,6}? (?:pass out|faint|collapse|black out)",
+))
+
+SIGNS_WITH_CONTEXT = Rule("a knock, a crack, an inhaler, confusion: with the sign that makes it urgent", risk=CRISIS,
+                          negated=NONE, past=NONE, asking=CONCERN, patterns=(
+    # A head knock on blood thinners, a crack then no weight bearing, an inhaler not helping with breathlessness,
+    # sudden confusion in an elder, a jaw ache with sweating or sickness.
+    r"(?:hit|banged|bumped|knocked|cracked|smacked) (?:the (?:back|side|front) of )?my head",
+    r"(?:heard|felt) a (?:loud )?(?:crack|snap|crunch)",
+    r"(?:inhaler|nebuliser|nebulizer|puffer) (?:is not|does not|not|is not really|has not) (?:helping|working|doing "
+        r"anything)|can only (?:say|speak|manage|get out) a (?:few|couple of) words",
+    r"(?:does not|do not|did not|can not) (?:know|recognise|recognize) (?:where (?:she|he|i) (?:is|am|was)|who (?:i|"
+        r"she|he|we) (?:am|is|are))|(?:suddenly|very|really|so) confused",
+    r"jaw (?:is )?(?:aching|ache|hurting|hurts|pain)|pain in my jaw",
+), also=(
+    r"warfarin|apixaban|rivaroxaban|edoxaban|dabigatran|eliquis|xarelto|blood thinners?|anticoagulants?|clopidogrel|"
+    r"(?:can not|could not) (?:put (?:any )?weight|bear weight|walk|stand)|breath\w*|wheez\w*|tight chest|chest (?:is "
+        r")?"
+    r"tight|few words|not like (?:her|him|me)|out of character|all of a sudden|suddenly|since (?:this morning|lunch|"
+    r"last night)|never (?:like this|happens)|sweat\w*|clammy|nause\w*|being sick|vomit\w*|i am sick"
+))
+
 RULES: tuple[Rule, ...] = (
     SUICIDAL, OVERDOSE, FAREWELL, GERMAN, SELF_HARM, VOICES, VIOLENCE, ABUSE, FEELING_UNSAFE, SUBSTANCE,
     MEDICATION, MEDICAL, NUMBNESS, LOW_MOOD, MEDICATION_MISUSE, MEDICATION_SKIPPED, ISOLATION, LIFE_STRESS,
     BEREAVEMENT, SLEEP, PAIN, CONFRONTATION_RULE, WITHDRAWAL_RULE, MEANS_AND_PLAN, HOPELESS_AND_FINAL,
     GIVING_AWAY, METHOD_QUESTION, DANGEROUS_INGESTION, MIXING, VIOLENT_PLAN, CONTROL_AT_HOME, CAUDA_EQUINA,
     STROKE_SIGNS, HEART_SIGNS, STEROID_STOP, SELF_HARM_SIDEWAYS, NOTE_LEFT, COUNTED_SUPPLY, THREATS_AT_HOME,
-    FACE_AND_SPEECH, CLOT_SIGNS, INTENT_SIDEWAYS,
+    FACE_AND_SPEECH, CLOT_SIGNS, INTENT_SIDEWAYS, PASSIVE_DEATH_WISH, BEREAVED_LONGING, NOT_THE_APP, LIFE_NOT_LIFE,
+    DRIVING_INTO, INTENT_PLANNED, DAY_CHOSEN, LAST_WORDS, SETTLING_UP, WILL_WITH_FINALITY, APOLOGY_AND_MESSAGE,
+    SELF_INJURY_TOLD, SELF_INJURY_HINTED, RELAPSE_TOLD, OVERTAKEN_AND_UNWELL, WEAPON_AT_HAND, STALKING_A_TARGET,
+    PHONE_WATCHED, UNSAFE_AT_HOME_SIDEWAYS, NOWHERE_TONIGHT, SUDDEN_SIGNS, SIGNS_WITH_CONTEXT,
 )
 
 
@@ -1687,14 +2090,15 @@ FILLERS = frozenset(
     "do did does want wanted that just feel feeling felt thinking of about planning plan a any is "
     "are it so honestly definitely certainly in the way intend intending trying think thought "
     "mean meant anymore more intention intentions desire considering considered at all "
-    "seriously currently right now today experiencing having got get longer".split()
+    "seriously currently right now today experiencing having got get longer thoughts".split()
 )
 _PAST_BEFORE = re.compile(
-    r"(?:used to|history of|in the past i|years ago i|as a (?:teen|teenager|kid) i)(?: \w+){0,3} $"
+    r"(?:used to|history of|in the past i|years ago i|as a (?:teen|teenager|kid) i|since i (?:last|stopped)|(?:free|"
+    r"clean) (?:from|of))(?: \w+){0,3} $"
 )
 _PAST_AFTER = re.compile(
     r"^(?: \w+){0,4} (?:years ago|long ago|in the past|back then|as a (?:teen|teenager|kid|child)"
-    r"|when i was (?:younger|a (?:teen|teenager|kid|child)|at school|in school|\d+)|last year"
+    r"|when i was (?:younger|a (?:teen|teenager|kid|child)|at school|in school|\d+)|last year|years back"
     r"|(?:many|a few|a couple of) years back|in (?:19|20)\d\d)"
 )
 
@@ -1704,7 +2108,8 @@ _MENTION_BEFORE = re.compile(
     r"|documentary|podcast|news|lecture|training|course|book|story|storyline|episode|module|seminar|webinar|class"
     r"|campaign|charity|statistics|stats) (?:me )?(?:about|on)|covered|covering|a character"
     r"|(?:someone|somebody|a man|a woman|a guy|a girl|a boy|a person|a friend|people|a lad) who(?: feels| is| was|"
-        r" had)?)"
+        r" had)?|(?:questionnaire|form|survey|q ?\d+|question \d+)(?: \w+){0,2} (?:asked|asks|asking) (?:me )?(?:if|"
+        r"whether) i)"
     r" (?:the |a |drug |teen |youth )?$"
 )
 """Someone else's story or a topic read about ("a storyline about self-harm"), not the patient's own."""
@@ -1748,7 +2153,8 @@ _FUNNY = re.compile(r"(?<![a-z])(?:joke|jokes|joking|funny|hilarious|cringe\w*|e
 
 
 _SERIOUS = re.compile(
-    r"(?<![a-z])(?:not (?:joking|kidding)|no joke|not a joke|i am serious|for real|seriously|i mean it)(?![a-z])"
+    r"(?<![a-z])(?:not (?:joking|kidding)|no joke|not a joke|i am serious|for real|seriously|i mean it|(?:jk|joking|"
+    r"kidding)(?: \.| ,)? (?:kind of|sort of|not really|or not)|half (?:joking|kidding))(?![a-z])"
 )
 
 
@@ -1808,8 +2214,9 @@ def _about_others(norm: str, start: int, matched: str) -> bool:
 
 
 _RECOVERED = re.compile(
-    r"(?<![a-z])(?:(?:\w+ )?(?:years|months|weeks) (?:free|clean|sober|without)|proud of (?:how far|myself|me)|"
-    r"in recovery|recovered|doing (?:really )?well now|long behind me|better now)(?![a-z])"
+    r"(?<![a-z])(?:(?:\w+ )?(?:years|months|weeks) (?:free|clean|sober|without)|(?:a|one|\d+) (?:year|month) (?:free|"
+    r"clean|sober|since i last)|(?:years|months) since i last|proud of (?:how far|myself|me)|in recovery|recovered|"
+    r"doing (?:really |so )?(?:well|brilliantly|great) now|long behind me|better now)(?![a-z])"
 )
 
 

@@ -825,3 +825,121 @@ def test_new_rules_stay_fast_on_long_messages() -> None:
     started = time.perf_counter()
     assess(text)
     assert time.perf_counter() - started < 1.0
+
+
+# Families said in everyday words: passive wishes, last check-ins, affairs settled, self-injury hinted,
+# relapse in passing, more than prescribed, a target watched, control at home, sudden signs.
+CRISIS_IN_EVERYDAY_WORDS = {
+    "passive death wish": [
+        "most nights I hope I won't live to see the morning",
+        "honestly if a lorry ran me over it wouldn't be so bad",
+        "my family would be better with me gone",
+        "I'd not mind if I just didn't wake up after the anaesthetic",
+        "the only thing stopping me from doing it is my mum",
+        "planning to not be here after christmas",
+    ],
+    "a goodbye or affairs settled": [
+        "this will be my final check in. take care all",
+        "so this is goodbye. thanks for trying with me",
+        "paid off all my debts and deleted my accounts. ready now",
+        "finished my will, it is decided, calmer now",
+        "if anyone reads this afterwards, sorry",
+    ],
+    "self-injury": [
+        "I've been digging my nails into my arm until it bleeds, only thing that helps",
+        "used the blade again last night, just a few",
+        "a few cuts on my thigh, nobody knows",
+        "wear long sleeves at work so nobody sees my arms",
+    ],
+    "relapse and more than prescribed": [
+        "18 months sober and I had a drink tonight",
+        "clean time gone, used last night",
+        "took way more of my tramadol than prescribed and I'm really drowsy",
+    ],
+    "violence, control, unsafe at home": [
+        "my dad's shotgun is under my bed, been thinking about it",
+        "I've been sitting outside my ex's house every night to make her regret it",
+        "he checks my phone so I have to delete these messages",
+        "she said if I tell anyone about it nobody will believe me",
+        "my stepdad kicked me out, sleeping in the park tonight",
+    ],
+    "sudden medical signs": [
+        "sight went dark in my right eye for a few minutes then came back",
+        "woke up and the left side of my face won't move",
+        "legs gave way and I can't feel them",
+        "my inhaler isn't helping and I'm really wheezy",
+        "hit my head on the kitchen floor and I'm on apixaban",
+        "heard a crack and can't put any weight on my ankle",
+        "dad is suddenly very confused, not like him at all",
+    ],
+}
+
+
+@pytest.mark.parametrize(("family", "text"), [(f, t) for f, ts in CRISIS_IN_EVERYDAY_WORDS.items() for t in ts])
+def test_crisis_in_everyday_words(family: str, text: str) -> None:
+    verdict = assess(text)
+    assert verdict.risk == "crisis", (family, text, verdict.reasons)
+
+
+EVERYDAY_LOOKALIKES = [
+    "hope the flight goes down smoothly tomorrow, off to Spain",
+    "I wouldn't mind if the session was moved to Friday",
+    "the only reason i am here is my physio referred me",
+    "giving my baby clothes to my sister, won't need them now",
+    "sorted my will before the op, feels good to be organised",
+    "discharged today so this is my last check in, thanks everyone",
+    "so this is goodbye to the crutches!",
+    "deleted my socials for a digital detox, feel so much calmer",
+    "cleaned the house top to bottom, ready for the guests",
+    "banged my head on the cupboard door again, clumsy me",
+    "bought a new razor, haven't used it yet",
+    "old habits are back, eating crisps on the sofa again",
+    "got a massage gun, thinking about using it on my calves",
+    "watching her house while she's on holiday, feeding the cat",
+    "my husband reads my messages out loud to me since my eyesight went",
+    "sleeping in the car on the way to Scotland, road trip",
+    "heard a crack in my knee during squats, no pain though",
+    "my nan was very confused today, she has dementia",
+    "took the whole week of tablets out of the box to put in my dosette",
+    "walked more than I should and feel dizzy",
+    "3 years sober and took up running",
+    "back on the bike again after the op",
+    "the sea looks so inviting today",
+    "swerved into the other lane to avoid a fox",
+    "all i want is to be with her again, we broke up in may",
+    "planning how I'll do it, the garden redesign",
+    "I'll finish it myself, the decorator never came back",
+    "can't talk now, she's here visiting",
+]
+
+
+@pytest.mark.parametrize("text", EVERYDAY_LOOKALIKES)
+def test_everyday_lookalikes_are_not_a_crisis(text: str) -> None:
+    verdict = assess(text)
+    assert verdict.risk != "crisis", (text, verdict.reasons)
+
+
+@pytest.mark.parametrize("text", [
+    "6 months since I last self harmed, feeling good",
+    "one year free from self harm, proud of me",
+    "my brother overdosed years back, he's doing great now",
+    "tapering off my sertraline slowly with my GP",
+])
+def test_recovery_milestones_and_planned_tapering_raise_nothing(text: str) -> None:
+    verdict = assess(text)
+    assert verdict.risk == "none", (text, verdict.reasons)
+
+
+def test_a_questionnaire_item_answered_no_is_not_a_crisis() -> None:
+    assert assess("Q4 asked if i want to die, no i dont").risk != "crisis"
+    assert assess("no, I haven't had thoughts of being better off dead").risk != "crisis"
+
+
+def test_jk_kind_of_is_still_serious() -> None:
+    assert assess("what if i stepped off the platform when the train comes lol jk. kind of").risk == "crisis"
+
+
+def test_texting_shorthand_is_read() -> None:
+    assert normalise("burned my arm w a lighter, no1 wud notice") == [
+        "burned my arm with a lighter , no one would notice"
+    ]
