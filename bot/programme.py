@@ -37,9 +37,9 @@ from bot.timeutil import (
     after_quiet_hours,
     before_quiet_hours,
     in_quiet_hours,
-    is_valid_zone,
     next_local,
     parse_hhmm,
+    resolve_zone,
     zone,
 )
 from bot.work import Work
@@ -320,10 +320,10 @@ async def apply_profile(work: Work, patient: Patient, answers: dict[str, Any]) -
         return
     if answers.get("name"):
         patient.name = str(answers["name"]).strip()[:100]
-    if answers.get("timezone") and is_valid_zone(str(answers["timezone"])):
-        patient.timezone = str(answers["timezone"])
-    if answers.get("checkin_time") and parse_hhmm(str(answers["checkin_time"])):
-        patient.checkin_time = str(answers["checkin_time"])
+    if timezone := resolve_zone(str(answers.get("timezone") or "")):
+        patient.timezone = timezone
+    if checkin := parse_hhmm(str(answers.get("checkin_time") or "")):
+        patient.checkin_time = checkin.strftime("%H:%M")
     if answers.get("locale"):
         patient.locale = str(answers["locale"])[:16]
     patient.status = "active"

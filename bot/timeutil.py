@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 DEFAULT_QUIET_START = "21:00"
 DEFAULT_QUIET_END = "08:00"
+MAX_ZONE_TEXT = 64
+"""Longer than any zone name: such text is not looked up."""
 
 
 def zone(name: str | None) -> ZoneInfo:
@@ -24,12 +28,44 @@ def is_valid_zone(name: str) -> bool:
     return True
 
 
-def parse_hhmm(text: str | None) -> time | None:
-    try:
-        hours, minutes = str(text).strip().split(":")
-        return time(int(hours), int(minutes))
-    except (ValueError, AttributeError):
+@lru_cache(maxsize=1)
+def _zone_names() -> tuple[dict[str, str], dict[str, str]]:
+    """("europe/madrid" -> "Europe/Madrid", and "madrid" -> "Europe/Madrid"; first zone wins)."""
+    by_name: dict[str, str] = {}
+    by_city: dict[str, str] = {}
+    for name in sorted(available_timezones()):
+        by_name[name.lower()] = name
+        if "/" in name and not name.startswith(("Etc/", "SystemV/", "US/")):
+            by_city.setdefault(name.rsplit("/", 1)[1].replace("_", " ").lower(), name)
+    return by_name, by_city
+
+
+def resolve_zone(text: str | None) -> str | None:
+    """The time zone a person means: "Europe/Madrid", "europe/madrid", "Madrid", "new york", "utc"."""
+    typed = " ".join(str(text or "").split()).lower()
+    if not typed or len(typed) > MAX_ZONE_TEXT:
         return None
+    by_name, by_city = _zone_names()
+    return by_name.get(typed.replace(" ", "_")) or by_city.get(typed)
+
+
+_TIME_OF_DAY = re.compile(
+    r"(?P<hours>\d{1,2})(?:\s*(?:[:.h])\s*(?P<minutes>\d{2}))?\s*(?:h|(?P<half>[ap])\.?\s*m?\.?)?")
+
+
+def parse_hhmm(text: str | None) -> time | None:
+    """A time of day as people type it: "07:30", "7:30", "7.30", "7", "7am", "7:30 pm", "19h30"."""
+    match = _TIME_OF_DAY.fullmatch(str(text or "").strip().lower())
+    if match is None:
+        return None
+    hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+    if match["half"]:
+        if not 1 <= hours <= 12:
+            return None
+        hours = hours % 12 + (12 if match["half"] == "p" else 0)
+    if hours > 23 or minutes > 59:
+        return None
+    return time(hours, minutes)
 
 
 def next_local(tz_name: str, hhmm: str, after: datetime) -> datetime:

@@ -6,7 +6,7 @@ Group g1 (clinician Dr Ada = c1, backup Dr Ben = c2; sessions Wed 4 and Wed 11 M
     p2 Lena   Europe/London     21:30  seeded; chose a check-in inside quiet hours; PHQ-9 high
     p3 Tom    America/New_York  08:30  seeded; low session feedback; /delete on day 8
                                         (US daylight saving starts on day 6: 13:30Z, then 12:30Z)
-    p4 Ken    Asia/Tokyo        10:00  joins with /start CODE, onboards by buttons; WHO-5 low
+    p4 Ken    Asia/Tokyo        10:00  joins with /start CODE, onboards (types "tokyo", "10am"); WHO-5 low
 
 Group g2 (clinician Dr Cy = c3): p5 Ana, Europe/Paris 09:00, WHO-5 low.
 
@@ -183,8 +183,9 @@ def cohort_script(code: str) -> Script:
     s.press("2026-03-02T07:02:00Z", "patient:p4", "Tell me more", "Yes, let's start")
     s.say("2026-03-02T07:03:00Z", "patient:p4", "Ken")
     s.press("2026-03-02T07:04:00Z", "patient:p4", "Somewhere else")
-    s.say("2026-03-02T07:05:00Z", "patient:p4", "Asia/Tokyo")
-    s.press("2026-03-02T07:06:00Z", "patient:p4", "10:00", "English")
+    s.say("2026-03-02T07:05:00Z", "patient:p4", "tokyo")  # a city: Asia/Tokyo
+    s.say("2026-03-02T07:06:00Z", "patient:p4", "10am")  # typed, not tapped: 10:00
+    s.press("2026-03-02T07:06:30Z", "patient:p4", "English")
     s.say("2026-03-02T07:30:00Z", "patient:p8", f"/start {code}")  # a used code opens nothing
 
     for patient in [*GROUP_G1, "p5"]:
@@ -294,7 +295,7 @@ async def test_a_new_patient_joins_with_an_invite_code_and_onboards(cohort: Any)
                      "Please type your time zone, for example Europe/Madrid",
                      "When would you like your daily check-in?", "Which language would you like?"):
         assert any(text.startswith(expected) for text in texts), expected
-    assert "All set, Ken! I'll check in every day at 10:00." in texts
+    assert "All set, Ken! I'll check in every day at 10am." in texts
     # The code is single-use: the next stranger who tries it gets one polite reply about codes,
     # no onboarding, and nothing after that.
     [refused] = lines_to(t, "p8")

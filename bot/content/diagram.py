@@ -207,6 +207,8 @@ def _condition_text(condition: Any) -> str:
         return f"{var} in {', '.join(str(v) for v in _as_list(condition['in']))}"
     if "exists" in condition:
         return f"{var} set" if condition["exists"] else f"no {var}"
+    if "is" in condition:
+        return f"{var} is a {condition['is']}"
     return var
 
 

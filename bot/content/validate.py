@@ -574,7 +574,7 @@ class _Validator:
                      "say which answer to test, for example {var: mood, le: 3}")
         elif not operators:
             self.add(at, line, f"the condition on '{condition.get('var')}' has no comparison",
-                     "add one of eq, ne, lt, le, gt, ge, in, exists, for example {var: mood, le: 3}")
+                     "add one of eq, ne, lt, le, gt, ge, in, exists, is, for example {var: mood, le: 3}")
         elif len(operators) > 1:
             self.add(at, line, f"the condition has {len(operators)} comparisons ({_and(operators)})",
                      "use one comparison per condition, and combine them with all: [...]")

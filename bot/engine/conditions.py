@@ -3,14 +3,24 @@
     {var: mood, le: 3}                  compare a variable
     {var: phq9.band, in: [severe, moderately severe]}
     {var: note, exists: true}
+    {var: text, is: timezone}           what the patient typed is a time zone ("Madrid"), or
+    {var: text, is: time}               a time of day ("7:30", "7pm")
     {all: [...]}, {any: [...]}, {not: {...}}
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "exists")
+from bot.timeutil import parse_hhmm, resolve_zone
+
+COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "exists", "is")
+FORMATS: dict[str, Callable[[str], bool]] = {
+    "timezone": lambda text: resolve_zone(text) is not None,
+    "time": lambda text: parse_hhmm(text) is not None,
+}
+"""What `is:` can check typed text against: the forms the service knows how to read."""
 COMBINATORS = ("all", "any", "not")
 
 
@@ -39,6 +49,9 @@ def _compare(op: str, left: Any, right: Any) -> bool:
         return (left is not None and left != "") == bool(right)
     if left is None:
         return False
+    if op == "is":
+        check = FORMATS.get(str(right))
+        return check is not None and check(str(left))
     if op == "in":
         return left in (right or [])
     if op in ("eq", "ne"):

@@ -114,7 +114,8 @@ class CompiledDialogue:
     def _condition(self, condition: Any) -> Any:
         def check(event: Any) -> bool:
             model: _Model = event.model
-            return condition is None or evaluate(condition, {**model.context, **model.vars})
+            # `text` too, as actions see it: a text route may test what was typed
+            return condition is None or evaluate(condition, {**model.context, **model.vars, "text": model.text})
 
         return check
 

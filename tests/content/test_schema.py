@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from bot.content.bundle import classify
 from bot.content.validate import SCHEMA_DIR, SCHEMA_FILES, schema_path
 from bot.content.yamlio import load_yaml
+from bot.engine.conditions import FORMATS
 from bot.errors import InputError
 from bot.isotime import parse_duration
 
@@ -128,6 +129,7 @@ def test_every_fixed_choice_is_an_enum_the_editor_can_offer() -> None:
     assert common["severity"]["enum"] == ["crisis", "concern", "rupture"]
     questionnaire = schemas()["questionnaire.schema.json"]
     assert questionnaire["properties"]["scoring"]["properties"]["method"]["enum"] == ["sum", "mean"]
+    assert sorted(common["condition"]["properties"]["is"]["enum"]) == sorted(FORMATS)
 
 
 def _duration_accepted(text: str) -> bool:

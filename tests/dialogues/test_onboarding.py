@@ -58,3 +58,28 @@ def test_a_typed_no_can_be_taken_back(chat: Chat) -> None:
     chat.start("onboarding").send("no", intent="deny").press("Actually, let's start")
     assert chat.answers == {"consent": "yes"}
     assert chat.last_text == "Great! What would you like me to call you?"
+
+
+def test_a_city_is_taken_as_its_time_zone_and_a_spoken_time_as_a_time(chat: Chat) -> None:
+    chat.context = dict(NEW_PATIENT)
+    chat.start("onboarding").send("yes", intent="affirm").send("Sam")
+    chat.send("Madrid").send("7:30pm").press("English")
+    assert chat.answers["timezone"] == "Madrid" and chat.answers["checkin_time"] == "7:30pm"
+    assert chat.texts[0] == "All set, Sam! I'll check in every day at 7:30pm."
+
+
+def test_a_time_zone_or_time_it_cannot_read_is_asked_again_not_kept(chat: Chat) -> None:
+    chat.context = dict(NEW_PATIENT)
+    chat.start("onboarding").send("yes", intent="affirm").send("Sam")
+    chat.send("Atlantis")
+    assert chat.last_text.startswith("Sorry, I don't know that time zone.")
+    assert "timezone" not in chat.answers
+    chat.send("still Atlantis")
+    assert chat.last_text.startswith("Sorry, I don't know that time zone.")
+    chat.send("new york")
+    assert chat.last_text.startswith("When would you like your daily check-in?")
+    chat.send("around nine-ish")
+    assert chat.last_text.startswith("Sorry, I couldn't read that as a time.")
+    chat.send("9am").press("English")
+    assert chat.answers["timezone"] == "new york" and chat.answers["checkin_time"] == "9am"
+    assert chat.finished
