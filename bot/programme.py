@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from bot.content.bundle import Bundle
 from bot.conversations import active_conversation, ask_again, context_of, start_dialogue
 from bot.engine.engine import render
 from bot.isotime import parse_duration
@@ -366,7 +367,7 @@ async def enrol_patient(work: Work, chat_key: str, new_id: str, invite: Invite) 
 
 # --- patient commands -----------------------------------------------------------------------
 
-PATIENT_COMMANDS = {
+PATIENT_COMMANDS = {  # English defaults; each locale's text is `system.command.<name>` in content
     "help": "What I can do",
     "pause": "Pause reminders for a few days",
     "resume": "Start again after a pause",
@@ -378,6 +379,12 @@ PATIENT_COMMANDS = {
 }
 
 
+def command_descriptions(bundle: Bundle, locale: str) -> dict[str, str]:
+    """The patients' commands described in `locale` (/help and the Telegram menu)."""
+    return {name: bundle.message(f"system.command.{name}", locale) or default
+            for name, default in PATIENT_COMMANDS.items()}
+
+
 async def patient_command(work: Work, patient: Patient, command: str, arg: str) -> bool:
     """Handle /help, /pause N, /resume, /time HH:MM, /language xx, /stop, /mydata, /delete."""
     to = f"patient:{patient.id}"
@@ -385,7 +392,7 @@ async def patient_command(work: Work, patient: Patient, command: str, arg: str) 
     say = lambda key, default, **kw: work.send(  # noqa: E731
         to, work.text(key, patient.locale, default, **ctx, **kw), patient_id=patient.id)
     if command == "help":
-        lines = "\n".join(f"/{c} – {d}" for c, d in PATIENT_COMMANDS.items())
+        lines = "\n".join(f"/{c} – {d}" for c, d in command_descriptions(work.bundle, patient.locale).items())
         say("system.help", "Here's what I can do:\n{commands}", commands=lines)
     elif command == "pause":
         number = re.match(r"\s*(\d{1,4})\b", arg)  # "/pause 2", "/pause 2 days"
@@ -432,8 +439,10 @@ async def patient_command(work: Work, patient: Patient, command: str, arg: str) 
         work.audit(to, "erase_requested", patient_id=patient.id, token=token)
         work.send(to, work.text("system.delete_confirm", patient.locale,
                                 "This erases your answers, messages and scores. Are you sure?"),
-                  [[{"label": "Yes, erase my data", "data": f"p:delete:{token}"},
-                    {"label": "No, keep it", "data": f"p:keep:{token}"}]], patient_id=patient.id)
+                  [[{"label": work.text("system.delete_yes", patient.locale, "Yes, erase my data"),
+                     "data": f"p:delete:{token}"},
+                    {"label": work.text("system.delete_no", patient.locale, "No, keep it"),
+                     "data": f"p:keep:{token}"}]], patient_id=patient.id)
     else:
         return False
     return True
@@ -469,22 +478,27 @@ async def export_text(work: Work, patient: Patient) -> str:
         select(Message).where(Message.patient_id == patient.id).order_by(Message.at, Message.id)))
     alerts = list(await work.session.scalars(
         select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.created_at, Alert.id)))
+    def heading(key: str, default: str, **variables: Any) -> str:
+        return work.text(f"system.mydata.{key}", patient.locale, default, **variables)
+
     lines = [
-        "Everything stored about you:",
-        f"Name: {patient.name}; time zone: {patient.timezone}; check-in: {patient.checkin_time}; "
-        f"language: {patient.locale}; group: {patient.group_id}; status: {patient.status}",
-        f"Enrolled: {patient.enrolled_at:%Y-%m-%d}",
+        heading("title", "Everything stored about you:"),
+        heading("profile", "Name: {name}; time zone: {timezone}; check-in: {checkin_time}; language: "
+                "{locale}; group: {group}; status: {status}", name=patient.name or "", group=patient.group_id,
+                timezone=patient.timezone, checkin_time=patient.checkin_time, locale=patient.locale,
+                status=patient.status),
+        heading("enrolled", "Enrolled: {date}", date=f"{patient.enrolled_at:%Y-%m-%d}"),
         "",
-        f"Answers ({len(answers)}):",
+        heading("answers", "Answers ({count}):", count=len(answers)),
         *[f"{a.at:%Y-%m-%d %H:%M} {a.key}: {a.value}" for a in answers],
         "",
-        f"Questionnaire scores ({len(scores)}):",
+        heading("scores", "Questionnaire scores ({count}):", count=len(scores)),
         *[f"{s.at:%Y-%m-%d} {s.questionnaire}: {s.score:g} ({s.band})" for s in scores],
         "",
-        f"Your messages ({len(messages)}):",
+        heading("messages", "Your messages ({count}):", count=len(messages)),
         *[f"{m.at:%Y-%m-%d %H:%M} {m.text}" for m in messages],
         "",
-        f"Alerts your care team received about you ({len(alerts)}):",
+        heading("alerts", "Alerts your care team received about you ({count}):", count=len(alerts)),
         *[f"{a.created_at:%Y-%m-%d %H:%M} {a.severity}: {a.reason} (status: {a.status})" for a in alerts],
     ]
     return "\n".join(lines)

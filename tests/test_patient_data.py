@@ -95,3 +95,20 @@ async def test_unknown_commands_and_a_second_start_get_a_helpful_answer(scenario
         "I don't know the command /frobnicate. /help shows what I can do.",
         "Welcome back, Maria! You're already part of the programme. /help shows what I can do.",
     ]
+
+
+async def test_help_mydata_and_delete_speak_the_patients_language(
+    shipped_settings: Any, database_url: str, seed: dict[str, Any],
+) -> None:
+    from tests.conftest import run_scenario
+
+    seed["patients"][0]["locale"] = "de"
+    t = await run_scenario(shipped_settings, [
+        {"seed": seed}, {"as": "patient:p1", "text": "/help"}, {"as": "patient:p1", "text": "/mydata"},
+        {"as": "patient:p1", "text": "/delete"},
+    ], database_url)
+    help_text, export, confirm = t.to("patient:p1")
+    assert "/pause – Erinnerungen ein paar Tage pausieren" in help_text["text"]
+    assert export["text"].startswith("Alles, was über Sie gespeichert ist:")
+    assert "Antworten (0):" in export["text"]
+    assert confirm["buttons"] == [["Ja, meine Daten löschen", "Nein, behalten"]]

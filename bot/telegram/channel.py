@@ -108,7 +108,7 @@ class TelegramChannel:
         self.options = options or ChannelOptions()
         self.guard = WriteGuard(service.db)
         self.sender = Sender(self.bot, service.db, service.clock, self.guard, self.options.sender)
-        self.menus = CommandMenus(self.bot, service.db)
+        self.menus = CommandMenus(self.bot, service.db, service.content)
         self.inbox = Inbox(service, self.bot, self.guard, on_outbox=self.sender.wake,
                            on_start_command=self.menus.on_start, options=self.options.inbox)
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"

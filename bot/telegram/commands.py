@@ -9,8 +9,9 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from telegram.error import TelegramError
 
 from bot.clinicians import CLINICIAN_COMMANDS
+from bot.content.registry import ContentRegistry
 from bot.errors import StorageError
-from bot.programme import PATIENT_COMMANDS
+from bot.programme import command_descriptions
 from bot.storage.db import Database
 from bot.storage.models import Clinician
 from bot.telegram.chats import chat_id_of, chat_key
@@ -19,9 +20,12 @@ from bot.telegram.limits import MAX_COMMAND_DESCRIPTION_CHARS
 log = logging.getLogger(__name__)
 
 
-def patient_commands() -> list[BotCommand]:
+DEFAULT_LOCALE = "en"
+
+
+def patient_commands(descriptions: dict[str, str]) -> list[BotCommand]:
     return [BotCommand(name, description[:MAX_COMMAND_DESCRIPTION_CHARS])
-            for name, description in PATIENT_COMMANDS.items()]
+            for name, description in descriptions.items()]
 
 
 def clinician_commands() -> list[BotCommand]:
@@ -34,15 +38,23 @@ def clinician_commands() -> list[BotCommand]:
 
 
 class CommandMenus:
-    def __init__(self, bot: Bot, db: Database) -> None:
+    def __init__(self, bot: Bot, db: Database, content: ContentRegistry) -> None:
         self.bot = bot
         self.db = db
+        self.content = content
         self._clinician_chats: set[int] = set()
 
     async def publish(self) -> None:
-        """Patients' menu as the default; clinicians' menu in each linked clinician's chat."""
+        """Patients' menu as the default (English), and in each language the content has for
+        users whose Telegram speaks it; clinicians' menu in each linked clinician's chat."""
+        bundle = self.content.current()
         try:
-            await self.bot.set_my_commands(patient_commands(), scope=BotCommandScopeDefault())
+            await self.bot.set_my_commands(patient_commands(command_descriptions(bundle, DEFAULT_LOCALE)),
+                                           scope=BotCommandScopeDefault())
+            for locale in bundle.locales:
+                if locale != DEFAULT_LOCALE:
+                    await self.bot.set_my_commands(patient_commands(command_descriptions(bundle, locale)),
+                                                   scope=BotCommandScopeDefault(), language_code=locale)
             async with self.db.transaction() as session:
                 keys = list(await session.scalars(
                     select(Clinician.chat_key).where(Clinician.chat_key.is_not(None))))

@@ -17,7 +17,7 @@ from bot.safety.response import safety_response
 MAX_TELEGRAM_TEXT = 4096
 MAX_BUTTON_LABEL = 40
 KNOWN_PLACEHOLDERS = {"name", "commands", "days", "checkin_time", "time", "locales", "session_time",
-                      "count", "total", "title", "command"}
+                      "count", "total", "title", "command", "timezone", "locale", "group", "status", "date"}
 """Placeholders the bot fills in; anything else in a message is almost certainly a typo."""
 
 
@@ -146,3 +146,12 @@ def test_safety_response_for_the_patients_region(bundle: Bundle, zone: str, loca
         assert fragment in text
     assert "care team" in text or "Behandlungsteam" in text
     assert "{" not in text
+
+
+def test_the_command_menu_and_help_speak_each_language(bundle: Bundle) -> None:
+    from bot.programme import PATIENT_COMMANDS, command_descriptions
+
+    assert command_descriptions(bundle, "en") == PATIENT_COMMANDS
+    german = command_descriptions(bundle, "de")
+    assert german.keys() == PATIENT_COMMANDS.keys()
+    assert german["help"] == "Was ich kann" and german["stop"] == "Das Programm verlassen"

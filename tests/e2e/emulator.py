@@ -459,7 +459,8 @@ class BotApiEmulator:
     @staticmethod
     def _scope_key(params: dict[str, Any]) -> str:
         scope = params.get("scope") or {"type": "default"}
-        return scope["type"] + (f":{scope['chat_id']}" if "chat_id" in scope else "")
+        language = f"/{params['language_code']}" if params.get("language_code") else ""
+        return scope["type"] + (f":{scope['chat_id']}" if "chat_id" in scope else "") + language
 
     async def api_setMyCommands(self, params: dict[str, Any]) -> Any:
         self.commands[self._scope_key(params)] = list(params.get("commands") or [])
