@@ -478,6 +478,7 @@ async def export_text(work: Work, patient: Patient) -> str:
         select(Message).where(Message.patient_id == patient.id).order_by(Message.at, Message.id)))
     alerts = list(await work.session.scalars(
         select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.created_at, Alert.id)))
+
     def heading(key: str, default: str, **variables: Any) -> str:
         return work.text(f"system.mydata.{key}", patient.locale, default, **variables)
 

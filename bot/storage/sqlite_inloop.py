@@ -89,12 +89,13 @@ class InLoopConnection:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._conn = connection
+        self._open = True
         self._tx = _RunNow()
 
     @property
     def _connection(self) -> sqlite3.Connection | None:
-        """SQLAlchemy checks this to know the connection is still open."""
-        return self._conn
+        """SQLAlchemy checks this to know the connection is still open (None once closed)."""
+        return self._conn if self._open else None
 
     @property
     def isolation_level(self) -> str | None:
@@ -113,13 +114,14 @@ class InLoopConnection:
         self._conn.rollback()
 
     async def close(self) -> None:
-        self._conn.close()
+        self.stop()
 
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
 
     def stop(self) -> None:
-        """Force-close (SQLAlchemy's terminate)."""
+        """Close now (also SQLAlchemy's terminate)."""
+        self._open = False
         self._conn.close()
 
 
