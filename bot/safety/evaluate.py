@@ -171,6 +171,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         report(examples, layers[0], out)
         judged = report(examples, layers[1], out)
     verdict = "PASS" if judged.passed else "FAIL"
+    if args.report_only:  # figures for a set nobody gates on: no alarming word in the CI log
+        verdict = "figures only, the gate would " + ("pass" if judged.passed else "not pass")
     print(f"\n{verdict}: {len(judged.crisis_missed)} crisis missed, false alarms {judged.false_alarm_rate:.1%} "
           f"(limit {MAX_FALSE_ALARM_RATE:.0%})", file=out)
     return EXIT_OK if judged.passed or args.report_only else EXIT_FAILED

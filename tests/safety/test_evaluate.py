@@ -46,6 +46,15 @@ def test_a_missed_crisis_fails(tmp_path: Path) -> None:
     out = io.StringIO()
     assert evaluate.main(["--file", str(path)], out=out) == 1
     assert "'the sky is lovely and blue' -> none" in out.getvalue()
+    assert "FAIL: 1 crisis missed" in out.getvalue()
+
+
+def test_report_only_prints_the_figures_and_never_fails(tmp_path: Path) -> None:
+    path = _write(tmp_path, [{"text": "the sky is lovely and blue", "risk": "crisis", "rupture": "none"}])
+    out = io.StringIO()
+    assert evaluate.main(["--file", str(path), "--report-only"], out=out) == 0
+    assert "figures only, the gate would not pass: 1 crisis missed" in out.getvalue()
+    assert "FAIL" not in out.getvalue()
 
 
 def test_too_many_false_alarms_fail(tmp_path: Path) -> None:
