@@ -23,6 +23,8 @@ from bot.content.yamlio import LineDict, YamlSyntaxError, load_yaml
 
 KINDS = ("dialogue", "questionnaire", "exercise", "crisis", "programme", "messages")
 CONTENT_SUFFIXES = (".yaml", ".yml")
+FALLBACK_LOCALE = "en"
+"""The language every text has, and the one shown where a translation is missing."""
 
 
 @dataclass
@@ -53,7 +55,7 @@ class Bundle:
 
     def message(self, key: str, locale: str) -> str | None:
         """Text for `key` in `locale`, falling back to English; None when missing in both."""
-        for loc in (locale, "en"):
+        for loc in (locale, FALLBACK_LOCALE):
             text = self.messages.get(loc, {}).get(key)
             if text is not None:
                 return text

@@ -49,7 +49,7 @@ from jsonschema.exceptions import ValidationError
 from referencing import Registry, Resource
 
 from bot import PROJECT_ROOT
-from bot.content.bundle import Bundle, SourceFile, build_bundle, collect_files
+from bot.content.bundle import FALLBACK_LOCALE, Bundle, SourceFile, build_bundle, collect_files
 from bot.content.yamlio import LineDict, LineList, line_of
 from bot.engine.conditions import COMBINATORS, COMPARISONS
 from bot.engine.exercises import variable_name
@@ -70,7 +70,6 @@ TABLES = {
     "crisis": "crisis",
     "programme": "programmes",
 }
-FALLBACK_LOCALE = "en"
 DEFAULT_REGION = "default"
 SEVERITIES = ("crisis", "concern", "rupture")
 THRESHOLD_VARIABLES = ("score", "raw", "band")

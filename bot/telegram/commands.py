@@ -9,6 +9,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from telegram.error import TelegramError
 
 from bot.clinicians import CLINICIAN_COMMANDS
+from bot.content.bundle import FALLBACK_LOCALE
 from bot.content.registry import ContentRegistry
 from bot.errors import StorageError
 from bot.programme import command_descriptions
@@ -18,9 +19,6 @@ from bot.telegram.chats import chat_id_of, chat_key
 from bot.telegram.limits import MAX_COMMAND_DESCRIPTION_CHARS
 
 log = logging.getLogger(__name__)
-
-
-DEFAULT_LOCALE = "en"
 
 
 def patient_commands(descriptions: dict[str, str]) -> list[BotCommand]:
@@ -49,10 +47,10 @@ class CommandMenus:
         users whose Telegram speaks it; clinicians' menu in each linked clinician's chat."""
         bundle = self.content.current()
         try:
-            await self.bot.set_my_commands(patient_commands(command_descriptions(bundle, DEFAULT_LOCALE)),
+            await self.bot.set_my_commands(patient_commands(command_descriptions(bundle, FALLBACK_LOCALE)),
                                            scope=BotCommandScopeDefault())
             for locale in bundle.locales:
-                if locale != DEFAULT_LOCALE:
+                if locale != FALLBACK_LOCALE:
                     await self.bot.set_my_commands(patient_commands(command_descriptions(bundle, locale)),
                                                    scope=BotCommandScopeDefault(), language_code=locale)
             async with self.db.transaction() as session:
