@@ -104,9 +104,6 @@ class InLoopConnection:
     def cursor(self) -> InLoopCursor:
         return InLoopCursor(self._conn.cursor())
 
-    async def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] = ()) -> InLoopCursor:
-        return await self.cursor().execute(sql, parameters)
-
     async def commit(self) -> None:
         self._conn.commit()
 
