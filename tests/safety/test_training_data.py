@@ -34,6 +34,11 @@ def test_no_held_out_message_is_trained_on() -> None:
     assert training_data.HELD_OUT not in (*training_data.DEV_SETS, *training_data.TRAINING_SETS)
 
 
+def test_the_sets_that_measure_rasa_are_not_its_training_sets() -> None:
+    trained = {*training_data.DEV_SETS, *training_data.TRAINING_SETS}
+    assert trained.isdisjoint(training_data.NOT_TRAINED)
+
+
 def test_risk_comes_before_rupture_in_the_training_intent() -> None:
     assert training_data.intent_of({"risk": "crisis", "rupture": "withdrawal"}) == "crisis_other"
     assert training_data.intent_of({"risk": "concern", "rupture": "none"}) == "concern_other"
