@@ -4,6 +4,8 @@ Prints inputs/s and p50/p99 latency for
   1. the engine alone (compiled machines, conversations as plain data, no I/O), and
   2. the engine with its state in SQLite (the service's pipeline: load the patient and the
      conversation, triage the text, step, store state, answers and outbox rows, commit),
+     one input at a time and at offered loads (inputs arriving evenly, as from many phones),
+     where inputs that arrive together share a transaction (bot.batching),
 plus the memory used. Figures, not assertions:  python bench/engine_bench.py [--patients N]
 """
 
@@ -18,7 +20,9 @@ import sys
 import tempfile
 import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -29,7 +33,7 @@ from bot.content.bundle import build_bundle, collect_files
 from bot.engine.engine import Conversation, Engine, Input
 from bot.isotime import parse_time
 
-FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "project"
+SHIPPED = PROJECT_ROOT
 
 
 def percentile(samples: list[float], share: float) -> float:
@@ -71,13 +75,11 @@ def engine_alone(project: Path, patients: int, rounds: int) -> None:
     report("engine alone", latencies, time.perf_counter() - started)
 
 
-async def with_sqlite(project: Path, patients: int, inputs: int) -> None:
-    from sqlalchemy import select
-
+async def with_sqlite(project: Path, patients: int, inputs: int, rates: list[float]) -> None:
+    """Every input goes to a patient in a conversation; when too few are left in one, the
+    clock moves to the next day's check-ins (not timed)."""
     from bot.app import build_service
     from bot.seed import apply_seed
-    from bot.service import Inbound
-    from bot.storage.models import Outbox
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = replace(load_settings({}), dialogues_dir=project / "dialogues",
@@ -89,38 +91,90 @@ async def with_sqlite(project: Path, patients: int, inputs: int) -> None:
                               "checkin_time": "08:00"} for i in range(patients)]}
         async with bot.db.transaction() as session:
             await apply_seed(bot._work(session), seed)
-        clock.set(parse_time("2026-03-02T08:00:00Z"))
+        day = parse_time("2026-03-02T08:00:00Z")
+        clock.set(day)
         t0 = time.perf_counter()
         await bot.run_due_jobs(limit=patients * 2)
         print(f"started {patients:,} conversations in {time.perf_counter() - t0:.1f} s")
         rng = random.Random(7)
-        latencies: list[float] = []
-        started = time.perf_counter()
-        for n in range(inputs):
-            who = f"patient:p{rng.randrange(patients)}"
-            async with bot.db.transaction() as session:
-                row = await session.scalar(select(Outbox).where(Outbox.recipient == who)
-                                           .order_by(Outbox.id.desc()).limit(1))
-            buttons = [b for line in (row.buttons if row else []) for b in line]
-            inbound = (Inbound(chat_key=who, press=rng.choice(buttons)["data"]) if buttons
-                       else Inbound(chat_key=who, text=f"note {n}"))
-            t0 = time.perf_counter()
-            await bot.receive(inbound)
-            latencies.append(time.perf_counter() - t0)
-        report("engine + SQLite (full pipeline per input)", latencies, time.perf_counter() - started)
+        for rate in rates:
+            waiting = await in_conversation(bot, patients)
+            if len(waiting) < inputs:  # most have finished today's: the next day's check-ins
+                day += timedelta(days=1)
+                clock.set(day)
+                await bot.run_due_jobs(limit=patients * 4)
+                waiting = await in_conversation(bot, patients)
+            chosen = dict(rng.sample(sorted(waiting.items()), min(inputs, len(waiting))))
+            latencies, elapsed, batches = await offered_load(bot, rng, chosen, rate)
+            label = "one at a time" if rate == 0 else f"offered {rate:,.0f}/s"
+            report(f"engine + SQLite, full pipeline, {label} ({batches})", latencies, elapsed)
         await bot.close()
+
+
+async def offered_load(bot: Any, rng: random.Random, chosen: dict[str, list[str]],
+                       rate: float) -> tuple[list[float], float, str]:
+    """One input from each chosen patient (a press on their question's buttons, or words where
+    it takes words), arriving evenly at `rate` a second (0: each after the last is answered).
+    Latency runs from an input's arrival to its commit."""
+    from bot.service import Inbound
+
+    arrivals = [Inbound(chat_key=key, press=rng.choice(buttons)) if buttons
+                else Inbound(chat_key=key, text=f"a note for today, {key}") for key, buttons in chosen.items()]
+    rng.shuffle(arrivals)
+    before = (bot.batcher.batches, bot.batcher.items)
+    latencies: list[float] = []
+
+    async def one(inbound: Any, due: float) -> None:
+        await bot.receive(inbound)
+        latencies.append(time.perf_counter() - due)
+
+    started = time.perf_counter()
+    if rate == 0:
+        for inbound in arrivals:
+            await one(inbound, time.perf_counter())
+    else:
+        tasks = []
+        for n, inbound in enumerate(arrivals):
+            due = started + n / rate
+            if (wait := due - time.perf_counter()) > 0:
+                await asyncio.sleep(wait)
+            tasks.append(asyncio.create_task(one(inbound, due)))
+        await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - started
+    batches, items = bot.batcher.batches - before[0], bot.batcher.items - before[1]
+    return latencies, elapsed, f"mean batch {items / max(batches, 1):.1f} inputs"
+
+
+async def in_conversation(bot: Any, patients: int) -> dict[str, list[str]]:
+    """Patients in a conversation, with the button data of their newest message (empty when
+    the question takes words), read in two queries before a load level (not timed)."""
+    from sqlalchemy import func, select
+
+    from bot.storage.models import ConversationRow, Outbox
+
+    async with bot.db.transaction() as session:
+        active = set(await session.scalars(
+            select(ConversationRow.patient_id).where(ConversationRow.status == "active")))
+        newest = select(func.max(Outbox.id)).where(Outbox.recipient.like("patient:%")).group_by(Outbox.recipient)
+        rows = await session.scalars(select(Outbox).where(Outbox.id.in_(newest.scalar_subquery())))
+        return {row.recipient: [b["data"] for line in row.buttons for b in line]
+                for row in rows if row.recipient.removeprefix("patient:") in active}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--inputs", type=int, default=5_000)
-    parser.add_argument("--project", type=Path, default=FIXTURE,
-                        help="folder holding dialogues/ and content/ (default: the test fixture)")
+    parser.add_argument("--inputs", type=int, default=5_000,
+                        help="inputs per load level, each from a different patient in a conversation")
+    parser.add_argument("--rates", default="0,500,1000,2000,3000",
+                        help="offered loads in inputs/s, comma-separated; 0 = one at a time")
+    parser.add_argument("--project", type=Path, default=SHIPPED,
+                        help="folder holding dialogues/ and content/ (default: the shipped ones)")
     args = parser.parse_args()
     engine_alone(args.project, args.patients, args.rounds)
-    asyncio.run(with_sqlite(args.project, args.patients, args.inputs))
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    asyncio.run(with_sqlite(args.project, args.patients, args.inputs, rates))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (RSS): {peak:.0f} MiB")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import select
@@ -45,11 +46,22 @@ def _to_engine(row: ConversationRow) -> Conversation:
 
 
 async def active_conversation(work: Work, patient_id: str) -> ConversationRow | None:
-    return await work.session.scalar(
-        select(ConversationRow)
-        .where(ConversationRow.patient_id == patient_id, ConversationRow.status == "active")
-        .order_by(ConversationRow.id.desc()).limit(1)
-    )
+    """The patient's current conversation. The session is flushed first only when this
+    patient's conversations have unsaved changes (which the query must see): flushing
+    everything else pending, such as other inputs' outbox rows in a batch, would write those
+    out row by row instead of all together at the end (bot.batching)."""
+    query = (select(ConversationRow)
+             .where(ConversationRow.patient_id == patient_id, ConversationRow.status == "active")
+             .order_by(ConversationRow.id.desc()).limit(1))
+    if _unsaved_conversations(work, patient_id):
+        return await work.session.scalar(query)
+    with work.session.no_autoflush:
+        return await work.session.scalar(query)
+
+
+def _unsaved_conversations(work: Work, patient_id: str) -> bool:
+    return any(isinstance(row, ConversationRow) and row.patient_id == patient_id
+               for row in chain(work.session.new, work.session.dirty))
 
 
 async def start_dialogue(

@@ -1,7 +1,8 @@
 """The pipeline every door feeds: who is this, triage, then patient/clinician/stranger handling.
 
-One inbound message is one transaction (per-patient row lock on PostgreSQL, so one patient's
-messages are handled in order across processes). A crisis verdict is special: if the database
+Inbound messages are handled in transactions with per-patient row locks on PostgreSQL, so one
+patient's messages are handled in order across processes; messages from different people that
+arrive together share a transaction (bot.batching). A crisis verdict is special: if the database
 fails or is slow, the fixed safety response is returned for direct sending and the escalation
 is spooled to disk, to be replayed into the database later. No escalation is ever lost.
 """
@@ -19,6 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bot import clinicians, programme
+from bot.batching import Batcher
 from bot.clock import Clock
 from bot.content.registry import ContentRegistry
 from bot.conversations import active_conversation, context_of, step
@@ -38,6 +40,9 @@ log = logging.getLogger(__name__)
 CRISIS_DB_BUDGET_S = 3.0
 """How long a crisis message may wait on the database before the safety response goes direct."""
 MAX_TEXT = 4000
+MAX_ROW_ID = 2**31 - 1
+"""Row ids are 32-bit integers on PostgreSQL: a pressed button naming a larger one is forged
+(asking the database for it would fail instead of answering "no such row")."""
 JOB_MAX_ATTEMPTS = 5
 JOB_RETRY_AFTER = timedelta(minutes=1)
 """A failed job is tried again after 1, 2, 3, 4 minutes, then marked failed."""
@@ -109,6 +114,9 @@ class Coachbot:
         self.clock = clock
         self.engine = Engine()
         self.spool = spool or Spool(settings.data_dir / "escalation-spool.jsonl")
+        self.batcher: Batcher[tuple[Inbound, Verdict], Reply] = Batcher(
+            self._handle_together, key=lambda item: item[0].chat_key)
+        """Everything but a crisis: a crisis gets a transaction of its own, with a time budget."""
 
     async def close(self) -> None:
         close = getattr(self.triage, "aclose", None)
@@ -129,7 +137,7 @@ class Coachbot:
         if words := self._words_to_triage(inbound.text):
             verdict = await self._triage(words[:MAX_TEXT])
         if verdict.risk != "crisis":
-            return await self._handle(inbound, verdict)
+            return await self.batcher.submit((inbound, verdict))
         try:
             return await asyncio.wait_for(self._handle(inbound, verdict), CRISIS_DB_BUDGET_S)
         except Exception as exc:  # the database, a broken script, a bug: the reply still goes out
@@ -189,30 +197,70 @@ class Coachbot:
         return "msg:" + digest.hexdigest()[:32]
 
     async def _handle(self, inbound: Inbound, verdict: Verdict) -> Reply:
+        """One input in a transaction of its own (a crisis, and the batcher's fallback)."""
+        [reply] = await self._handle_together([(inbound, verdict)])
+        return reply
+
+    async def _handle_together(self, items: list[tuple[Inbound, Verdict]]) -> list[Reply]:
+        """Inputs from different people in one transaction (see bot.batching): their inbox
+        rows, patients and pressed conversations are read (and locked) with one statement
+        each, then each input is handled as if alone, and everything is flushed together."""
         async with self.db.transaction() as session:
-            work = self._work(session)
-            if inbound.inbox_update_id is not None:
-                update = await session.scalar(self.db.locked(
-                    select(InboxUpdate).where(InboxUpdate.update_id == inbound.inbox_update_id)))
+            updates = await self._inbox_rows(session, items)
+            patients = await self._patients(session, items)
+            pressed = await self._pressed_conversations(session, items)  # noqa: F841 (held: see there)
+            works = []
+            for inbound, verdict in items:
+                work = self._work(session)
+                works.append(work)
+                update = updates.get(inbound.inbox_update_id) if inbound.inbox_update_id is not None else None
                 if update is not None and update.status == "done":
-                    return Reply()
+                    continue
                 if update is not None:
                     update.status, update.processed_at = "done", work.now
                     update.attempts += 1
-            patient = await session.scalar(
-                self.db.locked(select(Patient).where(Patient.chat_key == inbound.chat_key)))
-            if patient is not None and patient.status not in ("deleted",):
-                await self._patient(work, patient, inbound, verdict)
-            else:
-                clinician = await session.scalar(
-                    select(Clinician).where(Clinician.chat_key == inbound.chat_key))
-                if clinician is not None:
-                    await clinicians.handle(work, clinician, inbound.text, inbound.press)
-                else:
-                    await self._stranger(work, inbound, verdict)
+                await self._person(work, patients.get(inbound.chat_key), inbound, verdict)
             await session.flush()
-            return Reply(callback_answer=work.callback_answer,
-                         outbox_ids=[row.id for row in work.sent])
+            return [Reply(callback_answer=work.callback_answer, outbox_ids=[row.id for row in work.sent])
+                    for work in works]
+
+    async def _inbox_rows(self, session: Any, items: list[tuple[Inbound, Verdict]]) -> dict[int, InboxUpdate]:
+        ids = sorted({i.inbox_update_id for i, _ in items if i.inbox_update_id is not None})
+        if not ids:
+            return {}
+        rows = await session.scalars(self.db.locked(
+            select(InboxUpdate).where(InboxUpdate.update_id.in_(ids)).order_by(InboxUpdate.update_id)))
+        return {row.update_id: row for row in rows}
+
+    async def _patients(self, session: Any, items: list[tuple[Inbound, Verdict]]) -> dict[str, Patient]:
+        """Locked in id order, so two batches (or a batch and a job) never deadlock."""
+        keys = sorted({inbound.chat_key for inbound, _ in items})
+        rows = await session.scalars(self.db.locked(
+            select(Patient).where(Patient.chat_key.in_(keys)).order_by(Patient.id)))
+        return {row.chat_key: row for row in rows if row.chat_key is not None}
+
+    @staticmethod
+    async def _pressed_conversations(session: Any, items: list[tuple[Inbound, Verdict]]) -> list[ConversationRow]:
+        """Loads the conversations that presses name into the session, so `session.get` finds
+        them without a query (the session holds rows weakly: the caller keeps the list until
+        the batch is done). Whether they belong to the presser is checked later."""
+        ids = sorted({int(parts[1]) for inbound, _ in items if inbound.press
+                      for parts in [inbound.press.split(":")]
+                      if parts[0] == "d" and len(parts) == 4 and parts[1].isdigit()
+                      and int(parts[1]) <= MAX_ROW_ID})
+        if len(ids) < 2:
+            return []
+        return list(await session.scalars(select(ConversationRow).where(ConversationRow.id.in_(ids))))
+
+    async def _person(self, work: Work, patient: Patient | None, inbound: Inbound, verdict: Verdict) -> None:
+        if patient is not None and patient.status not in ("deleted",):
+            await self._patient(work, patient, inbound, verdict)
+            return
+        clinician = await work.session.scalar(select(Clinician).where(Clinician.chat_key == inbound.chat_key))
+        if clinician is not None:
+            await clinicians.handle(work, clinician, inbound.text, inbound.press)
+        else:
+            await self._stranger(work, inbound, verdict)
 
     async def _stranger(self, work: Work, inbound: Inbound, verdict: Verdict) -> None:
         text = (inbound.text or "").strip()
@@ -347,7 +395,7 @@ class Coachbot:
         parts = data.split(":")
         if parts[0] == "d" and len(parts) == 4 and all(p.isdigit() for p in parts[1:]):
             conv_id, seq, index = (int(p) for p in parts[1:])
-            row = await work.session.get(ConversationRow, conv_id)
+            row = await work.session.get(ConversationRow, conv_id) if conv_id <= MAX_ROW_ID else None
             if row is None or row.patient_id != patient.id:
                 work.audit(f"patient:{patient.id}", "forged_button", patient_id=patient.id, data=data[:64])
                 work.callback_answer = "This button is no longer valid."

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel
 
 from bot.clock import as_utc
 
@@ -44,6 +44,15 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class InsertedInBatches:
+    """Tables that many inputs of one batch insert into (bot.batching): the sentinel column
+    lets SQLAlchemy insert their rows with one statement and still match each new id to its
+    object. SQLite cannot otherwise say which id went to which row, so without it every row
+    is an INSERT of its own. The column holds a per-statement counter, nothing of meaning."""
+
+    _sentinel: Mapped[int | None] = orm_insert_sentinel()
 
 
 class Group(Base):
@@ -122,7 +131,7 @@ class ContentVersion(Base):
     created_at: Mapped[datetime]
 
 
-class ConversationRow(Base):
+class ConversationRow(InsertedInBatches, Base):
     __tablename__ = "conversations"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -139,7 +148,7 @@ class ConversationRow(Base):
     __table_args__ = (Index("ix_conversations_patient_status", "patient_id", "status"),)
 
 
-class Answer(Base):
+class Answer(InsertedInBatches, Base):
     __tablename__ = "answers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -150,7 +159,7 @@ class Answer(Base):
     at: Mapped[datetime]
 
 
-class Score(Base):
+class Score(InsertedInBatches, Base):
     __tablename__ = "scores"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -162,7 +171,7 @@ class Score(Base):
     at: Mapped[datetime]
 
 
-class Message(Base):
+class Message(InsertedInBatches, Base):
     """What patients wrote, with the triage verdict: the context clinicians see on an alert."""
 
     __tablename__ = "messages"
@@ -175,7 +184,7 @@ class Message(Base):
     at: Mapped[datetime]
 
 
-class Alert(Base):
+class Alert(InsertedInBatches, Base):
     __tablename__ = "alerts"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
@@ -197,7 +206,7 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None]
 
 
-class Outbox(Base):
+class Outbox(InsertedInBatches, Base):
     """Everything to send, written in the same transaction as the state change that caused it."""
 
     __tablename__ = "outbox"
@@ -230,7 +239,7 @@ class Outbox(Base):
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
 
-class Job(Base):
+class Job(InsertedInBatches, Base):
     """Scheduled work; claimed with row locks so several processes can share the table."""
 
     __tablename__ = "jobs"
@@ -262,7 +271,7 @@ class InboxUpdate(Base):
     processed_at: Mapped[datetime | None]
 
 
-class AuditEntry(Base):
+class AuditEntry(InsertedInBatches, Base):
     __tablename__ = "audit"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime]

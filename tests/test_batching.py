@@ -1,0 +1,138 @@
+"""Inputs handled together (bot.batching) leave exactly what the same inputs handled one at a
+time leave: the same messages to each person, answers, scores, alerts and audit trail, on
+SQLite and PostgreSQL. The mix has presses, free text, a questionnaire that raises a crisis,
+a concern in words, a crisis in words (which never joins a batch), a stranger, a clinician
+and a forged button."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.clock import SimulatedClock
+from bot.config import Settings
+from bot.isotime import parse_time
+from bot.service import Coachbot, Inbound
+from bot.storage.models import Alert, Answer, AuditEntry, Outbox, Score
+from tests.test_persistence import pending, seeded
+
+PATIENTS = [f"p{n}" for n in range(1, 9)]
+SEED = {
+    "start": "2026-03-02T07:00:00Z",
+    "clinicians": [{"id": "c1", "name": "Dr Ada"}],
+    "groups": [{"id": "g1", "clinicians": ["c1"]}],
+    "patients": [{"id": p, "name": f"Name {p}", "group": "g1", "timezone": "UTC",
+                  "checkin_time": "08:00", "locale": "en"} for p in PATIENTS],
+}
+SCRIPTS: dict[str, list[str]] = {
+    # "press:LABEL" presses a button on the person's newest message; anything else is text.
+    "patient:p1": ["press:Okay", "press:Nothing to add", "thanks again"],
+    "patient:p2": ["press:Good", "went for a walk this morning", "hello?"],
+    "patient:p3": ["press:Low", "press:Some days", "press:Not at all", "press:Nothing to add"],
+    "patient:p4": ["press:Low", "press:Every day", "press:Some days"],
+    "patient:p5": ["I feel so hopeless, nothing helps anymore", "press:Okay", "press:Nothing to add"],
+    "patient:p6": ["press:Okay", "I want to kill myself", "are you there"],
+    "patient:p7": ["d:99999:1:0", "press:Good", "/help"],
+    "patient:p8": ["press:Okay", "press:Okay", "fine", "d:99999999999999999999:1:0"],
+    "chat:stranger": ["hello, can I join?", "/start NOPE"],
+    "clinician:c1": ["/help"],
+}
+
+
+async def started(settings: Settings, url: str) -> Coachbot:
+    clock = SimulatedClock(parse_time("2026-03-02T07:00:00Z"))
+    bot = await seeded(settings, url, SEED, clock)
+    clock.set(parse_time("2026-03-02T08:00:00Z"))
+    await bot.run_due_jobs()
+    return bot
+
+
+def inbound(person: str, action: str, shown: list[Outbox]) -> Inbound:
+    if action.startswith("d:"):
+        return Inbound(chat_key=person, press=action)
+    if not action.startswith("press:"):
+        return Inbound(chat_key=person, text=action, new_id="s1")
+    label = action.removeprefix("press:")
+    for row in reversed(shown):
+        for line in row.buttons or []:
+            for button in line:
+                if button["label"] == label:
+                    return Inbound(chat_key=person, press=str(button["data"]))
+    return Inbound(chat_key=person, press="d:0:0:0")  # no such button: answered as stale
+
+
+async def play(bot: Coachbot, together: bool) -> dict[str, list[tuple[str, list[list[str]]]]]:
+    """Round by round, each person's next action; returns what each person was sent."""
+    sent: dict[str, list[tuple[str, list[list[str]]]]] = {}
+    shown: dict[str, list[Outbox]] = {}
+
+    async def collect() -> None:
+        for person in SCRIPTS:
+            rows = await pending(bot, person)
+            if rows:
+                shown[person] = rows
+            sent.setdefault(person, []).extend(
+                (row.text, [[b["label"] for b in line] for line in row.buttons or []]) for row in rows)
+
+    await collect()
+    for round_ in range(max(len(script) for script in SCRIPTS.values())):
+        inputs = [inbound(person, script[round_], shown.get(person, []))
+                  for person, script in SCRIPTS.items() if round_ < len(script)]
+        if together:
+            await asyncio.gather(*(bot.receive(i) for i in inputs))
+        else:
+            for i in inputs:
+                await bot.receive(i)
+        await collect()
+    return sent
+
+
+async def stored(bot: Coachbot) -> dict[str, Any]:
+    async with bot.db.transaction() as session:
+        answers = Counter((a.patient_id, a.key, str(a.value)) for a in await session.scalars(select(Answer)))
+        scores = Counter((s.patient_id, s.questionnaire, s.score) for s in await session.scalars(select(Score)))
+        alerts = Counter((a.patient_id, a.severity, a.source, a.status)
+                         for a in await session.scalars(select(Alert)))
+        audit = Counter((a.actor, a.action, a.patient_id) for a in await session.scalars(select(AuditEntry)))
+    return {"answers": answers, "scores": scores, "alerts": alerts, "audit": audit}
+
+
+async def emptied(bot: Coachbot, url: str) -> str:
+    """Closes `bot` and returns an empty database for the next run."""
+    from sqlalchemy import text
+
+    if not url.startswith("sqlite"):
+        async with bot.db.engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    await bot.close()
+    return url.replace("test.sqlite3", "together.sqlite3")
+
+
+async def test_inputs_handled_together_leave_what_they_leave_one_at_a_time(
+    settings: Settings, database_url: str, tmp_path: Any,
+) -> None:
+    from dataclasses import replace
+
+    alone = await started(replace(settings, data_dir=tmp_path / "alone"), database_url)
+    sent_alone = await play(alone, together=False)
+    stored_alone = await stored(alone)
+    assert alone.batcher.batches == alone.batcher.items  # one at a time: batches of one
+    database_url = await emptied(alone, database_url)
+    together = await started(replace(settings, data_dir=tmp_path / "together"), database_url)
+    sent_together = await play(together, together=True)
+    stored_together = await stored(together)
+    assert together.batcher.items > together.batcher.batches  # batches did form
+    await together.close()
+
+    assert sent_together == sent_alone
+    assert stored_together == stored_alone
+    # and the mix did what it is here for
+    assert stored_alone["alerts"][("p4", "crisis", "questionnaire", "open")] == 1
+    assert stored_alone["alerts"][("p6", "crisis", "triage", "open")] == 1
+    assert any(severity == "concern" for (_p, severity, *_r) in stored_alone["alerts"])
+    assert ("patient:p7", "forged_button", "p7") in stored_alone["audit"]
+    assert ("patient:p8", "forged_button", "p8") in stored_alone["audit"]  # an id no row can have
