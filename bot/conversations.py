@@ -45,11 +45,54 @@ def _to_engine(row: ConversationRow) -> Conversation:
                         seq=row.seq, vars=dict(row.vars or {}))
 
 
+OPEN = ("active", "queued")
+_OPEN_KEY = "coachbot.open_conversations"
+
+
+async def load_open(work: Work, patient_ids: list[str]) -> None:
+    """Read these patients' open (active or queued) conversations with one query and keep
+    them with the session, so that for the rest of the transaction `active_conversation` and
+    the queue answer from memory (a batch of inputs asks this several times per patient).
+    Memory stays the truth: statuses change on these very objects, new rows join the list
+    (`_add`), and a patient whose rows are deleted in bulk is forgotten (`forget_open`)."""
+    index: dict[str, list[ConversationRow]] = work.session.info.setdefault(_OPEN_KEY, {})
+    for patient_id in patient_ids:
+        index[patient_id] = []
+    rows = await work.session.scalars(select(ConversationRow).where(
+        ConversationRow.patient_id.in_(patient_ids), ConversationRow.status.in_(OPEN)))
+    for row in rows:
+        index[row.patient_id].append(row)
+
+
+def forget_open(work: Work, patient_id: str) -> None:
+    work.session.info.get(_OPEN_KEY, {}).pop(patient_id, None)
+
+
+def _open(work: Work, patient_id: str, status: str) -> list[ConversationRow] | None:
+    """The patient's conversations in `status`, oldest first, from memory; None when they
+    were not loaded (then the database is asked)."""
+    rows = work.session.info.get(_OPEN_KEY, {}).get(patient_id)
+    if rows is None:
+        return None
+    return sorted((row for row in rows if row.status == status),
+                  key=lambda row: (row.id is None, row.id or 0))
+
+
+def _add(work: Work, row: ConversationRow) -> None:
+    work.session.add(row)
+    rows = work.session.info.get(_OPEN_KEY, {}).get(row.patient_id)
+    if rows is not None:
+        rows.append(row)
+
+
 async def active_conversation(work: Work, patient_id: str) -> ConversationRow | None:
     """The patient's current conversation. The session is flushed first only when this
     patient's conversations have unsaved changes (which the query must see): flushing
     everything else pending, such as other inputs' outbox rows in a batch, would write those
     out row by row instead of all together at the end (bot.batching)."""
+    known = _open(work, patient_id, "active")
+    if known is not None:
+        return known[-1] if known else None
     query = (select(ConversationRow)
              .where(ConversationRow.patient_id == patient_id, ConversationRow.status == "active")
              .order_by(ConversationRow.id.desc()).limit(1))
@@ -64,6 +107,16 @@ def _unsaved_conversations(work: Work, patient_id: str) -> bool:
                for row in chain(work.session.new, work.session.dirty))
 
 
+async def _queued(work: Work, patient_id: str) -> list[ConversationRow]:
+    """The patient's queued conversations, oldest first."""
+    known = _open(work, patient_id, "queued")
+    if known is not None:
+        return known
+    return list(await work.session.scalars(select(ConversationRow).where(
+        ConversationRow.patient_id == patient_id, ConversationRow.status == "queued")
+        .order_by(ConversationRow.id)))
+
+
 async def start_dialogue(
     work: Work, patient: Patient, dialogue: str, variables: dict[str, Any] | None = None,
     *, replace_same: bool = True,
@@ -73,10 +126,9 @@ async def start_dialogue(
         log.error("dialogue %r is not in content %s", dialogue, work.bundle.version)
         work.audit("coachbot", "content_error", patient_id=patient.id, dialogue=dialogue)
         return None
-    for old in await work.session.scalars(select(ConversationRow).where(
-            ConversationRow.patient_id == patient.id, ConversationRow.status == "queued",
-            ConversationRow.dialogue == dialogue, ConversationRow.state != "")):
-        old.status, old.updated_at = "abandoned", work.now  # today's replaces yesterday's
+    for old in await _queued(work, patient.id):
+        if old.dialogue == dialogue and old.state != "":
+            old.status, old.updated_at = "abandoned", work.now  # today's replaces yesterday's
     active = await active_conversation(work, patient.id)
     if active is not None and active.dialogue != dialogue and work.now - active.updated_at >= STALE_AFTER:
         set_aside(work, active)
@@ -86,18 +138,15 @@ async def start_dialogue(
             active.status = "abandoned"  # yesterday's unanswered prompt gives way to today's
             active.updated_at = work.now
         else:
-            queued = await work.session.scalar(
-                select(ConversationRow.id).where(
-                    ConversationRow.patient_id == patient.id, ConversationRow.status == "queued",
-                    ConversationRow.dialogue == dialogue))
-            if queued is not None or active.dialogue == dialogue:
+            queued = [row for row in await _queued(work, patient.id) if row.dialogue == dialogue]
+            if queued or active.dialogue == dialogue:
                 return None
             row = ConversationRow(
                 patient_id=patient.id, dialogue=dialogue, version=work.bundle.version,
                 state="", seq=0, vars=dict(variables or {}), status="queued",
                 started_at=work.now, updated_at=work.now,
             )
-            work.session.add(row)
+            _add(work, row)
             return row
     return await _begin(work, patient, dialogue, dict(variables or {}))
 
@@ -116,7 +165,7 @@ async def _begin(
         return None
     if row is None:
         row = ConversationRow(patient_id=patient.id, dialogue=dialogue, started_at=work.now)
-        work.session.add(row)
+        _add(work, row)
     row.version, row.status, row.updated_at, row.reminded = bundle.version, "active", work.now, False
     _store(row, result.conversation)
     await work.session.flush()
@@ -220,12 +269,10 @@ async def start_next_queued(work: Work, patient: Patient) -> None:
     if patient.crisis_open or await active_conversation(work, patient.id) is not None:
         return
     while True:
-        queued = await work.session.scalar(
-            select(ConversationRow).where(ConversationRow.patient_id == patient.id,
-                                          ConversationRow.status == "queued")
-            .order_by(ConversationRow.id).limit(1))
-        if queued is None:
+        waiting = await _queued(work, patient.id)
+        if not waiting:
             return
+        queued = waiting[0]
         if work.now - queued.updated_at > QUEUE_KEEP:
             queued.status, queued.updated_at = "abandoned", work.now
             continue

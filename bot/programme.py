@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from bot.content.bundle import Bundle
-from bot.conversations import active_conversation, ask_again, context_of, start_dialogue
+from bot.conversations import active_conversation, ask_again, context_of, forget_open, start_dialogue
 from bot.engine.engine import render
 from bot.isotime import parse_duration
 from bot.storage.models import (
@@ -541,6 +541,7 @@ async def erase(work: Work, patient: Patient) -> None:
             InboxUpdate.chat_key == patient.chat_key, InboxUpdate.status != "pending")
             .values(payload={"erased": True}))
     await work.session.execute(delete(ConversationRow).where(ConversationRow.patient_id == patient.id))
+    forget_open(work, patient.id)
     await cancel_jobs(work, patient)
     patient.status, patient.name = "deleted", ""
     work.audit(f"patient:{patient.id}", "erased", patient_id=patient.id)

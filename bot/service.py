@@ -23,7 +23,7 @@ from bot import clinicians, programme
 from bot.batching import Batcher
 from bot.clock import Clock
 from bot.content.registry import ContentRegistry
-from bot.conversations import active_conversation, context_of, step
+from bot.conversations import active_conversation, context_of, load_open, step
 from bot.engine.engine import Engine, Input
 from bot.errors import StorageError
 from bot.isotime import format_time, parse_time
@@ -209,6 +209,8 @@ class Coachbot:
             updates = await self._inbox_rows(session, items)
             patients = await self._patients(session, items)
             pressed = await self._pressed_conversations(session, items)  # noqa: F841 (held: see there)
+            if len(items) > 1:
+                await load_open(self._work(session), sorted(p.id for p in patients.values()))
             works = []
             for inbound, verdict in items:
                 work = self._work(session)

@@ -42,15 +42,22 @@ SCRIPTS: dict[str, list[str]] = {
 }
 
 
-async def started(settings: Settings, url: str) -> Coachbot:
+async def started(settings: Settings, url: str, seed: dict[str, Any] = SEED) -> Coachbot:
+    """Everyone's 08:00 check-in has been asked."""
     clock = SimulatedClock(parse_time("2026-03-02T07:00:00Z"))
-    bot = await seeded(settings, url, SEED, clock)
+    bot = await seeded(settings, url, seed, clock)
     clock.set(parse_time("2026-03-02T08:00:00Z"))
     await bot.run_due_jobs()
     return bot
 
 
 def inbound(person: str, action: str, shown: list[Outbox]) -> Inbound:
+    if action.startswith("pick:"):  # the n-th button of the newest message with buttons, or words
+        n = int(action.removeprefix("pick:"))
+        buttons = [b for row in shown[-1:] for line in row.buttons or [] for b in line]
+        if not buttons:
+            return Inbound(chat_key=person, text="it went well today, thank you")
+        return Inbound(chat_key=person, press=str(buttons[n % len(buttons)]["data"]))
     if action.startswith("d:"):
         return Inbound(chat_key=person, press=action)
     if not action.startswith("press:"):
@@ -64,13 +71,15 @@ def inbound(person: str, action: str, shown: list[Outbox]) -> Inbound:
     return Inbound(chat_key=person, press="d:0:0:0")  # no such button: answered as stale
 
 
-async def play(bot: Coachbot, together: bool) -> dict[str, list[tuple[str, list[list[str]]]]]:
+async def play(bot: Coachbot, together: bool, scripts: dict[str, list[str]] | None = None,
+               ) -> dict[str, list[tuple[str, list[list[str]]]]]:
     """Round by round, each person's next action; returns what each person was sent."""
+    scripts = scripts or SCRIPTS
     sent: dict[str, list[tuple[str, list[list[str]]]]] = {}
     shown: dict[str, list[Outbox]] = {}
 
     async def collect() -> None:
-        for person in SCRIPTS:
+        for person in scripts:
             rows = await pending(bot, person)
             if rows:
                 shown[person] = rows
@@ -78,9 +87,9 @@ async def play(bot: Coachbot, together: bool) -> dict[str, list[tuple[str, list[
                 (row.text, [[b["label"] for b in line] for line in row.buttons or []]) for row in rows)
 
     await collect()
-    for round_ in range(max(len(script) for script in SCRIPTS.values())):
+    for round_ in range(max(len(script) for script in scripts.values())):
         inputs = [inbound(person, script[round_], shown.get(person, []))
-                  for person, script in SCRIPTS.items() if round_ < len(script)]
+                  for person, script in scripts.items() if round_ < len(script)]
         if together:
             await asyncio.gather(*(bot.receive(i) for i in inputs))
         else:
@@ -136,3 +145,31 @@ async def test_inputs_handled_together_leave_what_they_leave_one_at_a_time(
     assert any(severity == "concern" for (_p, severity, *_r) in stored_alone["alerts"])
     assert ("patient:p7", "forged_button", "p7") in stored_alone["audit"]
     assert ("patient:p8", "forged_button", "p8") in stored_alone["audit"]  # an id no row can have
+
+
+async def test_the_shipped_programme_handled_together_is_the_same_as_one_at_a_time(
+    shipped_settings: Settings, database_url: str, tmp_path: Any,
+) -> None:
+    """The shipped check-in goes on into the day's exercise, so conversations end, start and
+    queue inside a batch; each patient takes a different path through the buttons."""
+    from dataclasses import replace
+
+    scripts = {f"patient:{p}": [f"pick:{(n * 7 + r * 3) % 11}" for r in range(12)]
+               for n, p in enumerate(PATIENTS)}
+    # a group session at 07:00: its feedback falls due with the 08:00 check-in, and waits
+    seed = {**SEED, "groups": [{"id": "g1", "clinicians": ["c1"], "sessions": ["2026-03-02T07:00:00Z"]}]}
+    alone = await started(replace(shipped_settings, data_dir=tmp_path / "alone"), database_url, seed)
+    sent_alone = await play(alone, together=False, scripts=scripts)
+    stored_alone = await stored(alone)
+    database_url = await emptied(alone, database_url)
+    together = await started(replace(shipped_settings, data_dir=tmp_path / "together"), database_url, seed)
+    sent_together = await play(together, together=True, scripts=scripts)
+    stored_together = await stored(together)
+    assert together.batcher.items > together.batcher.batches
+    await together.close()
+
+    assert sent_together == sent_alone
+    assert stored_together == stored_alone
+    feedback_after_checkin = sum(1 for texts in sent_alone.values()
+                                 if any("session" in text.lower() for text, _ in texts[3:]))
+    assert feedback_after_checkin >= 3  # the waiting feedback followed for several

@@ -13,6 +13,7 @@ import os
 import time
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
@@ -20,6 +21,9 @@ from bot.content.bundle import Bundle, build_bundle, collect_files
 from bot.storage.models import ContentVersion
 
 log = logging.getLogger(__name__)
+
+STORED_VERSIONS = "coachbot.stored_content_versions"
+"""Key in a session's `info`: content versions known to be in the database (or added) there."""
 
 
 def _problems(bundle: Bundle) -> list[str]:
@@ -86,11 +90,19 @@ class ContentRegistry:
         return self._current
 
     async def store(self, session: AsyncSession, bundle: Bundle, now: object) -> None:
-        """Remember this version in the database (once) so conversations can outlive restarts."""
-        if await session.get(ContentVersion, bundle.version) is None:
+        """Remember this version in the database (once) so conversations can outlive restarts.
+        Asked once per transaction (a batch starts many conversations), by key only: the
+        stored sources are large and not needed here."""
+        stored: set[str] = session.info.setdefault(STORED_VERSIONS, set())
+        if bundle.version in stored:
+            return
+        with session.no_autoflush:  # only this function adds versions, and it remembers them
+            known = await session.scalar(select(ContentVersion.version).where(ContentVersion.version == bundle.version))
+        if known is None:
             session.add(ContentVersion(
                 version=bundle.version, sources=bundle.sources(), created_at=as_utc(now),  # type: ignore[arg-type]
             ))
+        stored.add(bundle.version)
 
     async def get(self, session: AsyncSession, version: str) -> Bundle:
         """The bundle a conversation started on; from memory, else from the database."""
