@@ -78,7 +78,7 @@ def engine_alone(project: Path, patients: int, rounds: int) -> None:
 async def with_sqlite(project: Path, patients: int, inputs: int, rates: list[float]) -> None:
     """Every input goes to a patient in a conversation; when too few are left in one, the
     clock moves to the next day's check-ins (not timed)."""
-    from bot.app import build_service
+    from bot.app import build_service, settle
     from bot.seed import apply_seed
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -98,6 +98,7 @@ async def with_sqlite(project: Path, patients: int, inputs: int, rates: list[flo
         print(f"started {patients:,} conversations in {time.perf_counter() - t0:.1f} s")
         rng = random.Random(7)
         for rate in rates:
+            settle(bot)  # as `coachbot run` does once it serves; the set-up's objects stay out of GC
             waiting = await in_conversation(bot, patients)
             if len(waiting) < inputs:  # most have finished today's: the next day's check-ins
                 day += timedelta(days=1)

@@ -64,7 +64,7 @@ def _webhook_config(listen: str, url: str | None, secret: str | None) -> Webhook
 
 async def serve(settings: Settings, token: str, webhook: WebhookConfig | None,
                 options: ChannelOptions | None = None) -> int:
-    from bot.app import build_service
+    from bot.app import build_service, settle
 
     options = options or ChannelOptions()
     application = build_application(token, settings.telegram_api_base_url, options.http)
@@ -102,6 +102,7 @@ async def serve(settings: Settings, token: str, webhook: WebhookConfig | None,
         except TelegramError as exc:
             print(f"coachbot: could not start on Telegram: {_redact(str(exc), token)}", file=sys.stderr)
             return EXIT_FAILED
+        settle(service)
         user = application.bot.username
         mode = f"webhook on {webhook.host}:{webhook.port}" if webhook else "long polling"
         log.info("coachbot is running as @%s (%s); stop with Ctrl-C or SIGTERM", user, mode)
