@@ -99,12 +99,12 @@ async def with_sqlite(project: Path, patients: int, inputs: int, rates: list[flo
         rng = random.Random(7)
         for rate in rates:
             settle(bot)  # as `coachbot run` does once it serves; the set-up's objects stay out of GC
-            waiting = await in_conversation(bot, patients)
+            waiting = await in_conversation(bot)
             if len(waiting) < inputs:  # most have finished today's: the next day's check-ins
                 day += timedelta(days=1)
                 clock.set(day)
                 await bot.run_due_jobs(limit=patients * 4)
-                waiting = await in_conversation(bot, patients)
+                waiting = await in_conversation(bot)
             chosen = dict(rng.sample(sorted(waiting.items()), min(inputs, len(waiting))))
             latencies, elapsed, batches = await offered_load(bot, rng, chosen, rate)
             label = "one at a time" if rate == 0 else f"offered {rate:,.0f}/s"
@@ -146,7 +146,7 @@ async def offered_load(bot: Any, rng: random.Random, chosen: dict[str, list[str]
     return latencies, elapsed, f"mean batch {items / max(batches, 1):.1f} inputs"
 
 
-async def in_conversation(bot: Any, patients: int) -> dict[str, list[str]]:
+async def in_conversation(bot: Any) -> dict[str, list[str]]:
     """Patients in a conversation, with the button data of their newest message (empty when
     the question takes words), read in two queries before a load level (not timed)."""
     from sqlalchemy import func, select
@@ -168,7 +168,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--inputs", type=int, default=5_000,
                         help="inputs per load level, each from a different patient in a conversation")
-    parser.add_argument("--rates", default="0,500,1000,2000,3000",
+    parser.add_argument("--rates", default="0,250,500,750,1000,3000",
                         help="offered loads in inputs/s, comma-separated; 0 = one at a time")
     parser.add_argument("--project", type=Path, default=SHIPPED,
                         help="folder holding dialogues/ and content/ (default: the shipped ones)")
