@@ -15,6 +15,7 @@ from itertools import chain
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine import events as ev
 from bot.engine.engine import Conversation, Input, StepResult
@@ -49,16 +50,16 @@ OPEN = ("active", "queued")
 _OPEN_KEY = "coachbot.open_conversations"
 
 
-async def load_open(work: Work, patient_ids: list[str]) -> None:
+async def load_open(session: AsyncSession, patient_ids: list[str]) -> None:
     """Read these patients' open (active or queued) conversations with one query and keep
     them with the session, so that for the rest of the transaction `active_conversation` and
     the queue answer from memory (a batch of inputs asks this several times per patient).
     Memory stays the truth: statuses change on these very objects, new rows join the list
     (`_add`), and a patient whose rows are deleted in bulk is forgotten (`forget_open`)."""
-    index: dict[str, list[ConversationRow]] = work.session.info.setdefault(_OPEN_KEY, {})
+    index: dict[str, list[ConversationRow]] = session.info.setdefault(_OPEN_KEY, {})
     for patient_id in patient_ids:
         index[patient_id] = []
-    rows = await work.session.scalars(select(ConversationRow).where(
+    rows = await session.scalars(select(ConversationRow).where(
         ConversationRow.patient_id.in_(patient_ids), ConversationRow.status.in_(OPEN)))
     for row in rows:
         index[row.patient_id].append(row)

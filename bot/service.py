@@ -64,6 +64,17 @@ def without_unstorable(text: str) -> str:
     return text.replace(UNSTORABLE, "")
 
 
+def dialogue_press(data: str) -> tuple[int, int, int] | None:
+    """(conversation id, step, button) from a dialogue button's callback data
+    `d:<conversation>:<step>:<button>` (bot.conversations.button_rows); None when it is not
+    one, or names an id no row can have."""
+    parts = data.split(":")
+    if parts[0] != "d" or len(parts) != 4 or not all(p.isdigit() for p in parts[1:]):
+        return None
+    conv_id, seq, index = (int(p) for p in parts[1:])
+    return (conv_id, seq, index) if conv_id <= MAX_ROW_ID else None
+
+
 def says_misunderstood(text: str) -> bool:
     return MISUNDERSTOOD.search(text.replace("’", "'")) is not None
 
@@ -210,7 +221,7 @@ class Coachbot:
             patients = await self._patients(session, items)
             pressed = await self._pressed_conversations(session, items)  # noqa: F841 (held: see there)
             if len(items) > 1:
-                await load_open(self._work(session), sorted(p.id for p in patients.values()))
+                await load_open(session, sorted(p.id for p in patients.values()))
             works = []
             for inbound, verdict in items:
                 work = self._work(session)
@@ -246,10 +257,8 @@ class Coachbot:
         """Loads the conversations that presses name into the session, so `session.get` finds
         them without a query (the session holds rows weakly: the caller keeps the list until
         the batch is done). Whether they belong to the presser is checked later."""
-        ids = sorted({int(parts[1]) for inbound, _ in items if inbound.press
-                      for parts in [inbound.press.split(":")]
-                      if parts[0] == "d" and len(parts) == 4 and parts[1].isdigit()
-                      and int(parts[1]) <= MAX_ROW_ID})
+        ids = sorted({press[0] for inbound, _ in items if inbound.press
+                      for press in [dialogue_press(inbound.press)] if press is not None})
         if len(ids) < 2:
             return []
         return list(await session.scalars(select(ConversationRow).where(ConversationRow.id.in_(ids))))
@@ -395,9 +404,9 @@ class Coachbot:
 
     async def _patient_press(self, work: Work, patient: Patient, data: str) -> None:
         parts = data.split(":")
-        if parts[0] == "d" and len(parts) == 4 and all(p.isdigit() for p in parts[1:]):
-            conv_id, seq, index = (int(p) for p in parts[1:])
-            row = await work.session.get(ConversationRow, conv_id) if conv_id <= MAX_ROW_ID else None
+        if (press := dialogue_press(data)) is not None:
+            conv_id, seq, index = press
+            row = await work.session.get(ConversationRow, conv_id)
             if row is None or row.patient_id != patient.id:
                 work.audit(f"patient:{patient.id}", "forged_button", patient_id=patient.id, data=data[:64])
                 work.callback_answer = "This button is no longer valid."
