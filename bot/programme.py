@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from bot import signals
 from bot.content.bundle import Bundle
 from bot.conversations import active_conversation, ask_again, context_of, forget_open, start_dialogue
 from bot.engine.engine import render
@@ -185,12 +186,10 @@ async def encourage(work: Work, patient: Patient) -> None:
     key = (programme(work).get("encouragement") or {}).get("message")
     if group is None or not group.encouragement or not key:
         return
-    from bot.signals import EXERCISE_KEY
-
     everyone = [p.id for p in await members(work, group.id) if p.status in ("active", "paused")]
     outcomes = await work.session.execute(
         select(Answer.patient_id, Answer.value).where(
-            Answer.patient_id.in_(everyone), Answer.key == EXERCISE_KEY,
+            Answer.patient_id.in_(everyone), Answer.key == signals.EXERCISE_KEY,
             Answer.at >= work.now - timedelta(days=1)))
     did = {who for who, value in outcomes if value in ("done", "hard")}
     if len(everyone) < 2 or not did:
@@ -542,6 +541,7 @@ async def erase(work: Work, patient: Patient) -> None:
             .values(payload={"erased": True}))
     await work.session.execute(delete(ConversationRow).where(ConversationRow.patient_id == patient.id))
     forget_open(work, patient.id)
+    signals.forget_history(work, patient.id)
     await cancel_jobs(work, patient)
     patient.status, patient.name = "deleted", ""
     work.audit(f"patient:{patient.id}", "erased", patient_id=patient.id)

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot import clinicians, programme
+from bot import clinicians, programme, signals
 from bot.batching import Batcher
 from bot.clock import Clock
 from bot.content.registry import ContentRegistry
@@ -222,6 +222,7 @@ class Coachbot:
             pressed = await self._pressed_conversations(session, items)  # noqa: F841 (held: see there)
             if len(items) > 1:
                 await load_open(session, sorted(p.id for p in patients.values()))
+                signals.share_history(session, sorted(p.id for p in patients.values()))
             works = []
             for inbound, verdict in items:
                 work = self._work(session)

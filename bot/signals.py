@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.engine import events as ev
@@ -54,6 +54,11 @@ LOW_ITEM_SHARE = 0.4
 """An item at or below 40 % of its scale (4 on 0–10) is low."""
 DEFAULT_ITEM_MAX = 10.0
 
+HISTORY = {MOOD_KEY: MOOD_HISTORY, EXERCISE_KEY: SKIP_WINDOW - 1}
+"""The answers whose recent values a signal compares against, and how many of each."""
+_HISTORY_KEY = "coachbot.signal_history"
+_BATCH_KEY = "coachbot.batch_patients"
+
 MOOD_DROP_SIGNAL = "mood_drop"
 SKIPS_SIGNAL = "exercise_skips"
 FEEDBACK_SIGNAL = "session_feedback"
@@ -61,20 +66,63 @@ FEEDBACK_SIGNAL = "session_feedback"
 
 async def after_event(work: Work, patient: Patient, event: ev.Event) -> None:
     """Look for a signal in one stored event; never lets a fault here break the dialogue."""
-    if patient.crisis_open:
-        return  # a clinician is already on it; more alerts would only add noise
-    try:
-        if isinstance(event, ev.RecordAnswer) and event.key == MOOD_KEY:
-            await mood_drop(work, patient, event.value)
-        elif isinstance(event, ev.RecordAnswer) and event.key == EXERCISE_KEY:
-            await repeated_skips(work, patient, str(event.value))
-        elif isinstance(event, ev.QuestionnaireScored) and event.questionnaire == SESSION_FEEDBACK:
-            await feedback_drop(work, patient, event)
-    except SQLAlchemyError:
-        raise  # the transaction is broken: let the caller's handling (and retry) take it
-    except Exception:
-        log.exception("signal check failed for patient %s", patient.id)
-        work.audit("coachbot", "signal_failed", patient_id=patient.id, event=type(event).__name__)
+    if not patient.crisis_open:  # else a clinician is already on it; more alerts would only add noise
+        try:
+            if isinstance(event, ev.RecordAnswer) and event.key == MOOD_KEY:
+                await mood_drop(work, patient, event.value)
+            elif isinstance(event, ev.RecordAnswer) and event.key == EXERCISE_KEY:
+                await repeated_skips(work, patient, str(event.value))
+            elif isinstance(event, ev.QuestionnaireScored) and event.questionnaire == SESSION_FEEDBACK:
+                await feedback_drop(work, patient, event)
+        except SQLAlchemyError:
+            raise  # the transaction is broken: let the caller's handling (and retry) take it
+        except Exception:
+            log.exception("signal check failed for patient %s", patient.id)
+            work.audit("coachbot", "signal_failed", patient_id=patient.id, event=type(event).__name__)
+    if isinstance(event, ev.RecordAnswer):
+        _remember(work, patient.id, event.key, event.value)
+
+
+def share_history(session: Any, patient_ids: list[str]) -> None:
+    """These patients' inputs share the transaction (bot.batching): the first time a signal
+    needs one's history, everyone's is read with one query, instead of one query per input."""
+    session.info[_BATCH_KEY] = list(patient_ids)
+
+
+def forget_history(work: Work, patient_id: str) -> None:
+    """The patient's answers were deleted in bulk (erasure): memory must not outlive them."""
+    work.session.info.get(_HISTORY_KEY, {}).pop(patient_id, None)
+
+
+async def _history(work: Work, patient_id: str) -> dict[str, list[Any]]:
+    """The patient's recent answers per HISTORY key, newest first: as stored before the answer
+    being checked, which is still pending in the session (the query runs without autoflush).
+    Read once per transaction; answers recorded after that join it in memory (`_remember`)."""
+    histories: dict[str, dict[str, list[Any]]] = work.session.info.setdefault(_HISTORY_KEY, {})
+    if patient_id not in histories:
+        batch = work.session.info.get(_BATCH_KEY) or []
+        ids = [i for i in batch if i not in histories] if patient_id in batch else [patient_id]
+        for i in ids:
+            histories[i] = {key: [] for key in HISTORY}
+        newest = func.row_number().over(partition_by=(Answer.patient_id, Answer.key),
+                                        order_by=(Answer.at.desc(), Answer.id.desc())).label("newest")
+        ranked = (select(Answer.patient_id, Answer.key, Answer.value, newest)
+                  .where(Answer.patient_id.in_(ids), Answer.key.in_(list(HISTORY))).subquery())
+        query = (select(ranked.c.patient_id, ranked.c.key, ranked.c.value)
+                 .where(ranked.c.newest <= max(HISTORY.values()))
+                 .order_by(ranked.c.patient_id, ranked.c.key, ranked.c.newest))
+        with work.session.no_autoflush:
+            for owner, key, value in await work.session.execute(query):
+                if len(histories[owner][key]) < HISTORY[key]:
+                    histories[owner][key].append(value)
+    return histories[patient_id]
+
+
+def _remember(work: Work, patient_id: str, key: str, value: Any) -> None:
+    """A recorded answer joins the history in memory, once that was read this transaction."""
+    history = work.session.info.get(_HISTORY_KEY, {}).get(patient_id)
+    if history is not None and key in HISTORY:
+        history[key][:] = [value, *history[key]][:HISTORY[key]]
 
 
 async def _before_this_one(work: Work, query: Select[Any]) -> list[Any]:
@@ -101,9 +149,7 @@ async def mood_drop(work: Work, patient: Patient, value: Any) -> Alert | None:
     current = _number(value)
     if current is None:
         return None
-    rows = await _before_this_one(work, select(Answer.value).where(
-        Answer.patient_id == patient.id, Answer.key == MOOD_KEY)
-        .order_by(Answer.at.desc(), Answer.id.desc()).limit(MOOD_HISTORY))
+    rows = (await _history(work, patient.id))[MOOD_KEY]
     previous = [v for v in (_number(r) for r in rows) if v is not None]
     if len(previous) < MOOD_MIN_HISTORY:
         return None
@@ -119,9 +165,7 @@ async def mood_drop(work: Work, patient: Patient, value: Any) -> Alert | None:
 async def repeated_skips(work: Work, patient: Patient, outcome: str) -> Alert | None:
     if outcome != "skipped":
         return None
-    recent = [outcome] + [str(v) for v in await _before_this_one(work, select(Answer.value).where(
-        Answer.patient_id == patient.id, Answer.key == EXERCISE_KEY)
-        .order_by(Answer.at.desc(), Answer.id.desc()).limit(SKIP_WINDOW - 1))]
+    recent = [outcome] + [str(v) for v in (await _history(work, patient.id))[EXERCISE_KEY]]
     skipped = recent.count("skipped")
     if skipped != SKIP_LIMIT:
         return None  # reaching the limit raises once; more skips in the same run do not

@@ -173,3 +173,45 @@ async def test_the_shipped_programme_handled_together_is_the_same_as_one_at_a_ti
     feedback_after_checkin = sum(1 for texts in sent_alone.values()
                                  if any("session" in text.lower() for text, _ in texts[3:]))
     assert feedback_after_checkin >= 3  # the waiting feedback followed for several
+
+
+async def test_signals_over_a_week_handled_together_are_the_same_as_one_at_a_time(
+    shipped_settings: Settings, database_url: str, tmp_path: Any,
+) -> None:
+    """Signals compare today's answer with the patient's own history, which a batch reads
+    for all its patients at once (bot.signals): five days of check-ins and exercises, where
+    half the patients' mood drops on the last and some skip exercises, raise the same alerts
+    either way."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    moods = {p: [8, 8, 7, 8, 2] if n < 4 else [5, 6, 5, 6, 5] for n, p in enumerate(PATIENTS)}
+
+    async def week(bot: Coachbot, together: bool) -> list[dict[str, list[tuple[str, list[list[str]]]]]]:
+        sent = []
+        for day in range(5):
+            if day:
+                assert isinstance(bot.clock, SimulatedClock)
+                bot.clock.set(parse_time("2026-03-02T08:00:00Z") + timedelta(days=day))
+                await bot.run_due_jobs()
+            scripts = {f"patient:{p}": [f"press:{moods[p][day]}"]
+                       + [f"pick:{(n * 5 + r * 3 + day) % 7}" for r in range(10)]
+                       for n, p in enumerate(PATIENTS)}
+            sent.append(await play(bot, together, scripts))
+        return sent
+
+    alone = await started(replace(shipped_settings, data_dir=tmp_path / "alone"), database_url)
+    sent_alone = await week(alone, together=False)
+    stored_alone = await stored(alone)
+    database_url = await emptied(alone, database_url)
+    together = await started(replace(shipped_settings, data_dir=tmp_path / "together"), database_url)
+    sent_together = await week(together, together=True)
+    stored_together = await stored(together)
+    assert together.batcher.items > together.batcher.batches
+    await together.close()
+
+    assert sent_together == sent_alone
+    assert stored_together == stored_alone
+    signals = {(p, severity) for (p, severity, source, _s) in stored_alone["alerts"] if source == "signal"}
+    assert {p for p, severity in signals if severity == "concern"} == {"p1", "p2", "p3", "p4"}  # mood drops
+    assert any(severity == "rupture" for _p, severity in signals)  # repeated skips

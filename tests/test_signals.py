@@ -137,3 +137,37 @@ async def test_feedback_the_content_already_flagged_is_not_alerted_twice(
     assert "session feedback: overall 1" in alerts[0]["text"]  # the questionnaire's own threshold
     stored = await query(database_url, select(Alert).where(Alert.patient_id == "p1"))
     assert [a.source for a in stored] == ["dialogue"]
+
+
+async def test_an_answer_checked_earlier_in_the_transaction_counts_as_history(
+    settings: Settings, database_url: str,
+) -> None:
+    """A signal reads a patient's history once per transaction (a batch shares that read);
+    answers checked after it join it in memory, as if they were stored: mood 5, 5, 5 on
+    record, then 9 and 2 in one transaction is a drop of 4 from a mean of 6."""
+    from datetime import timedelta
+
+    from bot.clock import SimulatedClock
+    from bot.engine import events as ev
+    from bot.isotime import parse_time
+    from bot.signals import after_event
+    from bot.storage.models import Answer, Patient
+    from tests.test_persistence import seeded
+
+    start = parse_time("2026-03-02T07:00:00Z")
+    bot = await seeded(settings, database_url, SEED, SimulatedClock(start))
+    async with bot.db.transaction() as session:
+        session.add_all([Answer(patient_id="p1", conversation_id=None, dialogue="daily_checkin",
+                                key="mood", value=5, at=start - timedelta(days=d)) for d in (3, 2, 1)])
+    async with bot.db.transaction() as session:
+        work = bot._work(session)
+        patient = await session.get(Patient, "p1")
+        assert patient is not None
+        for mood in (9, 2):
+            session.add(Answer(patient_id="p1", conversation_id=None, dialogue="daily_checkin",
+                               key="mood", value=mood, at=work.now))
+            await after_event(work, patient, ev.RecordAnswer(key="mood", value=mood))
+    await bot.close()
+    stored = await query(database_url, select(Alert).where(Alert.patient_id == "p1"))
+    assert [(a.source, a.severity) for a in stored] == [("signal", "concern")]
+    assert "2/10 today, 4.0 points below the mean of the previous 4 (6.0" in stored[0].reason
