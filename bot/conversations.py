@@ -14,7 +14,7 @@ from datetime import timedelta
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine import events as ev
@@ -48,6 +48,17 @@ def _to_engine(row: ConversationRow) -> Conversation:
 
 OPEN = ("active", "queued")
 _OPEN_KEY = "coachbot.open_conversations"
+# Statements every input runs, built once (building one costs more than running it cached).
+OPEN_CONVERSATIONS = select(ConversationRow).where(
+    ConversationRow.patient_id.in_(bindparam("patient_ids", expanding=True)), ConversationRow.status.in_(OPEN))
+ACTIVE_CONVERSATION = (select(ConversationRow)
+                       .where(ConversationRow.patient_id == bindparam("patient_id"),
+                              ConversationRow.status == "active")
+                       .order_by(ConversationRow.id.desc()).limit(1))
+QUEUED_CONVERSATIONS = (select(ConversationRow)
+                        .where(ConversationRow.patient_id == bindparam("patient_id"),
+                               ConversationRow.status == "queued")
+                        .order_by(ConversationRow.id))
 
 
 async def load_open(session: AsyncSession, patient_ids: list[str]) -> None:
@@ -59,8 +70,7 @@ async def load_open(session: AsyncSession, patient_ids: list[str]) -> None:
     index: dict[str, list[ConversationRow]] = session.info.setdefault(_OPEN_KEY, {})
     for patient_id in patient_ids:
         index[patient_id] = []
-    rows = await session.scalars(select(ConversationRow).where(
-        ConversationRow.patient_id.in_(patient_ids), ConversationRow.status.in_(OPEN)))
+    rows = await session.scalars(OPEN_CONVERSATIONS, {"patient_ids": patient_ids})
     for row in rows:
         index[row.patient_id].append(row)
 
@@ -94,13 +104,10 @@ async def active_conversation(work: Work, patient_id: str) -> ConversationRow | 
     known = _open(work, patient_id, "active")
     if known is not None:
         return known[-1] if known else None
-    query = (select(ConversationRow)
-             .where(ConversationRow.patient_id == patient_id, ConversationRow.status == "active")
-             .order_by(ConversationRow.id.desc()).limit(1))
     if _unsaved_conversations(work, patient_id):
-        return await work.session.scalar(query)
+        return await work.session.scalar(ACTIVE_CONVERSATION, {"patient_id": patient_id})
     with work.session.no_autoflush:
-        return await work.session.scalar(query)
+        return await work.session.scalar(ACTIVE_CONVERSATION, {"patient_id": patient_id})
 
 
 def _unsaved_conversations(work: Work, patient_id: str) -> bool:
@@ -113,9 +120,7 @@ async def _queued(work: Work, patient_id: str) -> list[ConversationRow]:
     known = _open(work, patient_id, "queued")
     if known is not None:
         return known
-    return list(await work.session.scalars(select(ConversationRow).where(
-        ConversationRow.patient_id == patient_id, ConversationRow.status == "queued")
-        .order_by(ConversationRow.id)))
+    return list(await work.session.scalars(QUEUED_CONVERSATIONS, {"patient_id": patient_id}))
 
 
 async def start_dialogue(
@@ -164,13 +169,31 @@ async def _begin(
         log.error("cannot start %s for %s: %s", dialogue, patient.id, exc)
         work.audit("coachbot", "content_error", patient_id=patient.id, dialogue=dialogue, error=str(exc))
         return None
+    state = result.conversation
     if row is None:
-        row = ConversationRow(patient_id=patient.id, dialogue=dialogue, started_at=work.now)
-        _add(work, row)
-    row.version, row.status, row.updated_at, row.reminded = bundle.version, "active", work.now, False
-    _store(row, result.conversation)
-    await work.session.flush()
+        row = await _insert(work, patient, dict(
+            patient_id=patient.id, dialogue=dialogue, version=bundle.version, status="active",
+            state=state.state, seq=state.seq, vars=dict(state.vars), reminded=False,
+            started_at=work.now, updated_at=work.now))
+    else:
+        row.version, row.status, row.updated_at, row.reminded = bundle.version, "active", work.now, False
+        _store(row, state)
+        if row.id is None:  # queued earlier in this transaction: its buttons need its id
+            await work.session.flush()
     await apply(work, patient, row, result)
+    return row
+
+
+async def _insert(work: Work, patient: Patient, values: dict[str, Any]) -> ConversationRow:
+    """A new conversation, written at once because its buttons carry its id. It is inserted
+    alone: a flush would also write everything else the batch has pending, row by row,
+    instead of all together at the end (bot.batching)."""
+    if patient in work.session.new:  # enrolling in this transaction: the patient goes first
+        await work.session.flush()
+    with work.session.no_autoflush:
+        row = (await work.session.scalars(
+            insert(ConversationRow).values(**values).returning(ConversationRow))).one()
+    _add(work, row)
     return row
 
 

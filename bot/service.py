@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from bot import clinicians, programme, signals
 from bot.batching import Batcher
@@ -58,6 +58,15 @@ MISUNDERSTOOD = re.compile(
 UNSTORABLE = "\x00"
 """PostgreSQL text cannot hold NUL: a message carrying one would fail every write (and a
 crisis escalation spooled with it would never replay), so it is dropped at the door."""
+
+
+# The statements every input runs, built once: building one costs more than SQLAlchemy's
+# cached execution of it (the values travel as parameters; `expanding` lists fit any length).
+INBOX_ROWS = (select(InboxUpdate).where(InboxUpdate.update_id.in_(bindparam("ids", expanding=True)))
+              .order_by(InboxUpdate.update_id))
+PATIENTS_BY_CHAT = (select(Patient).where(Patient.chat_key.in_(bindparam("keys", expanding=True)))
+                    .order_by(Patient.id))
+CONVERSATIONS_BY_ID = select(ConversationRow).where(ConversationRow.id.in_(bindparam("ids", expanding=True)))
 
 
 def without_unstorable(text: str) -> str:
@@ -125,6 +134,8 @@ class Coachbot:
         self.clock = clock
         self.engine = Engine()
         self.spool = spool or Spool(settings.data_dir / "escalation-spool.jsonl")
+        self._locked_inbox_rows = db.locked(INBOX_ROWS)
+        self._locked_patients = db.locked(PATIENTS_BY_CHAT)
         self.batcher: Batcher[tuple[Inbound, Verdict], Reply] = Batcher(
             self._handle_together, key=lambda item: item[0].chat_key)
         """Everything but a crisis: a crisis gets a transaction of its own, with a time budget."""
@@ -242,15 +253,13 @@ class Coachbot:
         ids = sorted({i.inbox_update_id for i, _ in items if i.inbox_update_id is not None})
         if not ids:
             return {}
-        rows = await session.scalars(self.db.locked(
-            select(InboxUpdate).where(InboxUpdate.update_id.in_(ids)).order_by(InboxUpdate.update_id)))
+        rows = await session.scalars(self._locked_inbox_rows, {"ids": ids})
         return {row.update_id: row for row in rows}
 
     async def _patients(self, session: Any, items: list[tuple[Inbound, Verdict]]) -> dict[str, Patient]:
         """Locked in id order, so two batches (or a batch and a job) never deadlock."""
         keys = sorted({inbound.chat_key for inbound, _ in items})
-        rows = await session.scalars(self.db.locked(
-            select(Patient).where(Patient.chat_key.in_(keys)).order_by(Patient.id)))
+        rows = await session.scalars(self._locked_patients, {"keys": keys})
         return {row.chat_key: row for row in rows if row.chat_key is not None}
 
     @staticmethod
@@ -262,7 +271,7 @@ class Coachbot:
                       for press in [dialogue_press(inbound.press)] if press is not None})
         if len(ids) < 2:
             return []
-        return list(await session.scalars(select(ConversationRow).where(ConversationRow.id.in_(ids))))
+        return list(await session.scalars(CONVERSATIONS_BY_ID, {"ids": ids}))
 
     async def _person(self, work: Work, patient: Patient | None, inbound: Inbound, verdict: Verdict) -> None:
         if patient is not None and patient.status not in ("deleted",):

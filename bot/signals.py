@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.engine import events as ev
@@ -56,6 +56,17 @@ DEFAULT_ITEM_MAX = 10.0
 
 HISTORY = {MOOD_KEY: MOOD_HISTORY, EXERCISE_KEY: SKIP_WINDOW - 1}
 """The answers whose recent values a signal compares against, and how many of each."""
+_RANKED = select(
+    Answer.patient_id, Answer.key, Answer.value,
+    func.row_number().over(partition_by=(Answer.patient_id, Answer.key),
+                           order_by=(Answer.at.desc(), Answer.id.desc())).label("newest"),
+).where(Answer.patient_id.in_(bindparam("patient_ids", expanding=True)),
+        Answer.key.in_(list(HISTORY))).subquery()
+RECENT_ANSWERS = (select(_RANKED.c.patient_id, _RANKED.c.key, _RANKED.c.value)
+                  .where(_RANKED.c.newest <= max(HISTORY.values()))
+                  .order_by(_RANKED.c.patient_id, _RANKED.c.key, _RANKED.c.newest))
+"""Each patient's newest answers per HISTORY key, built once (building it costs more than
+running it: SQLAlchemy caches the compiled form, the ids travel as parameters)."""
 _HISTORY_KEY = "coachbot.signal_history"
 _BATCH_KEY = "coachbot.batch_patients"
 
@@ -104,15 +115,8 @@ async def _history(work: Work, patient_id: str) -> dict[str, list[Any]]:
         ids = [i for i in batch if i not in histories] if patient_id in batch else [patient_id]
         for i in ids:
             histories[i] = {key: [] for key in HISTORY}
-        newest = func.row_number().over(partition_by=(Answer.patient_id, Answer.key),
-                                        order_by=(Answer.at.desc(), Answer.id.desc())).label("newest")
-        ranked = (select(Answer.patient_id, Answer.key, Answer.value, newest)
-                  .where(Answer.patient_id.in_(ids), Answer.key.in_(list(HISTORY))).subquery())
-        query = (select(ranked.c.patient_id, ranked.c.key, ranked.c.value)
-                 .where(ranked.c.newest <= max(HISTORY.values()))
-                 .order_by(ranked.c.patient_id, ranked.c.key, ranked.c.newest))
         with work.session.no_autoflush:
-            for owner, key, value in await work.session.execute(query):
+            for owner, key, value in await work.session.execute(RECENT_ANSWERS, {"patient_ids": ids}):
                 if len(histories[owner][key]) < HISTORY[key]:
                     histories[owner][key].append(value)
     return histories[patient_id]

@@ -13,7 +13,7 @@ import os
 import time
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import as_utc
@@ -23,6 +23,8 @@ from bot.storage.models import ContentVersion
 log = logging.getLogger(__name__)
 
 STORED_VERSIONS = "coachbot.stored_content_versions"
+STORED_VERSION = select(ContentVersion.version).where(ContentVersion.version == bindparam("version"))
+"""Built once: every transaction that starts a conversation asks it."""
 """Key in a session's `info`: content versions known to be in the database (or added) there."""
 
 
@@ -97,7 +99,7 @@ class ContentRegistry:
         if bundle.version in stored:
             return
         with session.no_autoflush:  # only this function adds versions, and it remembers them
-            known = await session.scalar(select(ContentVersion.version).where(ContentVersion.version == bundle.version))
+            known = await session.scalar(STORED_VERSION, {"version": bundle.version})
         if known is None:
             session.add(ContentVersion(
                 version=bundle.version, sources=bundle.sources(), created_at=as_utc(now),  # type: ignore[arg-type]
