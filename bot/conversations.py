@@ -14,13 +14,16 @@ from datetime import timedelta
 from itertools import chain
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, inspect, select
+from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from bot.engine import events as ev
 from bot.engine.engine import Conversation, Input, StepResult
 from bot.errors import EngineError, StaleButton
-from bot.storage.models import Answer, ConversationRow, Patient, Score
+from bot.storage.models import Answer, ConversationRow, Outbox, Patient, Score
 from bot.work import PRIORITY_NORMAL, Work
 
 log = logging.getLogger(__name__)
@@ -169,31 +172,12 @@ async def _begin(
         log.error("cannot start %s for %s: %s", dialogue, patient.id, exc)
         work.audit("coachbot", "content_error", patient_id=patient.id, dialogue=dialogue, error=str(exc))
         return None
-    state = result.conversation
-    if row is None:
-        row = await _insert(work, patient, dict(
-            patient_id=patient.id, dialogue=dialogue, version=bundle.version, status="active",
-            state=state.state, seq=state.seq, vars=dict(state.vars), reminded=False,
-            started_at=work.now, updated_at=work.now))
-    else:
-        row.version, row.status, row.updated_at, row.reminded = bundle.version, "active", work.now, False
-        _store(row, state)
-        if row.id is None:  # queued earlier in this transaction: its buttons need its id
-            await work.session.flush()
+    if row is None:  # inserted with the rest of the batch; its buttons get its id then
+        row = ConversationRow(patient_id=patient.id, dialogue=dialogue, started_at=work.now)
+        _add(work, row)
+    row.version, row.status, row.updated_at, row.reminded = bundle.version, "active", work.now, False
+    _store(row, result.conversation)
     await apply(work, patient, row, result)
-    return row
-
-
-async def _insert(work: Work, patient: Patient, values: dict[str, Any]) -> ConversationRow:
-    """A new conversation, written at once because its buttons carry its id. It is inserted
-    alone: a flush would also write everything else the batch has pending, row by row,
-    instead of all together at the end (bot.batching)."""
-    if patient in work.session.new:  # enrolling in this transaction: the patient goes first
-        await work.session.flush()
-    with work.session.no_autoflush:
-        row = (await work.session.scalars(
-            insert(ConversationRow).values(**values).returning(ConversationRow))).one()
-    _add(work, row)
     return row
 
 
@@ -227,12 +211,50 @@ async def step(work: Work, patient: Patient, row: ConversationRow, inp: Input) -
     return True
 
 
+NEW_ROW = "new"
+"""Stands for the id of a conversation not yet inserted, in its buttons' data, until the
+outbox row is written (`_complete_buttons`); a press that still carries it is refused."""
+
+
 def button_rows(row: ConversationRow, message: ev.SendMessage) -> list[list[dict[str, str]]]:
     """Callback data `d:<conversation>:<step>:<button>` (checked against the row when pressed)."""
+    conversation = NEW_ROW if row.id is None else str(row.id)
     return [
-        [{"label": b.label, "data": f"d:{row.id}:{message.seq}:{b.index}"} for b in line]
+        [{"label": b.label, "data": f"d:{conversation}:{message.seq}:{b.index}"} for b in line]
         for line in message.buttons
     ]
+
+
+CHANGING_COLUMNS = ("state", "seq", "vars", "status", "updated_at", "reminded")
+"""What a step, a start or an ending changes on a conversation."""
+
+
+@orm_event.listens_for(Session, "before_flush")
+def _update_conversations_alike(session: Session, _context: Any, _instances: Any) -> None:
+    """Every changed conversation is written with the same columns, so a batch's conversations
+    are updated with one statement: SQLAlchemy only groups UPDATEs that set the same columns,
+    and writes only the ones that changed, which differ from one input to the next."""
+    for row in session.dirty:
+        if isinstance(row, ConversationRow) and session.is_modified(row):
+            unloaded = inspect(row).unloaded  # expired: nothing to write for those
+            for column in CHANGING_COLUMNS:
+                if column not in unloaded:
+                    flag_modified(row, column)
+
+
+@orm_event.listens_for(Outbox, "before_insert")
+def _complete_buttons(_mapper: Any, _connection: Any, row: Outbox) -> None:
+    """A conversation started in this transaction is inserted in the same flush as its first
+    messages, before them (`Outbox.conversation`), and has its id by now. Why not flush
+    as soon as it starts: in a batch that would write everything else pending, row by row,
+    instead of all together at the end (bot.batching)."""
+    placeholder = f"d:{NEW_ROW}:"
+    if row.conversation_id is None or not any(
+            b.get("data", "").startswith(placeholder) for line in row.buttons or [] for b in line):
+        return
+    real = f"d:{row.conversation_id}:"
+    row.buttons = [[{**b, "data": b["data"].replace(placeholder, real, 1)} for b in line]
+                   for line in row.buttons]
 
 
 async def apply(work: Work, patient: Patient, row: ConversationRow, result: StepResult) -> None:
@@ -246,9 +268,9 @@ async def apply(work: Work, patient: Patient, row: ConversationRow, result: Step
     for event in result.events:
         if isinstance(event, ev.SendMessage):
             work.send(recipient, event.text, button_rows(row, event), priority=PRIORITY_NORMAL,
-                      patient_id=patient.id)
+                      patient_id=patient.id, conversation=row)
         elif isinstance(event, ev.RecordAnswer):
-            work.session.add(Answer(patient_id=patient.id, conversation_id=row.id,
+            work.session.add(Answer(patient_id=patient.id, conversation=row,
                                     dialogue=row.dialogue, key=event.key, value=event.value,
                                     at=work.now))
         elif isinstance(event, ev.QuestionnaireScored):
@@ -321,7 +343,8 @@ async def ask_again(work: Work, patient: Patient, row: ConversationRow) -> None:
     bundle = await work.content.get(work.session, row.version)
     for event in work.engine.reprompt(bundle, _to_engine(row), context_of(patient)):
         if isinstance(event, ev.SendMessage):
-            work.send(f"patient:{patient.id}", event.text, button_rows(row, event), patient_id=patient.id)
+            work.send(f"patient:{patient.id}", event.text, button_rows(row, event), patient_id=patient.id,
+                      conversation=row)
 
 
 async def on_finished(work: Work, patient: Patient, row: ConversationRow) -> None:

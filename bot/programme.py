@@ -156,6 +156,8 @@ async def prompt(work: Work, patient: Patient, dialogue: str) -> None:
     if row is not None and row.status == "active":
         spec = programme(work).get("reminders") or {}
         due = work.now + _duration(spec.get("unanswered_after"), "PT3H")
+        if row.id is None:  # started just now: the reminder names it by id
+            await work.session.flush()
         await work.schedule("reminder", due, patient_id=patient.id, conversation_id=row.id, seq=row.seq)
 
 

@@ -18,7 +18,7 @@ from bot.content.bundle import Bundle
 from bot.content.registry import ContentRegistry
 from bot.engine.engine import Engine
 from bot.storage.db import Database
-from bot.storage.models import AuditEntry, Job, Outbox
+from bot.storage.models import AuditEntry, ConversationRow, Job, Outbox
 
 PRIORITY_CRISIS = 0
 PRIORITY_ALERT = 2
@@ -54,13 +54,15 @@ class Work:
         patient_id: str | None = None,
         alert_id: int | None = None,
         photo_path: str | None = None,
+        conversation: ConversationRow | None = None,
     ) -> Outbox:
+        """Queue a message; `conversation`: the one whose buttons these are."""
         row = Outbox(
             recipient=recipient, kind=kind, text=text, buttons=buttons or [],
             priority=priority, severity=severity, patient_id=patient_id, alert_id=alert_id,
             photo_path=photo_path, photo=Path(photo_path).read_bytes() if photo_path else None,
             status="pending", attempts=0, parts_sent=0,
-            next_attempt_at=self.now, created_at=self.now,
+            next_attempt_at=self.now, created_at=self.now, conversation=conversation,
         )
         self.session.add(row)
         self.sent.append(row)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from bot.clock import SimulatedClock
 from bot.config import Settings
+from bot.conversations import NEW_ROW
 from bot.isotime import parse_time
 from bot.service import Coachbot, Inbound
 from bot.storage.models import Alert, Answer, AuditEntry, Outbox, Score
@@ -106,7 +107,11 @@ async def stored(bot: Coachbot) -> dict[str, Any]:
         alerts = Counter((a.patient_id, a.severity, a.source, a.status)
                          for a in await session.scalars(select(Alert)))
         audit = Counter((a.actor, a.action, a.patient_id) for a in await session.scalars(select(AuditEntry)))
-    return {"answers": answers, "scores": scores, "alerts": alerts, "audit": audit}
+        unfinished = sum(1 for row in await session.scalars(select(Outbox)) for line in row.buttons or []
+                         for b in line if b["data"].startswith(f"d:{NEW_ROW}:"))
+        orphans = len(list(await session.scalars(select(Answer.id).where(Answer.conversation_id.is_(None)))))
+    return {"answers": answers, "scores": scores, "alerts": alerts, "audit": audit,
+            "unfinished_buttons": unfinished, "answers_without_conversation": orphans}
 
 
 async def emptied(bot: Coachbot, url: str) -> str:
@@ -170,6 +175,8 @@ async def test_the_shipped_programme_handled_together_is_the_same_as_one_at_a_ti
 
     assert sent_together == sent_alone
     assert stored_together == stored_alone
+    # conversations started inside a batch got their ids into their buttons and answers
+    assert stored_together["unfinished_buttons"] == stored_together["answers_without_conversation"] == 0
     feedback_after_checkin = sum(1 for texts in sent_alone.values()
                                  if any("session" in text.lower() for text, _ in texts[3:]))
     assert feedback_after_checkin >= 3  # the waiting feedback followed for several

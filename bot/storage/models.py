@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel, relationship
 
 from bot.clock import as_utc
 
@@ -153,6 +153,10 @@ class Answer(InsertedInBatches, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     conversation_id: Mapped[int | None] = mapped_column(Integer)
+    conversation: Mapped[ConversationRow | None] = relationship(
+        primaryjoin="foreign(Answer.conversation_id) == ConversationRow.id", lazy="raise")
+    """Set on new answers, so a conversation started in the same transaction gets its id
+    first (no foreign key in the database: erasure deletes conversations, answers stay)."""
     dialogue: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(200))
     value: Mapped[Any] = mapped_column(JSON)
@@ -217,6 +221,13 @@ class Outbox(InsertedInBatches, Base):
     text: Mapped[str] = mapped_column(Text, default="")
     buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     """[[{"label", "data"}]]: callback data checked against server state when pressed."""
+    conversation_id: Mapped[int | None] = mapped_column(Integer)
+    """The conversation whose question this is (its buttons carry the id)."""
+    conversation: Mapped[ConversationRow | None] = relationship(
+        primaryjoin="foreign(Outbox.conversation_id) == ConversationRow.id", lazy="raise")
+    """Set on new rows: a conversation started in the same transaction is inserted first, and
+    its id completes the buttons (bot.conversations.button_rows). No foreign key in the
+    database: erasure deletes a patient's conversations while their last messages wait."""
     photo_path: Mapped[str | None] = mapped_column(String(500))
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     """The image itself, so any process can send it (photo_path is where it was drawn)."""
