@@ -250,7 +250,7 @@ def _complete_buttons(_mapper: Any, _connection: Any, row: Outbox) -> None:
     instead of all together at the end (bot.batching)."""
     placeholder = f"d:{NEW_ROW}:"
     if row.conversation_id is None or not any(
-            b.get("data", "").startswith(placeholder) for line in row.buttons or [] for b in line):
+            str(b.get("data", "")).startswith(placeholder) for line in row.buttons or [] for b in line):
         return
     real = f"d:{row.conversation_id}:"
     row.buttons = [[{**b, "data": b["data"].replace(placeholder, real, 1)} for b in line]

@@ -23,9 +23,9 @@ from bot.storage.models import ContentVersion
 log = logging.getLogger(__name__)
 
 STORED_VERSIONS = "coachbot.stored_content_versions"
+"""Key in a session's `info`: content versions known to be in the database (or added) there."""
 STORED_VERSION = select(ContentVersion.version).where(ContentVersion.version == bindparam("version"))
 """Built once: every transaction that starts a conversation asks it."""
-"""Key in a session's `info`: content versions known to be in the database (or added) there."""
 
 
 def _problems(bundle: Bundle) -> list[str]:

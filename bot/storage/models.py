@@ -155,8 +155,8 @@ class Answer(InsertedInBatches, Base):
     conversation_id: Mapped[int | None] = mapped_column(Integer)
     conversation: Mapped[ConversationRow | None] = relationship(
         primaryjoin="foreign(Answer.conversation_id) == ConversationRow.id", lazy="raise")
-    """Set on new answers, so a conversation started in the same transaction gets its id
-    first (no foreign key in the database: erasure deletes conversations, answers stay)."""
+    """Set on new answers, so a conversation started in the same transaction is inserted
+    first and its id fills `conversation_id` (which has no foreign key in the database)."""
     dialogue: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(200))
     value: Mapped[Any] = mapped_column(JSON)
