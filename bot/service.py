@@ -232,8 +232,9 @@ class Coachbot:
             patients = await self._patients(session, items)
             pressed = await self._pressed_conversations(session, items)  # noqa: F841 (held: see there)
             if len(items) > 1:
-                await load_open(session, sorted(p.id for p in patients.values()))
-                signals.share_history(session, sorted(p.id for p in patients.values()))
+                patient_ids = sorted(p.id for p in patients.values())
+                await load_open(session, patient_ids)
+                signals.share_history(session, patient_ids)
             works = []
             for inbound, verdict in items:
                 work = self._work(session)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -126,21 +127,33 @@ async def emptied(bot: Coachbot, url: str) -> str:
     return url.replace("test.sqlite3", "together.sqlite3")
 
 
-async def test_inputs_handled_together_leave_what_they_leave_one_at_a_time(
-    settings: Settings, database_url: str, tmp_path: Any,
-) -> None:
+Run = Callable[[Coachbot, bool], Awaitable[Any]]
+"""Drives a bot one at a time (False) or in batches (True); returns what was sent."""
+
+
+async def both_ways(settings: Settings, url: str, tmp_path: Any, run: Run,
+                    seed: dict[str, Any] = SEED) -> tuple[tuple[Any, dict[str, Any]], tuple[Any, dict[str, Any]]]:
+    """(sent, stored) of `run` on a fresh bot one at a time, then on another in batches."""
     from dataclasses import replace
 
-    alone = await started(replace(settings, data_dir=tmp_path / "alone"), database_url)
-    sent_alone = await play(alone, together=False)
+    alone = await started(replace(settings, data_dir=tmp_path / "alone"), url, seed)
+    sent_alone = await run(alone, False)
     stored_alone = await stored(alone)
     assert alone.batcher.batches == alone.batcher.items  # one at a time: batches of one
-    database_url = await emptied(alone, database_url)
-    together = await started(replace(settings, data_dir=tmp_path / "together"), database_url)
-    sent_together = await play(together, together=True)
+    url = await emptied(alone, url)
+    together = await started(replace(settings, data_dir=tmp_path / "together"), url, seed)
+    sent_together = await run(together, True)
     stored_together = await stored(together)
     assert together.batcher.items > together.batcher.batches  # batches did form
     await together.close()
+    return (sent_alone, stored_alone), (sent_together, stored_together)
+
+
+async def test_inputs_handled_together_leave_what_they_leave_one_at_a_time(
+    settings: Settings, database_url: str, tmp_path: Any,
+) -> None:
+    (sent_alone, stored_alone), (sent_together, stored_together) = await both_ways(
+        settings, database_url, tmp_path, lambda bot, together: play(bot, together))
 
     assert sent_together == sent_alone
     assert stored_together == stored_alone
@@ -157,21 +170,12 @@ async def test_the_shipped_programme_handled_together_is_the_same_as_one_at_a_ti
 ) -> None:
     """The shipped check-in goes on into the day's exercise, so conversations end, start and
     queue inside a batch; each patient takes a different path through the buttons."""
-    from dataclasses import replace
-
     scripts = {f"patient:{p}": [f"pick:{(n * 7 + r * 3) % 11}" for r in range(12)]
                for n, p in enumerate(PATIENTS)}
     # a group session at 07:00: its feedback falls due with the 08:00 check-in, and waits
     seed = {**SEED, "groups": [{"id": "g1", "clinicians": ["c1"], "sessions": ["2026-03-02T07:00:00Z"]}]}
-    alone = await started(replace(shipped_settings, data_dir=tmp_path / "alone"), database_url, seed)
-    sent_alone = await play(alone, together=False, scripts=scripts)
-    stored_alone = await stored(alone)
-    database_url = await emptied(alone, database_url)
-    together = await started(replace(shipped_settings, data_dir=tmp_path / "together"), database_url, seed)
-    sent_together = await play(together, together=True, scripts=scripts)
-    stored_together = await stored(together)
-    assert together.batcher.items > together.batcher.batches
-    await together.close()
+    (sent_alone, stored_alone), (sent_together, stored_together) = await both_ways(
+        shipped_settings, database_url, tmp_path, lambda bot, together: play(bot, together, scripts), seed)
 
     assert sent_together == sent_alone
     assert stored_together == stored_alone
@@ -189,7 +193,6 @@ async def test_signals_over_a_week_handled_together_are_the_same_as_one_at_a_tim
     for all its patients at once (bot.signals): five days of check-ins and exercises, where
     half the patients' mood drops on the last and some skip exercises, raise the same alerts
     either way."""
-    from dataclasses import replace
     from datetime import timedelta
 
     moods = {p: [8, 8, 7, 8, 2] if n < 4 else [5, 6, 5, 6, 5] for n, p in enumerate(PATIENTS)}
@@ -207,15 +210,8 @@ async def test_signals_over_a_week_handled_together_are_the_same_as_one_at_a_tim
             sent.append(await play(bot, together, scripts))
         return sent
 
-    alone = await started(replace(shipped_settings, data_dir=tmp_path / "alone"), database_url)
-    sent_alone = await week(alone, together=False)
-    stored_alone = await stored(alone)
-    database_url = await emptied(alone, database_url)
-    together = await started(replace(shipped_settings, data_dir=tmp_path / "together"), database_url)
-    sent_together = await week(together, together=True)
-    stored_together = await stored(together)
-    assert together.batcher.items > together.batcher.batches
-    await together.close()
+    (sent_alone, stored_alone), (sent_together, stored_together) = await both_ways(
+        shipped_settings, database_url, tmp_path, week)
 
     assert sent_together == sent_alone
     assert stored_together == stored_alone
