@@ -67,7 +67,6 @@ def test_rupture_intents(intent: str, rupture: str) -> None:
     assert unsure.rupture == "none"
 
 
-
 @pytest.mark.parametrize(
     "intent", ["affirm", "deny", "mood_low", "mood_good", "help", "done_exercise", "skip_exercise"],
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from bot.app import build_service, settle
 from bot.clock import SimulatedClock
 from bot.config import Settings
 from bot.isotime import parse_time
+from bot.service import Coachbot
 
 
 @pytest.fixture
@@ -20,29 +21,25 @@ def unfrozen() -> Iterator[None]:
     gc.unfreeze()
 
 
-async def test_settle_compiles_every_dialogue_and_freezes_start_up_objects(
-    settings: Settings, tmp_path: Path, unfrozen: None,
-) -> None:
-    bot = await build_service(settings, f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}",
-                              SimulatedClock(parse_time("2026-03-02T07:00:00Z")), tmp_path)
-    try:
-        gc.unfreeze()
-        settle(bot)
-        bundle = bot.content.current()
-        assert {name for version, name in bot.engine._compiled if version == bundle.version} == set(bundle.dialogues)
-        assert gc.get_freeze_count() > 0
-    finally:
-        await bot.close()
+@pytest.fixture
+async def bot(settings: Settings, tmp_path: Path) -> AsyncIterator[Coachbot]:
+    service = await build_service(settings, f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}",
+                                  SimulatedClock(parse_time("2026-03-02T07:00:00Z")), tmp_path)
+    yield service
+    await service.close()
+
+
+async def test_settle_compiles_every_dialogue_and_freezes_start_up_objects(bot: Coachbot, unfrozen: None) -> None:
+    gc.unfreeze()
+    settle(bot)
+    bundle = bot.content.current()
+    assert {name for version, name in bot.engine._compiled if version == bundle.version} == set(bundle.dialogues)
+    assert gc.get_freeze_count() > 0
 
 
 async def test_settle_survives_a_dialogue_that_does_not_compile(
-    settings: Settings, tmp_path: Path, unfrozen: None, caplog: pytest.LogCaptureFixture,
+    bot: Coachbot, unfrozen: None, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bot = await build_service(settings, f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}",
-                              SimulatedClock(parse_time("2026-03-02T07:00:00Z")), tmp_path)
-    try:
-        bot.content.current().dialogues["broken"] = {"dialogue": "broken", "states": "not a mapping"}
-        settle(bot)
-        assert "dialogue broken does not compile" in caplog.text
-    finally:
-        await bot.close()
+    bot.content.current().dialogues["broken"] = {"dialogue": "broken", "states": "not a mapping"}
+    settle(bot)
+    assert "dialogue broken does not compile" in caplog.text
