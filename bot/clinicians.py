@@ -28,6 +28,7 @@ from sqlalchemy import func, select
 
 from bot import charts, programme, signals
 from bot.charts import Chart, MemberWeek, WeekAdherence
+from bot.outbox import PRIORITY_BULK, PRIORITY_NORMAL
 from bot.safety import escalation
 from bot.signals import EXERCISE_KEY, MOOD_KEY, SESSION_FEEDBACK
 from bot.storage.models import (
@@ -45,7 +46,7 @@ from bot.storage.models import (
     Score,
 )
 from bot.timeutil import after_quiet_hours, is_valid_zone, parse_hhmm, zone
-from bot.work import PRIORITY_BULK, PRIORITY_NORMAL, Work
+from bot.work import Work
 
 CLINICIAN_COMMANDS = {
     "groups": ("/groups", "Your groups, with their next session and open alerts"),
@@ -794,13 +795,14 @@ async def send_message(work: Work, clinician: Clinician, arg: str) -> None:
         if patient.status not in REACHABLE or patient.blocked:
             skipped.append(f"{name} ({'blocked the bot' if patient.blocked else patient.status})")
             continue
-        row = work.send(f"patient:{patient.id}", work.text(
+        goes_at = after_quiet_hours(patient.timezone, work.now, quiet_start, quiet_end)
+        work.send(f"patient:{patient.id}", work.text(
             "clinician.message", patient.locale, "💬 From {clinician}, your care team:\n\n{message}",
             clinician=clinician.name, message=text),
-            patient_id=patient.id, priority=PRIORITY_NORMAL if target.patient else PRIORITY_BULK)
-        row.next_attempt_at = after_quiet_hours(patient.timezone, work.now, quiet_start, quiet_end)
-        if row.next_attempt_at > work.now:
-            local = row.next_attempt_at.astimezone(zone(patient.timezone))
+            patient_id=patient.id, priority=PRIORITY_NORMAL if target.patient else PRIORITY_BULK,
+            not_before=goes_at)
+        if goes_at > work.now:
+            local = goes_at.astimezone(zone(patient.timezone))
             later.append(f"{name} at {local:%H:%M} their time")
         work.audit(me, "clinician_message", patient_id=patient.id, chars=len(text),
                    to_group=target.group.id if target.group else None)

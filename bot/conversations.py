@@ -20,11 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from bot import outbox
 from bot.engine import events as ev
 from bot.engine.engine import Conversation, Input, StepResult
 from bot.errors import EngineError, StaleButton
-from bot.storage.models import Answer, ConversationRow, Outbox, Patient, Score
-from bot.work import PRIORITY_NORMAL, Work
+from bot.outbox import PRIORITY_NORMAL
+from bot.storage.models import Answer, ConversationRow, Patient, Score
+from bot.work import Work
 
 log = logging.getLogger(__name__)
 
@@ -211,14 +213,9 @@ async def step(work: Work, patient: Patient, row: ConversationRow, inp: Input) -
     return True
 
 
-NEW_ROW = "new"
-"""Stands for the id of a conversation not yet inserted, in its buttons' data, until the
-outbox row is written (`_complete_buttons`); a press that still carries it is refused."""
-
-
 def button_rows(row: ConversationRow, message: ev.SendMessage) -> list[list[dict[str, str]]]:
     """Callback data `d:<conversation>:<step>:<button>` (checked against the row when pressed)."""
-    conversation = NEW_ROW if row.id is None else str(row.id)
+    conversation = outbox.NEW_CONVERSATION if row.id is None else str(row.id)
     return [
         [{"label": b.label, "data": f"d:{conversation}:{message.seq}:{b.index}"} for b in line]
         for line in message.buttons
@@ -240,21 +237,6 @@ def _update_conversations_alike(session: Session, _context: Any, _instances: Any
             for column in CHANGING_COLUMNS:
                 if column not in unloaded:
                     flag_modified(row, column)
-
-
-@orm_event.listens_for(Outbox, "before_insert")
-def _complete_buttons(_mapper: Any, _connection: Any, row: Outbox) -> None:
-    """A conversation started in this transaction is inserted in the same flush as its first
-    messages, before them (`Outbox.conversation`), and has its id by now. Why not flush
-    as soon as it starts: in a batch that would write everything else pending, row by row,
-    instead of all together at the end (bot.batching)."""
-    placeholder = f"d:{NEW_ROW}:"
-    if row.conversation_id is None or not any(
-            str(b.get("data", "")).startswith(placeholder) for line in row.buttons or [] for b in line):
-        return
-    real = f"d:{row.conversation_id}:"
-    row.buttons = [[{**b, "data": b["data"].replace(placeholder, real, 1)} for b in line]
-                   for line in row.buttons]
 
 
 async def apply(work: Work, patient: Patient, row: ConversationRow, result: StepResult) -> None:

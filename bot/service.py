@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from bot import clinicians, programme, signals
+from bot import clinicians, outbox, programme, signals
 from bot.batching import Batcher
 from bot.clock import Clock
 from bot.content.registry import ContentRegistry
@@ -27,13 +27,14 @@ from bot.conversations import active_conversation, context_of, load_open, step
 from bot.engine.engine import Engine, Input
 from bot.errors import StorageError
 from bot.isotime import format_time, parse_time
+from bot.outbox import PRIORITY_CRISIS
 from bot.safety import escalation
 from bot.safety.response import safety_response
 from bot.safety.spool import Spool
 from bot.safety.verdict import Verdict
 from bot.storage.db import Database
 from bot.storage.models import Alert, Clinician, ConversationRow, InboxUpdate, Job, Message, Patient
-from bot.work import PRIORITY_CRISIS, Work
+from bot.work import Work
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +248,9 @@ class Coachbot:
                     update.attempts += 1
                 await self._person(work, patients.get(inbound.chat_key), inbound, verdict)
             await session.flush()
-            return [Reply(callback_answer=work.callback_answer, outbox_ids=[row.id for row in work.sent])
+            await outbox.write_queued(session)
+            return [Reply(callback_answer=work.callback_answer,
+                          outbox_ids=[message.id for message in work.sent if message.id is not None])
                     for work in works]
 
     async def _inbox_rows(self, session: Any, items: list[tuple[Inbound, Verdict]]) -> dict[int, InboxUpdate]:

@@ -8,22 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import outbox
 from bot.content.bundle import Bundle
 from bot.content.registry import ContentRegistry
 from bot.engine.engine import Engine
+from bot.outbox import PRIORITY_NORMAL, Queued
 from bot.storage.db import Database
-from bot.storage.models import AuditEntry, ConversationRow, Job, Outbox
-
-PRIORITY_CRISIS = 0
-PRIORITY_ALERT = 2
-PRIORITY_NORMAL = 5
-PRIORITY_BULK = 8
+from bot.storage.models import AuditEntry, ConversationRow, Job
 
 
 @dataclass
@@ -36,7 +32,7 @@ class Work:
     settings: Any
     callback_answer: str | None = None
     """A short reply to a button press (Telegram shows it as a toast)."""
-    sent: list[Outbox] = field(default_factory=list)
+    sent: list[Queued] = field(default_factory=list)
 
     @property
     def bundle(self) -> Bundle:
@@ -55,18 +51,16 @@ class Work:
         alert_id: int | None = None,
         photo_path: str | None = None,
         conversation: ConversationRow | None = None,
-    ) -> Outbox:
-        """Queue a message; `conversation`: the one whose buttons these are."""
-        row = Outbox(
-            recipient=recipient, kind=kind, text=text, buttons=buttons or [],
-            priority=priority, severity=severity, patient_id=patient_id, alert_id=alert_id,
-            photo_path=photo_path, photo=Path(photo_path).read_bytes() if photo_path else None,
-            status="pending", attempts=0, parts_sent=0,
-            next_attempt_at=self.now, created_at=self.now, conversation=conversation,
-        )
-        self.session.add(row)
-        self.sent.append(row)
-        return row
+        not_before: datetime | None = None,
+    ) -> Queued:
+        """Queue a message (bot.outbox); `conversation`: the one whose buttons these are;
+        `not_before`: when it may go (quiet hours), if later than now."""
+        message = outbox.queue(self.session, outbox.message(
+            recipient, text, self.now, buttons=buttons, kind=kind, priority=priority,
+            severity=severity, patient_id=patient_id, alert_id=alert_id, photo_path=photo_path,
+            not_before=not_before), conversation)
+        self.sent.append(message)
+        return message
 
     def audit(
         self, actor: str, action: str, *, patient_id: str | None = None,

@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from bot.clock import SimulatedClock
 from bot.config import Settings
-from bot.conversations import NEW_ROW
 from bot.isotime import parse_time
+from bot.outbox import NEW_CONVERSATION
 from bot.service import Coachbot, Inbound
 from bot.storage.models import Alert, Answer, AuditEntry, Outbox, Score
 from tests.test_persistence import pending, seeded
@@ -109,7 +109,7 @@ async def stored(bot: Coachbot) -> dict[str, Any]:
                          for a in await session.scalars(select(Alert)))
         audit = Counter((a.actor, a.action, a.patient_id) for a in await session.scalars(select(AuditEntry)))
         unfinished = sum(1 for row in await session.scalars(select(Outbox)) for line in row.buttons or []
-                         for b in line if b["data"].startswith(f"d:{NEW_ROW}:"))
+                         for b in line if b["data"].startswith(f"d:{NEW_CONVERSATION}:"))
         orphans = len(list(await session.scalars(select(Answer.id).where(Answer.conversation_id.is_(None)))))
     return {"answers": answers, "scores": scores, "alerts": alerts, "audit": audit,
             "unfinished_buttons": unfinished, "answers_without_conversation": orphans}

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS
 from bot.safety.response import safety_response
 from bot.storage.models import (
     Alert,
@@ -30,7 +31,7 @@ from bot.storage.models import (
     Score,
 )
 from bot.timeutil import after_quiet_hours, in_quiet_hours
-from bot.work import PRIORITY_ALERT, PRIORITY_CRISIS, Work
+from bot.work import Work
 
 log = logging.getLogger(__name__)
 
@@ -190,14 +191,14 @@ async def deliver_alert(work: Work, alert: Alert, patient: Patient, include_back
     when = alert.created_at.strftime("%Y-%m-%d %H:%M UTC")
     text = alert_text(alert, patient, patient.group_id, when, alert.escalation_level)
     for clinician in recipients.values():
-        row = work.send(
+        not_before = None
+        if not crisis and clinician.quiet_start:
+            not_before = after_quiet_hours(clinician.timezone, work.now, clinician.quiet_start, clinician.quiet_end)
+        work.send(
             f"clinician:{clinician.id}", text, alert_buttons(alert.id), kind="alert",
             priority=PRIORITY_CRISIS if crisis else PRIORITY_ALERT, severity=alert.severity,
-            patient_id=patient.id, alert_id=alert.id,
+            patient_id=patient.id, alert_id=alert.id, not_before=not_before,
         )
-        if not crisis and clinician.quiet_start:
-            row.next_attempt_at = after_quiet_hours(
-                clinician.timezone, work.now, clinician.quiet_start, clinician.quiet_end)
         work.audit("coachbot", "alerted", patient_id=patient.id, alert_id=alert.id,
                    clinician=clinician.id, level=alert.escalation_level)
 

@@ -223,12 +223,6 @@ class Outbox(InsertedInBatches, Base):
     """[[{"label", "data"}]]: callback data checked against server state when pressed."""
     conversation_id: Mapped[int | None] = mapped_column(Integer)
     """The conversation whose question this is (its buttons carry the id)."""
-    conversation: Mapped[ConversationRow | None] = relationship(
-        primaryjoin="foreign(Outbox.conversation_id) == ConversationRow.id", lazy="raise", cascade="")
-    """Set on new rows: a conversation started in the same transaction is inserted first, and
-    its id completes the buttons (bot.conversations.button_rows). No foreign key in the
-    database: erasure deletes a patient's conversations while their last messages wait. No
-    cascade: the conversation is in the session already, and cascading costs on every add."""
     photo_path: Mapped[str | None] = mapped_column(String(500))
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     """The image itself, so any process can send it (photo_path is where it was drawn)."""

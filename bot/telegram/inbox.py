@@ -30,15 +30,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot import outbox
 from bot.engine.engine import render
 from bot.errors import StorageError
+from bot.outbox import PRIORITY_NORMAL
 from bot.service import MAX_TEXT, Coachbot, Inbound
-from bot.storage.models import AuditEntry, InboxUpdate, Outbox, Patient
+from bot.storage.models import AuditEntry, InboxUpdate, Patient
 from bot.telegram.chats import chat_key_of_payload
 from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, interpret
 from bot.telegram.locking import WriteGuard, chat_lock
 from bot.telegram.sender import retry_after_seconds
-from bot.work import PRIORITY_NORMAL
 
 log = logging.getLogger(__name__)
 
@@ -360,11 +361,10 @@ class Inbox:
             template = self.service.content.current().message(note.key, locale) or note.default
         except Exception:
             template = note.default
-        session.add(Outbox(
-            recipient=f"patient:{patient.id}" if patient is not None else f"chat:{key}",
-            kind="message", text=render(template, variables), buttons=[], priority=PRIORITY_NORMAL,
-            patient_id=patient.id if patient is not None else None, status="pending", attempts=0,
-            next_attempt_at=now, created_at=now))
+        outbox.queue(session, outbox.message(
+            f"patient:{patient.id}" if patient is not None else f"chat:{key}",
+            render(template, variables), now, priority=PRIORITY_NORMAL,
+            patient_id=patient.id if patient is not None else None))
 
     async def _set_blocked(self, session: Any, key: str, blocked: bool) -> None:
         now = self.service.clock.now()
