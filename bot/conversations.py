@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from bot import outbox
 from bot.engine import events as ev
 from bot.engine.engine import Conversation, Input, StepResult
 from bot.errors import EngineError, StaleButton
 from bot.outbox import PRIORITY_NORMAL
+from bot.storage import queued
 from bot.storage.models import Answer, ConversationRow, Patient, Score
 from bot.work import Work
 
@@ -215,7 +215,7 @@ async def step(work: Work, patient: Patient, row: ConversationRow, inp: Input) -
 
 def button_rows(row: ConversationRow, message: ev.SendMessage) -> list[list[dict[str, str]]]:
     """Callback data `d:<conversation>:<step>:<button>` (checked against the row when pressed)."""
-    conversation = outbox.NEW_CONVERSATION if row.id is None else str(row.id)
+    conversation = queued.NEW_CONVERSATION if row.id is None else str(row.id)
     return [
         [{"label": b.label, "data": f"d:{conversation}:{message.seq}:{b.index}"} for b in line]
         for line in message.buttons
@@ -252,9 +252,9 @@ async def apply(work: Work, patient: Patient, row: ConversationRow, result: Step
             work.send(recipient, event.text, button_rows(row, event), priority=PRIORITY_NORMAL,
                       patient_id=patient.id, conversation=row)
         elif isinstance(event, ev.RecordAnswer):
-            work.session.add(Answer(patient_id=patient.id, conversation=row,
-                                    dialogue=row.dialogue, key=event.key, value=event.value,
-                                    at=work.now))
+            queued.queue(work.session, Answer, {
+                "patient_id": patient.id, "conversation_id": None, "dialogue": row.dialogue,
+                "key": event.key, "value": event.value, "at": work.now}, row)
         elif isinstance(event, ev.QuestionnaireScored):
             work.session.add(Score(patient_id=patient.id, questionnaire=event.questionnaire,
                                    score=event.score, raw=event.raw, band=event.band,

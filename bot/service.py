@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, func, select
 
-from bot import clinicians, outbox, programme, signals
+from bot import clinicians, programme, signals
 from bot.batching import Batcher
 from bot.clock import Clock
 from bot.content.registry import ContentRegistry
@@ -32,6 +32,7 @@ from bot.safety import escalation
 from bot.safety.response import safety_response
 from bot.safety.spool import Spool
 from bot.safety.verdict import Verdict
+from bot.storage import queued
 from bot.storage.db import Database
 from bot.storage.models import Alert, Clinician, ConversationRow, InboxUpdate, Job, Message, Patient
 from bot.work import Work
@@ -248,7 +249,7 @@ class Coachbot:
                     update.attempts += 1
                 await self._person(work, patients.get(inbound.chat_key), inbound, verdict)
             await session.flush()
-            await outbox.write_queued(session)
+            await queued.write_queued(session)
             return [Reply(callback_answer=work.callback_answer,
                           outbox_ids=[message.id for message in work.sent if message.id is not None])
                     for work in works]

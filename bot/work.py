@@ -17,9 +17,11 @@ from bot import outbox
 from bot.content.bundle import Bundle
 from bot.content.registry import ContentRegistry
 from bot.engine.engine import Engine
-from bot.outbox import PRIORITY_NORMAL, Queued
+from bot.outbox import PRIORITY_NORMAL
+from bot.storage import queued
 from bot.storage.db import Database
-from bot.storage.models import AuditEntry, ConversationRow, Job
+from bot.storage.models import AuditEntry, ConversationRow, Job, Outbox
+from bot.storage.queued import Queued
 
 
 @dataclass
@@ -53,9 +55,9 @@ class Work:
         conversation: ConversationRow | None = None,
         not_before: datetime | None = None,
     ) -> Queued:
-        """Queue a message (bot.outbox); `conversation`: the one whose buttons these are;
+        """Queue a message (bot.storage.queued); `conversation`: the one whose buttons these are;
         `not_before`: when it may go (quiet hours), if later than now."""
-        message = outbox.queue(self.session, outbox.message(
+        message = queued.queue(self.session, Outbox, outbox.message(
             recipient, text, self.now, buttons=buttons, kind=kind, priority=priority,
             severity=severity, patient_id=patient_id, alert_id=alert_id, photo_path=photo_path,
             not_before=not_before), conversation)

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from bot.clock import SimulatedClock
 from bot.config import Settings
 from bot.isotime import parse_time
-from bot.outbox import NEW_CONVERSATION
 from bot.service import Coachbot, Inbound
 from bot.storage.models import Alert, Answer, AuditEntry, Outbox, Score
+from bot.storage.queued import NEW_CONVERSATION
 from tests.test_persistence import pending, seeded
 
 PATIENTS = [f"p{n}" for n in range(1, 9)]

@@ -21,7 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel
 
 from bot.clock import as_utc
 
@@ -47,9 +47,9 @@ class Base(DeclarativeBase):
 
 
 class InsertedInBatches:
-    """Tables that many inputs of one batch insert into (bot.batching): the sentinel column
-    lets SQLAlchemy insert their rows with one statement and still match each new id to its
-    object. SQLite cannot otherwise say which id went to which row, so without it every row
+    """Tables that many inputs of one batch insert into (bot.batching, bot.storage.queued):
+    the sentinel column lets SQLAlchemy insert their rows with one statement and still match
+    each new id to its row. SQLite cannot otherwise say which id went to which row, so without it every row
     is an INSERT of its own. The column holds a per-statement counter, nothing of meaning."""
 
     _sentinel: Mapped[int | None] = orm_insert_sentinel()
@@ -153,10 +153,8 @@ class Answer(InsertedInBatches, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
     conversation_id: Mapped[int | None] = mapped_column(Integer)
-    conversation: Mapped[ConversationRow | None] = relationship(
-        primaryjoin="foreign(Answer.conversation_id) == ConversationRow.id", lazy="raise", cascade="")
-    """Set on new answers, so a conversation started in the same transaction is inserted
-    first and its id fills `conversation_id` (which has no foreign key in the database)."""
+    """No foreign key in the database: answers are queued and written in bulk, and a new
+    conversation's id is filled in then (bot.storage.queued)."""
     dialogue: Mapped[str] = mapped_column(String(100))
     key: Mapped[str] = mapped_column(String(200))
     value: Mapped[Any] = mapped_column(JSON)
@@ -222,7 +220,8 @@ class Outbox(InsertedInBatches, Base):
     buttons: Mapped[list[Any]] = mapped_column(JSON, default=list)
     """[[{"label", "data"}]]: callback data checked against server state when pressed."""
     conversation_id: Mapped[int | None] = mapped_column(Integer)
-    """The conversation whose question this is (its buttons carry the id)."""
+    """The conversation whose question this is (its buttons carry the id). No foreign key in
+    the database: erasure deletes a patient's conversations while their last messages wait."""
     photo_path: Mapped[str | None] = mapped_column(String(500))
     photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     """The image itself, so any process can send it (photo_path is where it was drawn)."""

@@ -35,7 +35,8 @@ from bot.engine.engine import render
 from bot.errors import StorageError
 from bot.outbox import PRIORITY_NORMAL
 from bot.service import MAX_TEXT, Coachbot, Inbound
-from bot.storage.models import AuditEntry, InboxUpdate, Patient
+from bot.storage import queued
+from bot.storage.models import AuditEntry, InboxUpdate, Outbox, Patient
 from bot.telegram.chats import chat_key_of_payload
 from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, interpret
 from bot.telegram.locking import WriteGuard, chat_lock
@@ -361,7 +362,7 @@ class Inbox:
             template = self.service.content.current().message(note.key, locale) or note.default
         except Exception:
             template = note.default
-        outbox.queue(session, outbox.message(
+        queued.queue(session, Outbox, outbox.message(
             f"patient:{patient.id}" if patient is not None else f"chat:{key}",
             render(template, variables), now, priority=PRIORITY_NORMAL,
             patient_id=patient.id if patient is not None else None))
