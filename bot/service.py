@@ -271,10 +271,12 @@ class Coachbot:
     async def _pressed_conversations(session: Any, items: list[tuple[Inbound, Verdict]]) -> list[ConversationRow]:
         """Loads the conversations that presses name into the session, so `session.get` finds
         them without a query (the session holds rows weakly: the caller keeps the list until
-        the batch is done). Whether they belong to the presser is checked later."""
+        the batch is done). Read here, before anything changes: a query later would flush the
+        changes so far first (autoflush), and then again at the end. Whether they belong to
+        the presser is checked later."""
         ids = sorted({press[0] for inbound, _ in items if inbound.press
                       for press in [dialogue_press(inbound.press)] if press is not None})
-        if len(ids) < 2:
+        if not ids:
             return []
         return list(await session.scalars(CONVERSATIONS_BY_ID, {"ids": ids}))
 
