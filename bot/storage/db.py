@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.errors import StorageError
 from bot.storage import sqlite_inloop
+from bot.storage.checkpoints import FALLBACK_PAGES, Checkpoints
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 3.0
@@ -36,6 +37,8 @@ class Database:
     def __init__(self, url: str, echo: bool = False) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.checkpoints: Checkpoints | None = None
+        """SQLite files: WAL checkpoints in a thread of their own (bot.storage.checkpoints)."""
         if self.is_sqlite:
             path = make_url(url).database or ":memory:"
             if path != ":memory:":
@@ -43,6 +46,9 @@ class Database:
             self.engine: AsyncEngine = create_async_engine(
                 url, echo=echo, async_creator=sqlite_inloop.creator(path, SQLITE_BUSY_TIMEOUT_S))
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            if path != ":memory:":
+                checkpoints = self.checkpoints = Checkpoints(path)
+                event.listen(self.engine.sync_engine, "first_connect", lambda *_: checkpoints.start())
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
@@ -74,11 +80,14 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.checkpoints is not None:
+            self.checkpoints.stop()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA wal_autocheckpoint={FALLBACK_PAGES}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
