@@ -19,6 +19,10 @@ from bot.storage import sqlite_inloop
 from bot.storage.checkpoints import FALLBACK_PAGES, Checkpoints
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+POSTGRES_POOL_SIZE = 20
+"""Connections kept per process, and as many more at peaks: the inbox's chats take two each
+(bot.telegram.inbox.MAX_CONCURRENT_CHATS), the sender, its leadership and jobs one each.
+Two processes at their peak stay under PostgreSQL's default of 100 connections."""
 SQLITE_BUSY_TIMEOUT_S = 3.0
 """How long a write waits for another process holding the SQLite file (an admin command):
 no longer than a crisis message may wait before its safety response goes out directly."""
@@ -50,7 +54,8 @@ class Database:
                 checkpoints = self.checkpoints = Checkpoints(path)
                 event.listen(self.engine.sync_engine, "first_connect", lambda *_: checkpoints.start())
         else:
-            self.engine = create_async_engine(url, echo=echo, pool_size=10, max_overflow=10)
+            self.engine = create_async_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE,
+                                              max_overflow=POSTGRES_POOL_SIZE)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager
