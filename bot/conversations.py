@@ -256,9 +256,9 @@ async def apply(work: Work, patient: Patient, row: ConversationRow, result: Step
                 "patient_id": patient.id, "conversation_id": None, "dialogue": row.dialogue,
                 "key": event.key, "value": event.value, "at": work.now}, row)
         elif isinstance(event, ev.QuestionnaireScored):
-            work.session.add(Score(patient_id=patient.id, questionnaire=event.questionnaire,
-                                   score=event.score, raw=event.raw, band=event.band,
-                                   answers=event.answers, at=work.now))
+            queued.queue(work.session, Score, {
+                "patient_id": patient.id, "questionnaire": event.questionnaire, "score": event.score,
+                "raw": event.raw, "band": event.band, "answers": event.answers, "at": work.now})
             work.audit("coachbot", "scored", patient_id=patient.id,
                        questionnaire=event.questionnaire, score=event.score, band=event.band)
         elif isinstance(event, ev.RaiseFlag):

@@ -35,7 +35,7 @@ from bot.safety.verdict import Verdict
 from bot.storage import queued
 from bot.storage.db import Database
 from bot.storage.models import Alert, Clinician, ConversationRow, InboxUpdate, Job, Message, Patient
-from bot.work import Work
+from bot.work import Work, message_entry
 
 log = logging.getLogger(__name__)
 
@@ -357,8 +357,8 @@ class Coachbot:
                     "I don't know the command /{command}. /help shows what I can do.",
                     command=command[:32]), patient_id=patient.id)
                 return
-        work.session.add(Message(patient_id=patient.id, text=text, risk=verdict.risk,
-                                 rupture=verdict.rupture, reasons=verdict.reasons, at=work.now))
+        queued.queue(work.session, Message, message_entry(patient.id, text, work.now, verdict.risk,
+                                                          verdict.rupture, verdict.reasons))
         key = self._key(inbound, work.now)
         if verdict.risk == "crisis":
             reason = "crisis language: " + "; ".join(verdict.reasons[:3])
@@ -618,9 +618,8 @@ class Coachbot:
                 if existing is not None:
                     continue
                 text = without_unstorable(str(entry.get("text") or ""))
-                session.add(Message(patient_id=patient.id, text=text, risk="crisis", rupture="none",
-                                    reasons=entry.get("reasons") or [], at=work.now))
-                await session.flush()
+                queued.queue(session, Message, message_entry(patient.id, text, work.now, "crisis", "none",
+                                                             entry.get("reasons") or []))
                 patient.crisis_open = True
                 alert = await escalation.raise_alert(
                     work, patient, "crisis", "triage",

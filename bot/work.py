@@ -24,6 +24,20 @@ from bot.storage.models import AuditEntry, ConversationRow, Job, Outbox
 from bot.storage.queued import Queued
 
 
+def audit_entry(at: datetime, actor: str, action: str, patient_id: str | None = None,
+                alert_id: int | None = None, detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An audit row's values, for the queue (bot.storage.queued)."""
+    return {"at": at, "actor": actor, "action": action, "patient_id": patient_id,
+            "alert_id": alert_id, "detail": detail or {}}
+
+
+def message_entry(patient_id: str, text: str, at: datetime, risk: str = "none", rupture: str = "none",
+                  reasons: list[str] | None = None) -> dict[str, Any]:
+    """A row of what a patient wrote (with its triage verdict), for the queue."""
+    return {"patient_id": patient_id, "text": text, "risk": risk, "rupture": rupture,
+            "reasons": reasons or [], "at": at}
+
+
 @dataclass
 class Work:
     session: AsyncSession
@@ -68,10 +82,7 @@ class Work:
         self, actor: str, action: str, *, patient_id: str | None = None,
         alert_id: int | None = None, **detail: Any,
     ) -> None:
-        self.session.add(AuditEntry(
-            at=self.now, actor=actor, action=action, patient_id=patient_id,
-            alert_id=alert_id, detail=detail,
-        ))
+        queued.queue(self.session, AuditEntry, audit_entry(self.now, actor, action, patient_id, alert_id, detail))
 
     async def schedule(
         self, kind: str, due_at: datetime, *, patient_id: str | None = None,

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS
 from bot.safety.response import safety_response
+from bot.storage import queued
 from bot.storage.models import (
     Alert,
     Answer,
@@ -31,7 +32,7 @@ from bot.storage.models import (
     Score,
 )
 from bot.timeutil import after_quiet_hours, in_quiet_hours
-from bot.work import Work
+from bot.work import Work, audit_entry
 
 log = logging.getLogger(__name__)
 
@@ -326,5 +327,5 @@ async def audit_alert_deliveries(session: Any, outbox_ids: list[int], outcome: s
         select(Outbox.id, Outbox.recipient, Outbox.patient_id, Outbox.alert_id)
         .where(Outbox.id.in_(outbox_ids), Outbox.alert_id.is_not(None)))
     for row in rows:
-        session.add(AuditEntry(at=at, actor="coachbot", action=outcome, patient_id=row.patient_id,
-                               alert_id=row.alert_id, detail={"to": row.recipient, "outbox_id": row.id}))
+        queued.queue(session, AuditEntry, audit_entry(at, "coachbot", outcome, row.patient_id, row.alert_id,
+                                                      {"to": row.recipient, "outbox_id": row.id}))

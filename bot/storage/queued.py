@@ -1,5 +1,5 @@
-"""Rows only ever added in a transaction (outbox messages, answers), queued and written with
-one INSERT per table, instead of as ORM objects.
+"""Rows only ever added in a transaction (outbox messages, answers, scores, what patients
+wrote, the audit trail), queued and written with one INSERT per table, not as ORM objects.
 
 Why: a batch of inputs adds three or four such rows per input, and an ORM object costs more
 than its row's share of one INSERT (measured on SQLite, transaction included: building, adding
@@ -27,7 +27,7 @@ from sqlalchemy import event as orm_event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from bot.storage.models import Base, ConversationRow
+from bot.storage.models import Base, ConversationRow, Outbox
 
 _QUEUE_KEY = "coachbot.queued_rows"
 NEW_CONVERSATION = "new"
@@ -37,7 +37,7 @@ row is written; a press that still carried it would be refused as stale."""
 
 @dataclass(slots=True)
 class Queued:
-    """One row waiting to be written; `id` is set once it is."""
+    """One row waiting to be written; `id` is set once it is (for IDS_WANTED tables)."""
 
     model: type[Base]
     values: dict[str, Any]
@@ -46,13 +46,19 @@ class Queued:
     id: int | None = None
 
 
+IDS_WANTED: tuple[type[Base], ...] = (Outbox,)
+"""Tables whose new ids someone needs: the door tells the sender which messages an input
+queued (bot.service.Reply.outbox_ids). The others are inserted without asking for ids back."""
 _INSERTS: dict[type[Base], Insert] = {}
 
 
 def _insert(model: type[Base]) -> Insert:
-    """One statement per table, built once; ids come back in the order of the rows."""
+    """One statement per table, built once; where wanted, ids come back in the rows' order."""
     if model not in _INSERTS:
-        _INSERTS[model] = insert(model).returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
+        statement = insert(model)
+        if model in IDS_WANTED:
+            statement = statement.returning(model.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
+        _INSERTS[model] = statement
     return _INSERTS[model]
 
 
@@ -84,9 +90,10 @@ def _write(session: Session) -> None:
         by_model.setdefault(row.model, []).append(row)
     connection = session.connection()
     for model, rows in by_model.items():
-        ids = connection.execute(_insert(model), [_complete(row) for row in rows]).scalars().all()
-        for row, row_id in zip(rows, ids, strict=True):
-            row.id = row_id
+        result = connection.execute(_insert(model), [_complete(row) for row in rows])
+        if model in IDS_WANTED:
+            for row, row_id in zip(rows, result.scalars().all(), strict=True):
+                row.id = row_id
 
 
 def _complete(row: Queued) -> dict[str, Any]:

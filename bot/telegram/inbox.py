@@ -41,6 +41,7 @@ from bot.telegram.chats import chat_key_of_payload
 from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, interpret
 from bot.telegram.locking import WriteGuard, chat_lock
 from bot.telegram.sender import retry_after_seconds
+from bot.work import audit_entry
 
 log = logging.getLogger(__name__)
 
@@ -375,9 +376,8 @@ class Inbox:
         if patient is None or patient.blocked == blocked:
             return
         patient.blocked = blocked
-        session.add(AuditEntry(at=now, actor=f"patient:{patient.id}",
-                               action="blocked_bot" if blocked else "unblocked_bot",
-                               patient_id=patient.id, detail={}))
+        queued.queue(session, AuditEntry, audit_entry(
+            now, f"patient:{patient.id}", "blocked_bot" if blocked else "unblocked_bot", patient.id))
         log.info("patient %s %s the bot", patient.id, "blocked" if blocked else "unblocked")
 
     async def _answer(self, meaning: Interpretation, text: str) -> None:
