@@ -186,6 +186,10 @@ async def check(database_url: str, emulator: object, expected: int) -> None:
 
     conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
+        for _ in range(100):  # the sender records a message's status just after sending it
+            if not await conn.fetchval("SELECT count(*) FROM outbox WHERE status = 'pending'"):
+                break
+            await asyncio.sleep(0.1)
         inbox = await conn.fetch("SELECT status, count(*) AS n FROM inbox GROUP BY status")
         outbox = await conn.fetch("SELECT status, count(*) AS n FROM outbox GROUP BY status")
     finally:
