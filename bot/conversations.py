@@ -66,7 +66,7 @@ QUEUED_CONVERSATIONS = (select(ConversationRow)
                         .order_by(ConversationRow.id))
 
 
-async def load_open(session: AsyncSession, patient_ids: list[str]) -> None:
+async def load_open(session: AsyncSession, patient_ids: list[str]) -> list[ConversationRow]:
     """Read these patients' open (active or queued) conversations with one query and keep
     them with the session, so that for the rest of the transaction `active_conversation` and
     the queue answer from memory (a batch of inputs asks this several times per patient).
@@ -75,9 +75,10 @@ async def load_open(session: AsyncSession, patient_ids: list[str]) -> None:
     index: dict[str, list[ConversationRow]] = session.info.setdefault(_OPEN_KEY, {})
     for patient_id in patient_ids:
         index[patient_id] = []
-    rows = await session.scalars(OPEN_CONVERSATIONS, {"patient_ids": patient_ids})
+    rows = list(await session.scalars(OPEN_CONVERSATIONS, {"patient_ids": patient_ids}))
     for row in rows:
         index[row.patient_id].append(row)
+    return rows
 
 
 def forget_open(work: Work, patient_id: str) -> None:

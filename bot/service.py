@@ -232,11 +232,12 @@ class Coachbot:
         async with self.db.transaction() as session:
             updates = await self._inbox_rows(session, items)
             patients = await self._patients(session, items)
-            pressed = await self._pressed_conversations(session, items)  # noqa: F841 (held: see there)
+            held: list[ConversationRow] = []  # the session holds rows weakly: see _pressed_conversations
             if len(items) > 1:
                 patient_ids = sorted(p.id for p in patients.values())
-                await load_open(session, patient_ids)
+                held = await load_open(session, patient_ids)
                 signals.share_history(session, patient_ids)
+            held += await self._pressed_conversations(session, items, {row.id for row in held})
             works = []
             for inbound, verdict in items:
                 work = self._work(session)
@@ -268,14 +269,15 @@ class Coachbot:
         return {row.chat_key: row for row in rows if row.chat_key is not None}
 
     @staticmethod
-    async def _pressed_conversations(session: Any, items: list[tuple[Inbound, Verdict]]) -> list[ConversationRow]:
+    async def _pressed_conversations(session: Any, items: list[tuple[Inbound, Verdict]],
+                                     loaded: set[int]) -> list[ConversationRow]:
         """Loads the conversations that presses name into the session, so `session.get` finds
         them without a query (the session holds rows weakly: the caller keeps the list until
         the batch is done). Read here, before anything changes: a query later would flush the
         changes so far first (autoflush), and then again at the end. Whether they belong to
-        the presser is checked later."""
+        the presser is checked later. `loaded`: ids in the session already (open conversations)."""
         ids = sorted({press[0] for inbound, _ in items if inbound.press
-                      for press in [dialogue_press(inbound.press)] if press is not None})
+                      for press in [dialogue_press(inbound.press)] if press is not None} - loaded)
         if not ids:
             return []
         return list(await session.scalars(CONVERSATIONS_BY_ID, {"ids": ids}))
