@@ -45,6 +45,8 @@ MAX_TEXT = 4000
 MAX_ROW_ID = 2**31 - 1
 """Row ids are 32-bit integers on PostgreSQL: a pressed button naming a larger one is forged
 (asking the database for it would fail instead of answering "no such row")."""
+JOBS_TOGETHER = 32
+"""Due jobs run in one transaction at most (10,000 check-ins at the same minute are many)."""
 JOB_MAX_ATTEMPTS = 5
 JOB_RETRY_AFTER = timedelta(minutes=1)
 """A failed job is tried again after 1, 2, 3, 4 minutes, then marked failed."""
@@ -494,28 +496,65 @@ class Coachbot:
             return await session.scalar(select(func.min(Job.due_at)).where(Job.status == "pending"))
 
     async def run_due_jobs(self, worker: str = "main", limit: int = 500) -> int:
-        """Run every job due now, each in its own transaction with its effects (exactly once)."""
+        """Run every job due now (up to `limit`), each exactly once with its effects: up to
+        JOBS_TOGETHER in a transaction; when one of those fails, that transaction is undone and
+        its jobs run again one per transaction, so a failing job fails alone."""
         done = 0
         waiting: set[int] = set()
         """Jobs whose patient is busy with a message: left for the next round."""
         while done < limit:
-            ran = await self._run_one(worker, waiting)
-            if ran is None:
+            together = await self._run_together(worker, waiting, min(JOBS_TOGETHER, limit - done))
+            if together == 0:
                 break
-            if ran not in waiting:
-                done += 1
+            if together is not None:
+                done += together
+                continue
+            for _ in range(min(JOBS_TOGETHER, limit - done)):
+                ran = await self._run_one(worker, waiting)
+                if ran is None:
+                    return done
+                if ran not in waiting:
+                    done += 1
         return done
+
+    def _due(self, now: datetime, waiting: set[int], size: int) -> Any:
+        due = select(Job).where(Job.status == "pending", Job.due_at <= now)
+        if waiting:
+            due = due.where(Job.id.not_in(sorted(waiting)))
+        return self.db.locked(due.order_by(Job.due_at, Job.id).limit(size), skip_locked=True)
+
+    async def _run_together(self, worker: str, waiting: set[int], size: int) -> int | None:
+        """Up to `size` due jobs in one transaction: how many ran (0: none is due), or None
+        when fewer than two are due, or one of them failed or found its patient busy (then
+        none of them ran, and they are for one at a time)."""
+        if size < 2:
+            return None
+        now = self.clock.now()
+        try:
+            async with self.db.transaction() as session:
+                jobs = list(await session.scalars(self._due(now, waiting, size)))
+                if len(jobs) < 2:
+                    return None if jobs else 0
+                for job in jobs:
+                    work = self._work(session)
+                    work.now = max(now, job.due_at)
+                    await self._dispatch(work, job)
+                    job.status, job.claimed_by, job.claimed_at = "done", worker, now
+                    job.attempts += 1
+                return len(jobs)
+        except StorageError:
+            raise
+        except Exception as exc:  # PatientBusy too: one at a time sorts out which
+            log.debug("jobs together failed (%s: %s); running them one at a time",
+                      exc.__class__.__name__, exc)
+            return None
 
     async def _run_one(self, worker: str, waiting: set[int]) -> int | None:
         now = self.clock.now()
         job_id: int | None = None
         try:
             async with self.db.transaction() as session:
-                due = select(Job).where(Job.status == "pending", Job.due_at <= now)
-                if waiting:
-                    due = due.where(Job.id.not_in(sorted(waiting)))
-                job = await session.scalar(self.db.locked(
-                    due.order_by(Job.due_at, Job.id).limit(1), skip_locked=True))
+                job = await session.scalar(self._due(now, waiting, 1))
                 if job is None:
                     return None
                 job_id = job.id

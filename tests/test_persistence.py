@@ -200,3 +200,56 @@ async def test_a_failing_daily_job_is_retried_and_never_ends_the_programme(
         assert jobs[1].due_at == parse_time("2026-03-03T08:00:00Z"), "tomorrow's check-in still comes"
     finally:
         await bot.close()
+
+
+async def test_due_jobs_run_together_and_a_failing_one_fails_alone(
+    settings: Settings, database_url: str, seed: dict[str, Any], monkeypatch: Any,
+) -> None:
+    """Check-ins due at the same minute share a transaction (bot.service.JOBS_TOGETHER); when
+    one of them breaks, the others still run exactly once and only the broken one is retried."""
+    from bot import programme
+    from bot.storage.models import Job
+
+    for patient in seed["patients"]:
+        patient["timezone"], patient["checkin_time"] = "UTC", "08:00"
+    seed["patients"].append({"id": "p3", "name": "Ana", "group": "g1", "timezone": "UTC",
+                             "checkin_time": "08:00", "locale": "en"})
+    clock = SimulatedClock(START)
+    bot = await seeded(settings, database_url, seed, clock)
+    real_daily = programme.run_daily
+
+    async def tom_breaks(work: Any, patient: Any) -> None:
+        if patient.id == "p2":
+            raise RuntimeError("a bug in Tom's prompt")
+        await real_daily(work, patient)
+
+    monkeypatch.setattr(programme, "run_daily", tom_breaks)
+    try:
+        clock.set(parse_time("2026-03-02T08:00:00Z"))
+        assert await bot.run_due_jobs() == 3  # each of the three ran once (Tom's failed)
+        for person, name in (("patient:p1", "Maria"), ("patient:p3", "Ana")):
+            greetings = [r for r in await pending(bot, person) if r.text.startswith(f"Good morning {name}")]
+            assert len(greetings) == 1
+        assert await pending(bot, "patient:p2") == []
+        async with bot.db.transaction() as session:
+            jobs = {j.patient_id: j for j in await session.scalars(
+                select(Job).where(Job.kind == "daily", Job.due_at < parse_time("2026-03-03T00:00:00Z")))}
+        assert jobs["p1"].status == jobs["p3"].status == "done"
+        assert (jobs["p1"].attempts, jobs["p3"].attempts) == (1, 1)
+        assert (jobs["p2"].status, jobs["p2"].attempts) == ("pending", 1)  # again in a minute
+        assert "a bug in Tom's prompt" in (jobs["p2"].last_error or "")
+
+        monkeypatch.setattr(programme, "run_daily", real_daily)  # mended: tomorrow's run together
+        alone: list[Any] = []
+        one = bot._run_one
+
+        async def counted(*args: Any) -> Any:
+            alone.append(args)
+            return await one(*args)
+
+        monkeypatch.setattr(bot, "_run_one", counted)
+        clock.set(parse_time("2026-03-03T08:00:00Z"))
+        assert await bot.run_due_jobs() >= 3
+        assert alone == []
+    finally:
+        await bot.close()
