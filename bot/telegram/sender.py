@@ -63,9 +63,10 @@ MAX_IN_FLIGHT = 16
 """Rows being sent at once (each to a different chat); fills 30/s up to 0.5 s of latency."""
 IDLE_POLL_S = 0.25
 """How often an idle sender looks for rows written by other processes (own rows wake it)."""
-CLAIM_GATHER_S = 0.005
+CLAIM_GATHER_S = 0.002
 """After a wake-up, wait this long so that rows written (or sends finished) together are
-claimed in one transaction rather than one each."""
+claimed in one transaction rather than one each. It adds to every reply's latency: 5 ms gave
+a p50 of 26 ms at 20 updates/s in the e2e set-up, 2 ms gave 20 ms, at the same throughput."""
 LEADER_RETRY_S = 2.0
 LEADER_CHECK_S = 5.0
 MARK_RETRY_S = 1.0
