@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from bot import signals
 from bot.content.bundle import Bundle
@@ -61,6 +61,22 @@ DEFAULT_PROGRAMME: dict[str, Any] = {
 MAX_PAUSE_DAYS = 60
 ERASE_CONFIRM_MINUTES = 30
 """How long /delete's "Yes, erase my data" button stays valid."""
+
+
+# Statements every daily job runs, built once (building one costs more than running it cached).
+ASSIGNMENT = (select(ExerciseAssignment).where(
+    ExerciseAssignment.starts_at <= bindparam("now"),
+    (ExerciseAssignment.patient_id == bindparam("patient_id"))
+    | ((ExerciseAssignment.group_id == bindparam("group_id")) & ExerciseAssignment.patient_id.is_(None)),
+).order_by(ExerciseAssignment.patient_id.is_(None), ExerciseAssignment.starts_at.desc()).limit(1))
+OFFERED = (select(ConversationRow.started_at).where(
+    ConversationRow.patient_id == bindparam("patient_id"),
+    ConversationRow.dialogue.in_(bindparam("dialogues", expanding=True)),
+    ConversationRow.started_at >= bindparam("since"),
+).order_by(ConversationRow.started_at.desc()))
+ANSWERED = select(Answer.at).where(
+    Answer.patient_id == bindparam("patient_id"), Answer.dialogue.in_(bindparam("dialogues", expanding=True)),
+    Answer.at >= bindparam("since"))
 
 
 def programme(work: Work, patient: Patient | None = None) -> dict[str, Any]:
@@ -132,11 +148,7 @@ def programme_day(patient: Patient, now: datetime) -> int:
 async def exercise_of_the_day(work: Work, patient: Patient) -> str | None:
     """A clinician's assignment (patient before group, newest first), else the programme's week."""
     assignment = await work.session.scalar(
-        select(ExerciseAssignment).where(
-            ExerciseAssignment.starts_at <= work.now,
-            (ExerciseAssignment.patient_id == patient.id)
-            | ((ExerciseAssignment.group_id == patient.group_id) & ExerciseAssignment.patient_id.is_(None)),
-        ).order_by(ExerciseAssignment.patient_id.is_(None), ExerciseAssignment.starts_at.desc()).limit(1))
+        ASSIGNMENT, {"now": work.now, "patient_id": patient.id, "group_id": patient.group_id})
     day = max(0, programme_day(patient, work.now))
     if assignment is not None and assignment.exercises:
         return str(assignment.exercises[day % len(assignment.exercises)])
@@ -214,17 +226,13 @@ async def check_missed_days(work: Work, patient: Patient) -> None:
     daily = [str(d.get("dialogue")) for d in programme(work).get("daily") or []]
     tz = zone(patient.timezone)
     today = work.now.astimezone(tz).date()
-    offered = list(await work.session.scalars(
-        select(ConversationRow.started_at).where(
-            ConversationRow.patient_id == patient.id, ConversationRow.dialogue.in_(daily),
-            ConversationRow.started_at >= work.now - timedelta(days=limit + 14),
-        ).order_by(ConversationRow.started_at.desc())))
+    offered = list(await work.session.scalars(OFFERED, {
+        "patient_id": patient.id, "dialogues": daily, "since": work.now - timedelta(days=limit + 14)}))
     days = sorted({at.astimezone(tz).date() for at in offered} - {today}, reverse=True)[:limit + 1]
     if not days:
         return
-    answered_at = await work.session.scalars(
-        select(Answer.at).where(Answer.patient_id == patient.id, Answer.dialogue.in_(daily),
-                                Answer.at >= work.now - timedelta(days=limit + 15)))
+    answered_at = await work.session.scalars(ANSWERED, {
+        "patient_id": patient.id, "dialogues": daily, "since": work.now - timedelta(days=limit + 15)})
     answered = {at.astimezone(tz).date() for at in answered_at}
     missed = 0
     for day in days:

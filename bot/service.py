@@ -71,6 +71,16 @@ INBOX_ROWS = (select(InboxUpdate).where(InboxUpdate.update_id.in_(bindparam("ids
 PATIENTS_BY_CHAT = (select(Patient).where(Patient.chat_key.in_(bindparam("keys", expanding=True)))
                     .order_by(Patient.id))
 CONVERSATIONS_BY_ID = select(ConversationRow).where(ConversationRow.id.in_(bindparam("ids", expanding=True)))
+PATIENT_BY_ID = select(Patient).where(Patient.id == bindparam("id"))
+DUE_JOBS = (select(Job).where(Job.status == "pending", Job.due_at <= bindparam("now"),
+                              Job.id.not_in(bindparam("waiting", expanding=True)))
+            .order_by(Job.due_at, Job.id).limit(bindparam("size")))
+PATIENT_EXISTS = select(Patient.id).where(Patient.id == bindparam("id"))
+
+
+def due_jobs(now: datetime, waiting: set[int], size: int) -> dict[str, Any]:
+    """DUE_JOBS' parameters: due by `now`, not `waiting` (their patient is busy), `size` at most."""
+    return {"now": now, "waiting": sorted(waiting), "size": size}
 
 
 def without_unstorable(text: str) -> str:
@@ -140,6 +150,8 @@ class Coachbot:
         self.spool = spool or Spool(settings.data_dir / "escalation-spool.jsonl")
         self._locked_inbox_rows = db.locked(INBOX_ROWS)
         self._locked_patients = db.locked(PATIENTS_BY_CHAT)
+        self._patient_for_job = db.locked(PATIENT_BY_ID, skip_locked=True)
+        self._due_jobs = db.locked(DUE_JOBS, skip_locked=True)
         self.batcher: Batcher[tuple[Inbound, Verdict], Reply] = Batcher(
             self._handle_together, key=lambda item: item[0].chat_key)
         """Everything but a crisis: a crisis gets a transaction of its own, with a time budget."""
@@ -517,11 +529,6 @@ class Coachbot:
                     done += 1
         return done
 
-    def _due(self, now: datetime, waiting: set[int], size: int) -> Any:
-        due = select(Job).where(Job.status == "pending", Job.due_at <= now)
-        if waiting:
-            due = due.where(Job.id.not_in(sorted(waiting)))
-        return self.db.locked(due.order_by(Job.due_at, Job.id).limit(size), skip_locked=True)
 
     async def _run_together(self, worker: str, waiting: set[int], size: int) -> int | None:
         """Up to `size` due jobs in one transaction: how many ran (0: none is due), or None
@@ -532,7 +539,7 @@ class Coachbot:
         now = self.clock.now()
         try:
             async with self.db.transaction() as session:
-                jobs = list(await session.scalars(self._due(now, waiting, size)))
+                jobs = list(await session.scalars(self._due_jobs, due_jobs(now, waiting, size)))
                 if len(jobs) < 2:
                     return None if jobs else 0
                 for job in jobs:
@@ -554,7 +561,7 @@ class Coachbot:
         job_id: int | None = None
         try:
             async with self.db.transaction() as session:
-                job = await session.scalar(self._due(now, waiting, 1))
+                job = await session.scalar(self._due_jobs, due_jobs(now, waiting, 1))
                 if job is None:
                     return None
                 job_id = job.id
@@ -631,9 +638,8 @@ class Coachbot:
         """The patient's row lock, as their messages take it, so a job never interleaves with
         them. Taken without waiting: a message being handled holds it (and may be updating
         this very job), so the job waits for the next round instead of deadlocking."""
-        patient = await work.session.scalar(self.db.locked(
-            select(Patient).where(Patient.id == patient_id), skip_locked=True))
-        if patient is None and await work.session.scalar(select(Patient.id).where(Patient.id == patient_id)):
+        patient = await work.session.scalar(self._patient_for_job, {"id": patient_id})
+        if patient is None and await work.session.scalar(PATIENT_EXISTS, {"id": patient_id}):
             raise PatientBusy(patient_id)
         return patient
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
@@ -36,6 +36,10 @@ def message_entry(patient_id: str, text: str, at: datetime, risk: str = "none", 
     """A row of what a patient wrote (with its triage verdict), for the queue."""
     return {"patient_id": patient_id, "text": text, "risk": risk, "rupture": rupture,
             "reasons": reasons or [], "at": at}
+
+
+JOB_BY_KEY = select(Job.id).where(Job.unique_key == bindparam("key"))
+"""Built once: every daily job asks it (building a statement costs more than running it)."""
 
 
 @dataclass
@@ -90,7 +94,7 @@ class Work:
     ) -> Job | None:
         """Add a job; with `unique_key`, a job already scheduled under that key is kept."""
         if unique_key is not None:
-            existing = await self.session.scalar(select(Job).where(Job.unique_key == unique_key))
+            existing = await self.session.scalar(JOB_BY_KEY, {"key": unique_key})
             if existing is not None:
                 return None
         job = Job(
