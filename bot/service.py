@@ -529,7 +529,6 @@ class Coachbot:
                     done += 1
         return done
 
-
     async def _run_together(self, worker: str, waiting: set[int], size: int) -> int | None:
         """Up to `size` due jobs in one transaction: how many ran (0: none is due), or None
         when fewer than two are due, or one of them failed or found its patient busy (then

@@ -49,8 +49,9 @@ class Base(DeclarativeBase):
 class InsertedInBatches:
     """Tables that many inputs of one batch insert into (bot.batching, bot.storage.queued):
     the sentinel column lets SQLAlchemy insert their rows with one statement and still match
-    each new id to its row. SQLite cannot otherwise say which id went to which row, so without it every row
-    is an INSERT of its own. The column holds a per-statement counter, nothing of meaning."""
+    each new id to its row. SQLite cannot otherwise say which id went to which row, so
+    without it every row is an INSERT of its own. The column holds a per-statement counter,
+    nothing of meaning."""
 
     _sentinel: Mapped[int | None] = orm_insert_sentinel()
 

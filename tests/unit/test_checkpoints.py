@@ -39,15 +39,15 @@ def test_the_thread_copies_the_log_back(tmp_path: Path) -> None:
         wait_for(lambda: path.stat().st_size > 1_000_000)
     finally:
         checkpoints.stop()
-    assert checkpoints.done >= 1 and not checkpoints._thread.is_alive()
+    assert checkpoints.done >= 1 and not checkpoints.running
     assert writer.execute("SELECT count(*) FROM t").fetchone() == (1000,)
 
 
 def test_a_file_that_cannot_be_opened_stops_the_thread_quietly(tmp_path: Path) -> None:
     checkpoints = Checkpoints(str(tmp_path / "no such folder" / "db.sqlite3"), interval_s=0.01)
     checkpoints.start()
-    checkpoints._thread.join(30)
-    assert not checkpoints._thread.is_alive() and checkpoints.done == 0
+    wait_for(lambda: not checkpoints.running)
+    assert checkpoints.done == 0
     checkpoints.stop()
 
 
@@ -58,9 +58,14 @@ async def test_a_database_file_has_checkpoints_until_disposed(tmp_path: Path) ->
     async with db.engine.connect() as connection:
         level = await connection.exec_driver_sql("PRAGMA wal_autocheckpoint")
         assert level.scalar() == FALLBACK_PAGES
-    assert db.checkpoints._thread.is_alive()
+    assert db.checkpoints.running
     await db.dispose()
-    assert not db.checkpoints._thread.is_alive()
+    assert not db.checkpoints.running
+    async with db.engine.connect() as connection:  # used again after dispose: checkpoints again
+        await connection.exec_driver_sql("SELECT 1")
+    assert db.checkpoints.running
+    await db.dispose()
+    assert not db.checkpoints.running
 
 
 def test_an_in_memory_database_has_none() -> None:
