@@ -105,6 +105,25 @@ async def seed(database_url: str, patients: int, data_dir: Path) -> None:
     await service.close()
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) a process has used so far, from /proc (None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def report_cpu(pid: int, before: float | None, updates: int, elapsed: float) -> None:
+    """How busy the bot's process was: it runs on one core, so near 100% means CPU-bound."""
+    after = cpu_seconds(pid)
+    if before is None or after is None or not updates:
+        return
+    used = after - before
+    print(f"    bot process CPU: {used / updates * 1000:.2f} ms per update, "
+          f"{used / elapsed * 100:.0f}% of one core")
+
+
 def report(name: str, latencies: list[float]) -> None:
     print(f"{name}: p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
           f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
@@ -150,6 +169,7 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
               f"{os.cpu_count()} CPUs")
 
         saturated: list[float] = []
+        cpu = cpu_seconds(child.pid)
         started = time.monotonic()
         await asyncio.gather(*(patient(chat, messages, saturated) for chat in chats))
         elapsed = time.monotonic() - started
@@ -157,20 +177,24 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
         print(f"  saturated (every patient sends again as soon as answered, {messages} each): "
               f"{capacity:,.0f} updates/s ({len(saturated)} updates in {elapsed:.1f} s)")
         report("    update -> reply", saturated)
+        report_cpu(child.pid, cpu, len(saturated), elapsed)
 
         sent = 0
         for rate in rates or [round(capacity * 0.5)]:
             paced: list[float] = []
             count = max(int(rate * paced_seconds), 1)
             tasks = []
+            cpu = cpu_seconds(child.pid)
             started = time.monotonic()
             for k in range(count):
                 await asyncio.sleep(max(started + k / rate - time.monotonic(), 0))
                 tasks.append(asyncio.create_task(patient(chats[k % len(chats)], 1, paced)))
             await asyncio.gather(*tasks)
+            elapsed = time.monotonic() - started
             sent += count
             print(f"  offered {rate} updates/s for {paced_seconds:.0f} s ({count} updates, patients in turn):")
             report("    update -> reply", paced)
+            report_cpu(child.pid, cpu, count, elapsed)
         await check(database_url, emulator, patients * (messages + 1) + sent)
     finally:
         if child is not None and child.returncode is None:

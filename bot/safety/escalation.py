@@ -14,7 +14,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS
 from bot.safety.response import safety_response
@@ -318,14 +318,17 @@ async def add_note(work: Work, clinician: Clinician, text: str) -> bool:
     return True
 
 
+ALERT_MESSAGES = (select(Outbox.id, Outbox.recipient, Outbox.patient_id, Outbox.alert_id)
+                  .where(Outbox.id.in_(bindparam("ids", expanding=True)), Outbox.alert_id.is_not(None)))
+"""Built once: the sender asks it for every batch of messages it has sent."""
+
+
 async def audit_alert_deliveries(session: Any, outbox_ids: list[int], outcome: str, at: Any) -> None:
     """The audit trail's "delivered" step (or why not): written by whichever channel carried
     the alert, in the same transaction that records the outbox row's final status."""
     if not outbox_ids:
         return
-    rows = await session.execute(
-        select(Outbox.id, Outbox.recipient, Outbox.patient_id, Outbox.alert_id)
-        .where(Outbox.id.in_(outbox_ids), Outbox.alert_id.is_not(None)))
+    rows = await session.execute(ALERT_MESSAGES, {"ids": outbox_ids})
     for row in rows:
         queued.queue(session, AuditEntry, audit_entry(at, "coachbot", outcome, row.patient_id, row.alert_id,
                                                       {"to": row.recipient, "outbox_id": row.id}))

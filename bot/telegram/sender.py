@@ -30,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
@@ -73,6 +73,30 @@ MARK_RETRY_S = 1.0
 MARK_BATCH_S = 0.005
 """`sent` marks arriving within this long share one transaction."""
 SHUTDOWN_GRACE_S = 10.0
+
+
+# The claim's statements, built once (building them cost more than running them, at every wake-up).
+_RANKED = select(
+    Outbox.id, Outbox.recipient, Outbox.priority, Outbox.next_attempt_at,
+    func.row_number().over(partition_by=Outbox.recipient, order_by=(Outbox.priority, Outbox.id)).label("place"),
+).where(Outbox.status == "pending").subquery()
+QUEUE_HEADS = (select(_RANKED.c.id)
+               .where(_RANKED.c.place == 1, _RANKED.c.next_attempt_at <= bindparam("now"),
+                      _RANKED.c.recipient.not_in(bindparam("busy", expanding=True)))
+               .order_by(_RANKED.c.priority, _RANKED.c.id).limit(bindparam("limit")))
+"""The first pending message of each recipient that is due and not being sent to already."""
+CLAIMABLE = (select(Outbox.id, Outbox.recipient, Outbox.kind, Outbox.text, Outbox.buttons,
+                    Outbox.photo_path, Outbox.attempts, Outbox.parts_sent)
+             .where(Outbox.id.in_(bindparam("ids", expanding=True)), Outbox.status == "pending",
+                    Outbox.next_attempt_at <= bindparam("now"))
+             .order_by(Outbox.priority, Outbox.id))
+LEASE = (update(Outbox).where(Outbox.id.in_(bindparam("ids", expanding=True)))
+         .values(next_attempt_at=bindparam("lease")).execution_options(synchronize_session=False))
+"""No objects of these rows are in the sender's session, so none need updating."""
+RECIPIENT_PATIENTS = select(Patient.id, Patient.chat_key, Patient.blocked).where(
+    Patient.id.in_(bindparam("ids", expanding=True)) | Patient.chat_key.in_(bindparam("keys", expanding=True)))
+RECIPIENT_CLINICIANS = select(Clinician.id, Clinician.chat_key).where(
+    Clinician.id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -124,6 +148,7 @@ class Sender:
         self.limiter = RateLimiter(self.options.messages_per_second, self.options.chat_interval_s,
                                    self.options.group_interval_s, self.options.margin_s)
         self.leadership = SenderLeadership(db)
+        self._claimable = db.locked(CLAIMABLE, skip_locked=True)
         self._wake = asyncio.Event()
         self._stopping = False
         self._busy: set[str] = set()
@@ -206,27 +231,15 @@ class Sender:
     async def _claim(self, limit: int) -> list[Delivery]:
         now = self.clock.now()
         async with self.guard.hold(), self.db.transaction() as session:
-            ranked = select(
-                Outbox.id, Outbox.recipient, Outbox.priority, Outbox.next_attempt_at,
-                func.row_number().over(partition_by=Outbox.recipient,
-                                       order_by=(Outbox.priority, Outbox.id)).label("place"),
-            ).where(Outbox.status == "pending").subquery()
-            heads = select(ranked.c.id).where(ranked.c.place == 1, ranked.c.next_attempt_at <= now)
-            if self._busy:
-                heads = heads.where(ranked.c.recipient.not_in(sorted(self._busy)))
-            ids = list(await session.scalars(heads.order_by(ranked.c.priority, ranked.c.id).limit(limit)))
+            ids = list(await session.scalars(
+                QUEUE_HEADS, {"now": now, "busy": sorted(self._busy), "limit": limit}))
             if not ids:
                 return []
-            rows = list(await session.execute(self.db.locked(
-                select(Outbox.id, Outbox.recipient, Outbox.kind, Outbox.text, Outbox.buttons,
-                       Outbox.photo_path, Outbox.attempts, Outbox.parts_sent)
-                .where(Outbox.id.in_(ids), Outbox.status == "pending", Outbox.next_attempt_at <= now)
-                .order_by(Outbox.priority, Outbox.id), skip_locked=True)))
+            rows = list(await session.execute(self._claimable, {"ids": ids, "now": now}))
             if not rows:
                 return []
             lease = now + timedelta(seconds=self.options.lease_s)
-            await session.execute(update(Outbox).where(Outbox.id.in_([r.id for r in rows]))
-                                  .values(next_attempt_at=lease))
+            await session.execute(LEASE, {"ids": [r.id for r in rows], "lease": lease})
             deliveries = [Delivery(r.id, r.recipient, r.kind, r.text or "", list(r.buttons or []),
                                    r.photo_path, r.attempts, r.parts_sent or 0) for r in rows]
             await self._resolve(session, deliveries)
@@ -241,15 +254,13 @@ class Sender:
         patients: dict[str, Any] = {}
         if wanted["patient"] or wanted["chat"]:
             for row in await session.execute(
-                    select(Patient.id, Patient.chat_key, Patient.blocked)
-                    .where(Patient.id.in_(wanted["patient"]) | Patient.chat_key.in_(wanted["chat"]))):
+                    RECIPIENT_PATIENTS, {"ids": sorted(wanted["patient"]), "keys": sorted(wanted["chat"])}):
                 patients[f"patient:{row.id}"] = row
                 if row.chat_key:
                     patients[f"chat:{row.chat_key}"] = row
         clinicians: dict[str, str | None] = {}
         if wanted["clinician"]:
-            for row in await session.execute(
-                    select(Clinician.id, Clinician.chat_key).where(Clinician.id.in_(wanted["clinician"]))):
+            for row in await session.execute(RECIPIENT_CLINICIANS, {"ids": sorted(wanted["clinician"])}):
                 clinicians[f"clinician:{row.id}"] = row.chat_key
         for d in deliveries:
             patient = patients.get(d.recipient)
