@@ -168,7 +168,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--inputs", type=int, default=5_000,
                         help="inputs per load level, each from a different patient in a conversation")
-    parser.add_argument("--rates", default="0,250,500,750,1000,1500,2000",
+    parser.add_argument("--rates", default="0,250,500,750,1000,1500,2000,3000",
                         help="offered loads in inputs/s, comma-separated; 0 = one at a time")
     parser.add_argument("--project", type=Path, default=SHIPPED,
                         help="folder holding dialogues/ and content/ (default: the shipped ones)")
