@@ -542,11 +542,7 @@ class Coachbot:
                 if len(jobs) < 2:
                     return None if jobs else 0
                 for job in jobs:
-                    work = self._work(session)
-                    work.now = max(now, job.due_at)
-                    await self._dispatch(work, job)
-                    job.status, job.claimed_by, job.claimed_at = "done", worker, now
-                    job.attempts += 1
+                    await self._run_job(session, job, worker, now)
                 return len(jobs)
         except StorageError:
             raise
@@ -554,6 +550,14 @@ class Coachbot:
             log.debug("jobs together failed (%s: %s); running them one at a time",
                       exc.__class__.__name__, exc)
             return None
+
+    async def _run_job(self, session: Any, job: Job, worker: str, now: datetime) -> None:
+        """One claimed job's work, and its mark as done, in the caller's transaction."""
+        work = self._work(session)
+        work.now = max(now, job.due_at)
+        await self._dispatch(work, job)
+        job.status, job.claimed_by, job.claimed_at = "done", worker, now
+        job.attempts += 1
 
     async def _run_one(self, worker: str, waiting: set[int]) -> int | None:
         now = self.clock.now()
@@ -564,11 +568,7 @@ class Coachbot:
                 if job is None:
                     return None
                 job_id = job.id
-                work = self._work(session)
-                work.now = max(now, job.due_at)
-                await self._dispatch(work, job)
-                job.status, job.claimed_by, job.claimed_at = "done", worker, now
-                job.attempts += 1
+                await self._run_job(session, job, worker, now)
                 return job.id
         except PatientBusy as busy:
             log.debug("job %s waits: patient %s is busy with a message", job_id, busy)
