@@ -16,12 +16,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from bot import PROJECT_ROOT
 from bot.config import Settings, load_settings
 
 FIXTURE_PROJECT = Path(__file__).parent / "fixtures" / "project"
 POSTGRES_ADMIN_URL = os.environ.get("COACHBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+hypothesis_settings.register_profile(
+    "coachbot", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("coachbot")
+"""Property tests assert behaviour, never speed: Hypothesis's deadline and its too-slow check
+time each example on the wall clock, which a busy CI machine fails at random."""
+
 BACKENDS = ["sqlite"] + (["postgres"] if os.environ.get("COACHBOT_TEST_POSTGRES", "1") != "0" else [])
 
 

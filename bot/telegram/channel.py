@@ -18,11 +18,11 @@ from urllib.parse import urlparse
 from telegram import Bot
 from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
-from telegram.request import HTTPXRequest
 
 from bot.errors import StorageError
 from bot.service import Coachbot
 from bot.telegram.commands import CommandMenus
+from bot.telegram.http import AiohttpRequest
 from bot.telegram.inbox import Inbox, InboxOptions
 from bot.telegram.locking import WriteGuard
 from bot.telegram.polling import ALLOWED_UPDATES, POLL_TIMEOUT_S, poll
@@ -40,8 +40,7 @@ SHUTDOWN_GRACE_S = 10.0
 """On SIGTERM, work in progress gets this long to finish before it is cancelled (and redone
 after the restart: nothing is lost either way)."""
 HTTP_POOL_SIZE = 24
-"""Concurrent Bot API requests (sends, callback answers). Not larger than needed: httpcore
-looks at every pooled connection on each request."""
+"""Concurrent Bot API requests (sends, callback answers)."""
 HTTP_TIMEOUT_S = 10.0
 """Connect/read/write timeout of one Bot API request, beyond which it counts as failed."""
 WEBHOOK_MAX_CONNECTIONS = 40
@@ -90,10 +89,10 @@ def build_application(token: str, api_base_url: str, http: HttpOptions | None = 
     http = http or HttpOptions()
     base_url, file_url = api_urls(api_base_url)
     timeout = http.timeout_s
-    request = HTTPXRequest(connection_pool_size=http.pool_size, read_timeout=timeout,
-                           write_timeout=timeout, connect_timeout=timeout, pool_timeout=timeout)
-    polling = HTTPXRequest(connection_pool_size=2, read_timeout=timeout, write_timeout=timeout,
-                           connect_timeout=timeout, pool_timeout=timeout)
+    request = AiohttpRequest(http.pool_size, read_timeout=timeout, write_timeout=timeout,
+                             connect_timeout=timeout, pool_timeout=timeout)
+    polling = AiohttpRequest(2, read_timeout=timeout, write_timeout=timeout, connect_timeout=timeout,
+                             pool_timeout=timeout)
     return (ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url)
             .request(request).get_updates_request(polling)
             .updater(None).job_queue(None).build())
