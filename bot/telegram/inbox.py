@@ -6,7 +6,8 @@
   start processes.
 - Processing is per chat: one chat's updates in update_id order, different chats at once.
   A chat is worked by one task in this process and, on PostgreSQL, by one process at a time
-  (`pg_try_advisory_xact_lock`, see locking). The service marks the row `done` in the same
+  (an advisory lock per chat, see locking.ChatLocks). The chats worked at the same moment
+  read their pending rows with one statement (`_pending_together`). The service marks the row `done` in the same
   transaction as the handling (`Inbound.inbox_update_id`) and skips a row already done, so a
   redelivered or re-run update has no second effect.
 - Rows that fail to process are retried (MAX_INBOX_ATTEMPTS), then marked `failed` with a
@@ -23,14 +24,15 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import outbox
+from bot.batching import Batcher
 from bot.engine.engine import render
 from bot.errors import StorageError
 from bot.outbox import PRIORITY_NORMAL
@@ -39,7 +41,7 @@ from bot.storage import queued
 from bot.storage.models import AuditEntry, InboxUpdate, Outbox, Patient
 from bot.telegram.chats import chat_key_of_payload
 from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, interpret
-from bot.telegram.locking import WriteGuard, chat_lock
+from bot.telegram.locking import ChatLocks, WriteGuard
 from bot.telegram.sender import retry_after_seconds
 from bot.work import audit_entry
 
@@ -63,6 +65,14 @@ DIRECT_SEND_ATTEMPTS = 3
 INBOX_RETENTION = timedelta(days=7)
 """Handled updates are kept this long (Telegram redelivers for at most a day), then deleted:
 they hold what patients wrote."""
+_RANKED = select(InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload,
+                 func.row_number().over(partition_by=InboxUpdate.chat_key,
+                                        order_by=InboxUpdate.update_id).label("rank")
+                 ).where(InboxUpdate.chat_key.in_(bindparam("keys", expanding=True)),
+                         InboxUpdate.status == "pending").subquery()
+PENDING_OF_CHATS = (select(_RANKED.c.update_id, _RANKED.c.chat_key, _RANKED.c.payload)
+                    .where(_RANKED.c.rank <= bindparam("limit")).order_by(_RANKED.c.update_id))
+"""Pending rows of several chats at once, at most :limit of each, oldest first."""
 SORRY = Note("telegram.failed", "Sorry — something went wrong on my side with your last message. "
              "Could you try again in a moment? If you need urgent help, please call your local "
              "emergency number.")
@@ -99,6 +109,8 @@ class Inbox:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
+        self.locks = ChatLocks(self.db)
+        self._pending: Batcher[str, list[tuple[int, Any]]] = Batcher(self._pending_together, key=str)
 
     # --- receiving -------------------------------------------------------------------------
 
@@ -189,17 +201,18 @@ class Inbox:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+        await self.locks.close()
 
     async def _work_chat(self, key: str) -> None:
         try:
             async with self._semaphore:
                 while not self._stopping:
                     self._again.discard(key)
-                    async with chat_lock(self.db, key) as connection:
-                        if connection is None:
+                    async with self.locks.hold(key) as got:
+                        if not got:
                             self._later(key, LOCK_RETRY_S)
                             return
-                        more = await self._drain(key, connection)
+                        more = await self._drain(key)
                     if not more and key not in self._again:
                         return
         except StorageError as exc:
@@ -211,18 +224,27 @@ class Inbox:
         finally:
             self._active.discard(key)
 
-    async def _drain(self, key: str, connection: AsyncConnection) -> bool:
+    async def _drain(self, key: str) -> bool:
         """Process this chat's pending rows in order; True when there may be more."""
-        rows = list(await connection.execute(
-            select(InboxUpdate.update_id, InboxUpdate.payload).where(
-                InboxUpdate.chat_key == key, InboxUpdate.status == "pending")
-            .order_by(InboxUpdate.update_id).limit(BATCH)))
+        rows = await self._pending.submit(key)
         for update_id, payload in rows:
             if self._stopping:
                 return False
             if not await self._process(update_id, payload):
                 return False
         return len(rows) == BATCH
+
+    async def _pending_together(self, keys: list[str]) -> list[list[tuple[int, Any]]]:
+        """The first BATCH pending rows (update_id, payload) of each chat, in order."""
+        try:
+            async with self.db.engine.connect() as connection:
+                rows = await connection.execute(PENDING_OF_CHATS, {"keys": keys, "limit": BATCH})
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}") from exc
+        of_chat: dict[str, list[tuple[int, Any]]] = {key: [] for key in keys}
+        for update_id, chat, payload in rows:
+            of_chat[chat].append((update_id, payload))
+        return [of_chat[key] for key in keys]
 
     # --- one update ----------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """Who may do what, across coroutines and across processes.
 
-PostgreSQL: advisory locks (`pg_try_advisory_xact_lock` per chat for the inbox, a session
-lock for the one active sender), so several `coachbot run` processes share one database
+PostgreSQL: advisory locks (a session lock per chat for the inbox, another for the one
+active sender), so several `coachbot run` processes share one database
 safely; no in-process lock is the only guard there. SQLite is single-process and has a single
 writer: one asyncio lock serialises this process's writes (two write transactions racing on
 SQLite would fail with "database is locked" instead of waiting).
@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.batching import Batcher
 from bot.errors import StorageError
 from bot.storage.db import Database
 
@@ -44,26 +45,84 @@ class WriteGuard:
             yield
 
 
-@asynccontextmanager
-async def chat_lock(db: Database, key: str) -> AsyncIterator[AsyncConnection | None]:
-    """Try to become the one processor of chat `key`: yields a connection in an open
-    transaction (to read the chat's pending updates with), or None when another process has it.
+class ChatLocks:
+    """Who processes which chat, across processes: a PostgreSQL session advisory lock per
+    chat, taken and given back for many chats per statement.
 
-    On PostgreSQL the lock belongs to that transaction, held open until the block ends, and
-    disappears with the connection if this process dies.
+    Why batched: a transaction of its own per update, only to take its chat's lock, was the
+    one database round trip the inbox still paid per update, whatever the load. Here the
+    chats that want their lock at the same moment (the inbox works up to 16 at once) share
+    one statement, and so do those giving it back.
+
+    The locks belong to one connection kept for them (autocommit). If this process dies, or
+    that connection breaks, PostgreSQL releases them all, and the chats are free for another
+    process; the inbox's own check (a row already `done` is skipped, in the same transaction
+    as its handling) keeps an update from being handled twice even then. A lock taken twice
+    by this process counts twice, so every successful `take` is matched by one `release`.
+    SQLite is single-process: `take` always succeeds (the inbox works a chat with one task).
     """
-    try:
-        async with db.engine.connect() as connection, connection.begin():
-            if not db.is_sqlite:
-                got = await connection.scalar(
-                    text("SELECT pg_try_advisory_xact_lock(:ns, hashtext(:key))"),
-                    {"ns": INBOX_LOCK_NAMESPACE, "key": key})
-                if not got:
-                    yield None
-                    return
-            yield connection
-    except (OperationalError, DBAPIError, OSError) as exc:
-        raise StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}") from exc
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._connection: AsyncConnection | None = None
+        self._requests: Batcher[tuple[str, str], bool] = Batcher(self._together, key=lambda r: r[1])
+
+    async def take(self, key: str) -> bool:
+        """True if this process now holds chat `key`; False if another process does."""
+        if self.db.is_sqlite:
+            return True
+        return await self._requests.submit(("take", key))
+
+    async def release(self, key: str) -> None:
+        if not self.db.is_sqlite:
+            await self._requests.submit(("release", key))
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[bool]:
+        """`take`, and `release` afterwards even if the work in between fails or is cancelled."""
+        got = await self.take(key)
+        try:
+            yield got
+        finally:
+            if got:
+                await asyncio.shield(self.release(key))
+
+    async def close(self) -> None:
+        """Give every lock back at once (closing the connection releases them)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                await connection.close()
+            except Exception:
+                log.debug("closing the chat lock connection failed", exc_info=True)
+
+    async def _together(self, requests: list[tuple[str, str]]) -> list[bool]:
+        """Releases first, then takes: a batch holds at most one request per chat."""
+        releasing = [key for op, key in requests if op == "release"]
+        taking = [key for op, key in requests if op == "take"]
+        try:
+            connection = await self._connect()
+            if releasing:
+                await connection.execute(RELEASE_CHATS, {"ns": INBOX_LOCK_NAMESPACE, "keys": releasing})
+            taken = set(await connection.scalars(TAKE_CHATS, {"ns": INBOX_LOCK_NAMESPACE, "keys": taking})
+                        ) if taking else set()
+        except (OperationalError, DBAPIError, OSError) as exc:
+            log.warning("chat lock connection failed (%s); its locks are released", exc)
+            await self.close()
+            raise StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}") from exc
+        return [op == "release" or key in taken for op, key in requests]
+
+    async def _connect(self) -> AsyncConnection:
+        if self._connection is None or self._connection.closed:
+            connection = await self.db.engine.connect()
+            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        return self._connection
+
+
+TAKE_CHATS = text("SELECT k FROM unnest(CAST(:keys AS text[])) AS k "
+                  "WHERE pg_try_advisory_lock(:ns, hashtext(k))")
+"""The chats among :keys whose lock this connection now holds (a try-lock never waits)."""
+RELEASE_CHATS = text("SELECT pg_advisory_unlock(:ns, hashtext(k)) FROM unnest(CAST(:keys AS text[])) AS k")
 
 
 class SenderLeadership:

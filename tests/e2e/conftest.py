@@ -92,7 +92,8 @@ class BotUnderTest:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await channel.sender.leadership._drop()
+        await channel.sender.leadership._drop()  # a dead process's connections close, and
+        await channel.inbox.locks.close()  # PostgreSQL releases its advisory locks
         await self.service.db.dispose()
         await channel.application.shutdown()
         self.channel = None
