@@ -12,7 +12,7 @@ from alembic.config import Config
 from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from bot.errors import StorageError
 from bot.storage import sqlite_inloop
@@ -57,6 +57,7 @@ class Database:
             self.engine = create_async_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE,
                                               max_overflow=POSTGRES_POOL_SIZE)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -64,6 +65,24 @@ class Database:
         try:
             async with self.sessions() as session, session.begin():
                 yield session
+        except (OperationalError, DBAPIError, OSError) as exc:
+            raise StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}") from exc
+
+    @asynccontextmanager
+    async def single_statement(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for work that is one statement, atomic on its own (plus reads).
+
+        On PostgreSQL it runs in autocommit: no BEGIN and no COMMIT, two round trips fewer of
+        three, for the inbox's insert and reads and the sender's claim, which run for every
+        update. Each statement commits as it completes. SQLite has no round trips to save: a
+        transaction, as `transaction()`. DB faults -> StorageError."""
+        try:
+            if self.is_sqlite:
+                async with self.engine.begin() as connection:
+                    yield connection
+            else:
+                async with self._autocommit.connect() as connection:
+                    yield connection
         except (OperationalError, DBAPIError, OSError) as exc:
             raise StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}") from exc
 

@@ -27,7 +27,6 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError, OperationalError
 from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
@@ -132,8 +131,8 @@ class Inbox:
         statement = (insert(InboxUpdate).on_conflict_do_nothing(index_elements=["update_id"])
                      .returning(InboxUpdate.update_id))
         try:
-            async with self.guard.hold(), self.db.transaction() as session:
-                new = set(await session.scalars(statement, rows))
+            async with self.guard.hold(), self.db.single_statement() as connection:
+                new = set(await connection.scalars(statement, rows))
         except StorageError:
             await self._safety_net(rows)
             raise
@@ -236,11 +235,8 @@ class Inbox:
 
     async def _pending_together(self, keys: list[str]) -> list[list[tuple[int, Any]]]:
         """The first BATCH pending rows (update_id, payload) of each chat, in order."""
-        try:
-            async with self.db.engine.connect() as connection:
-                rows = await connection.execute(PENDING_OF_CHATS, {"keys": keys, "limit": BATCH})
-        except (OperationalError, DBAPIError, OSError) as exc:
-            raise StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}") from exc
+        async with self.db.single_statement() as connection:
+            rows = await connection.execute(PENDING_OF_CHATS, {"keys": keys, "limit": BATCH})
         of_chat: dict[str, list[tuple[int, Any]]] = {key: [] for key in keys}
         for update_id, chat, payload in rows:
             of_chat[chat].append((update_id, payload))

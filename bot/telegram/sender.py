@@ -85,14 +85,22 @@ QUEUE_HEADS = (select(_RANKED.c.id)
                       _RANKED.c.recipient.not_in(bindparam("busy", expanding=True)))
                .order_by(_RANKED.c.priority, _RANKED.c.id).limit(bindparam("limit")))
 """The first pending message of each recipient that is due and not being sent to already."""
-CLAIMABLE = (select(Outbox.id, Outbox.recipient, Outbox.kind, Outbox.text, Outbox.buttons,
-                    Outbox.photo_path, Outbox.attempts, Outbox.parts_sent)
-             .where(Outbox.id.in_(bindparam("ids", expanding=True)), Outbox.status == "pending",
-                    Outbox.next_attempt_at <= bindparam("now"))
-             .order_by(Outbox.priority, Outbox.id))
-LEASE = (update(Outbox).where(Outbox.id.in_(bindparam("ids", expanding=True)))
-         .values(next_attempt_at=bindparam("lease")).execution_options(synchronize_session=False))
-"""No objects of these rows are in the sender's session, so none need updating."""
+
+
+def claim_statement(db: Database) -> Any:
+    """Lease the queue heads and return them, in one statement (so, on PostgreSQL, without a
+    transaction around it: `Database.single_statement`). The heads are read without locks,
+    then locked with SKIP LOCKED and checked again, so two processes never claim one row."""
+    claimable = db.locked(select(Outbox.id).where(
+        Outbox.id.in_(QUEUE_HEADS.scalar_subquery()), Outbox.status == "pending",
+        Outbox.next_attempt_at <= bindparam("now")), skip_locked=True)
+    return (update(Outbox).where(Outbox.id.in_(claimable.scalar_subquery()))
+            .values(next_attempt_at=bindparam("lease"))
+            .returning(Outbox.id, Outbox.recipient, Outbox.kind, Outbox.text, Outbox.buttons,
+                       Outbox.photo_path, Outbox.attempts, Outbox.parts_sent, Outbox.priority,
+                       Outbox.alert_id))
+
+
 RECIPIENT_PATIENTS = select(Patient.id, Patient.chat_key, Patient.blocked).where(
     Patient.id.in_(bindparam("ids", expanding=True)) | Patient.chat_key.in_(bindparam("keys", expanding=True)))
 RECIPIENT_CLINICIANS = select(Clinician.id, Clinician.chat_key).where(
@@ -127,6 +135,8 @@ class Delivery:
     attempts: int
     parts_sent: int = 0
     """Pieces already delivered by an earlier attempt (see `pieces`)."""
+    alert: bool = False
+    """A clinician alert: its delivery (or failure) goes into the audit trail."""
     chat_id: int | None = None
     problem: str | None = None
     """Why this row cannot be sent at all (no Telegram chat); it is marked failed."""
@@ -148,13 +158,14 @@ class Sender:
         self.limiter = RateLimiter(self.options.messages_per_second, self.options.chat_interval_s,
                                    self.options.group_interval_s, self.options.margin_s)
         self.leadership = SenderLeadership(db)
-        self._claimable = db.locked(CLAIMABLE, skip_locked=True)
+        self._claim_statement = claim_statement(db)
         self._wake = asyncio.Event()
         self._stopping = False
         self._busy: set[str] = set()
         self._tasks: dict[asyncio.Task[None], Delivery] = {}
         self._next_leader_check = 0.0
         self._sent_marks: list[dict[str, Any]] = []
+        self._sent_alerts: list[int] = []
         self._marks_written: asyncio.Future[None] | None = None
         self._writers: set[asyncio.Task[None]] = set()
 
@@ -229,20 +240,20 @@ class Sender:
     # --- claim -----------------------------------------------------------------------------
 
     async def _claim(self, limit: int) -> list[Delivery]:
+        """Lease up to `limit` rows to send now. Should the database fail between the lease
+        and resolving the recipients, the rows are sent once their lease ends."""
         now = self.clock.now()
-        async with self.guard.hold(), self.db.transaction() as session:
-            ids = list(await session.scalars(
-                QUEUE_HEADS, {"now": now, "busy": sorted(self._busy), "limit": limit}))
-            if not ids:
-                return []
-            rows = list(await session.execute(self._claimable, {"ids": ids, "now": now}))
+        lease = now + timedelta(seconds=self.options.lease_s)
+        async with self.guard.hold(), self.db.single_statement() as connection:
+            rows = list(await connection.execute(self._claim_statement, {
+                "now": now, "busy": sorted(self._busy), "limit": limit, "lease": lease}))
             if not rows:
                 return []
-            lease = now + timedelta(seconds=self.options.lease_s)
-            await session.execute(LEASE, {"ids": [r.id for r in rows], "lease": lease})
+            rows.sort(key=lambda r: (r.priority, r.id))
             deliveries = [Delivery(r.id, r.recipient, r.kind, r.text or "", list(r.buttons or []),
-                                   r.photo_path, r.attempts, r.parts_sent or 0) for r in rows]
-            await self._resolve(session, deliveries)
+                                   r.photo_path, r.attempts, r.parts_sent or 0, alert=r.alert_id is not None)
+                          for r in rows]
+            await self._resolve(connection, deliveries)
             return deliveries
 
     async def _resolve(self, session: Any, deliveries: list[Delivery]) -> None:
@@ -426,6 +437,8 @@ class Sender:
         self._sent_marks.append({"id": d.id, "status": "sent", "sent_at": self.clock.now(),
                                  "external_id": external_id, "last_error": None,
                                  "attempts": d.attempts + 1})
+        if d.alert:
+            self._sent_alerts.append(d.id)
         if self._marks_written is None:
             self._marks_written = asyncio.get_running_loop().create_future()
             writer = asyncio.create_task(self._write_marks())
@@ -436,14 +449,14 @@ class Sender:
     async def _write_marks(self) -> None:
         await asyncio.sleep(MARK_BATCH_S)
         marks, self._sent_marks = self._sent_marks, []
+        alerts, self._sent_alerts = self._sent_alerts, []
         written, self._marks_written = self._marks_written, None
         assert written is not None
         while True:
             try:
                 async with self.guard.hold(), self.db.transaction() as session:
                     await session.execute(update(Outbox), marks)
-                    await audit_alert_deliveries(session, [m["id"] for m in marks], "delivered",
-                                                 self.clock.now())
+                    await audit_alert_deliveries(session, alerts, "delivered", self.clock.now())
                 written.set_result(None)
                 return
             except StorageError as exc:
@@ -464,7 +477,7 @@ class Sender:
             try:
                 async with self.guard.hold(), self.db.transaction() as session:
                     await session.execute(update(Outbox).where(Outbox.id == d.id).values(**values))
-                    if values.get("status") in ("failed", "blocked"):
+                    if d.alert and values.get("status") in ("failed", "blocked"):
                         await audit_alert_deliveries(session, [d.id], "delivery_failed", self.clock.now())
                     if block_patient:
                         await self._block(session, d)

@@ -73,17 +73,19 @@ async def test_crisis_while_the_whole_database_is_down_is_answered_before_it_can
     from contextlib import asynccontextmanager
 
     await add_patients(bot.db, [42])
-    real_transaction = bot.db.transaction
     down = True
 
-    @asynccontextmanager
-    async def transaction() -> Any:
-        if down:
-            raise StorageError("database unavailable: simulated outage")
-        async with real_transaction() as session:
-            yield session
+    def unless_down(real: Any) -> Any:
+        @asynccontextmanager
+        async def work() -> Any:
+            if down:
+                raise StorageError("database unavailable: simulated outage")
+            async with real() as session:
+                yield session
+        return work
 
-    monkeypatch.setattr(bot.db, "transaction", transaction)
+    for door in ("transaction", "single_statement"):  # every way in to the database
+        monkeypatch.setattr(bot.db, door, unless_down(getattr(bot.db, door)))
     emulator.user_sends(42, "I want to end it all")
     await emulator.wait_for_text(42, SAFETY)
     assert emulator.queue, "not confirmed to Telegram: the update is still there"
