@@ -20,9 +20,10 @@ from bot.storage.checkpoints import FALLBACK_PAGES, Checkpoints
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 POSTGRES_POOL_SIZE = 20
-"""Connections kept per process, and as many more at peaks: the inbox's chats take two each
-(bot.telegram.inbox.MAX_CONCURRENT_CHATS), the sender, its leadership and jobs one each.
-Two processes at their peak stay under PostgreSQL's default of 100 connections."""
+"""Connections kept per process, and as many more at peaks: the inbox's batch, pending-row
+reads and chat locks one each, a chat's own writes (notes, failure counts) one each of up to
+bot.telegram.inbox.MAX_CONCURRENT_CHATS, the sender's claims and marks, its leadership and
+jobs one each. Two processes at their peak stay under PostgreSQL's default of 100 connections."""
 SQLITE_BUSY_TIMEOUT_S = 3.0
 """How long a write waits for another process holding the SQLite file (an admin command):
 no longer than a crisis message may wait before its safety response goes out directly."""

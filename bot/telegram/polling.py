@@ -26,6 +26,15 @@ ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_membe
 """my_chat_member tells us when a patient blocks or unblocks the bot, or adds it to a group."""
 POLL_TIMEOUT_S = 30
 """Long-poll duration: Telegram holds the request open until an update arrives or this ends."""
+POLL_GATHER_S = 0.015
+"""At most one getUpdates this often. Telegram answers a long poll as soon as one update is
+there, so under steady traffic each poll would bring one or two, and each then costs its own
+insert, lock, read, transaction and claim. Waiting this long before the next poll lets the
+updates that arrive meanwhile come (and be handled) together. The update that ends a quiet
+long poll is not delayed at all; others wait for at most this long. Measured with
+bench/e2e_bench.py at 500 updates/s: without it the bot needed 2.0 ms of CPU per update and a
+full core (p99 767 ms, then 151 ms with 32 chats at once); 10 ms gave 1.7 ms and p99 37 ms,
+20 ms gave 1.3 ms and p99 49 ms."""
 RETRY_MIN_S = 1.0
 RETRY_MAX_S = 30.0
 CONFLICT_WAIT_S = 5.0
@@ -39,7 +48,9 @@ async def poll(bot: Bot, inbox: Inbox, stopping: asyncio.Event, timeout_s: int =
     """Fetch, store, then confirm — until `stopping` is set. InvalidToken is fatal (raised)."""
     offset: int | None = None
     delay = RETRY_MIN_S
+    loop = asyncio.get_running_loop()
     while not stopping.is_set():
+        asked_at = loop.time()
         try:
             raw = await bot.do_api_request(
                 "get_updates", api_kwargs={"offset": offset, "timeout": timeout_s,
@@ -75,6 +86,8 @@ async def poll(bot: Bot, inbox: Inbox, stopping: asyncio.Event, timeout_s: int =
             await _pause(stopping, RETRY_MIN_S)
             continue
         offset = max(ids) + 1
+        if (gather := asked_at + POLL_GATHER_S - loop.time()) > 0:
+            await _pause(stopping, gather)
 
 
 async def _pause(stopping: asyncio.Event, seconds: float) -> None:
