@@ -90,11 +90,7 @@ class ChatLocks:
     async def close(self) -> None:
         """Give every lock back at once (closing the connection releases them)."""
         connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                await connection.close()
-            except Exception:
-                log.debug("closing the chat lock connection failed", exc_info=True)
+        await _close_quietly(connection, "chat lock")
 
     async def _together(self, requests: list[tuple[str, str]]) -> list[bool]:
         """Releases first, then takes: a batch holds at most one request per chat."""
@@ -183,8 +179,13 @@ class SenderLeadership:
 
     async def _drop(self) -> None:
         connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                await connection.close()
-            except Exception:
-                log.debug("closing the sender lock connection failed", exc_info=True)
+        await _close_quietly(connection, "sender lock")
+
+
+async def _close_quietly(connection: AsyncConnection | None, what: str) -> None:
+    """A lock connection is closed to release its locks; if closing fails, it is gone anyway."""
+    if connection is not None:
+        try:
+            await connection.close()
+        except Exception:
+            log.debug("closing the %s connection failed", what, exc_info=True)
