@@ -7,9 +7,9 @@
 - Processing is per chat: one chat's updates in update_id order, different chats at once.
   A chat is worked by one task in this process and, on PostgreSQL, by one process at a time
   (an advisory lock per chat, see locking.ChatLocks). The chats worked at the same moment
-  read their pending rows with one statement (`_pending_together`). The service marks the row `done` in the same
-  transaction as the handling (`Inbound.inbox_update_id`) and skips a row already done, so a
-  redelivered or re-run update has no second effect.
+  read their pending rows with one statement (`_pending_together`). The service marks the
+  row `done` in the same transaction as the handling (`Inbound.inbox_update_id`) and skips a
+  row already done, so a redelivered or re-run update has no second effect.
 - Rows that fail to process are retried (MAX_INBOX_ATTEMPTS), then marked `failed` with a
   sorry note, so one bad update never blocks a chat for good.
 """

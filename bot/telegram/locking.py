@@ -51,7 +51,7 @@ class ChatLocks:
 
     Why batched: a transaction of its own per update, only to take its chat's lock, was the
     one database round trip the inbox still paid per update, whatever the load. Here the
-    chats that want their lock at the same moment (the inbox works up to 16 at once) share
+    chats that want their lock at the same moment (the inbox works up to 32 at once) share
     one statement, and so do those giving it back.
 
     The locks belong to one connection kept for them (autocommit). If this process dies, or
