@@ -31,6 +31,7 @@ class AiohttpRequest(BaseRequest):
         self._timeouts = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout,
                           "pool": pool_timeout}
         self._session: aiohttp.ClientSession | None = None
+        self._default_timeout = self._timeout()
 
     @property
     def read_timeout(self) -> float | None:
@@ -60,8 +61,9 @@ class AiohttpRequest(BaseRequest):
         """See `BaseRequest.do_request`: the status code and the body, whatever the status."""
         if self._session is None or self._session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
-        timeout = self._timeout(read=read_timeout, write=write_timeout, connect=connect_timeout,
-                                pool=pool_timeout)
+        given = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout, "pool": pool_timeout}
+        passed = {name: value for name, value in given.items() if not isinstance(value, DefaultValue)}
+        timeout = self._timeout(**passed) if passed else self._default_timeout
         try:
             async with self._session.request(method, url, data=_body(request_data),
                                              timeout=timeout) as response:
@@ -71,11 +73,10 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp.{exc.__class__.__name__}: {exc}") from exc
 
-    def _timeout(self, **given: ODVInput[float]) -> aiohttp.ClientTimeout:
-        """This request's timeouts: those PTB passed, else the ones this object was made with."""
-        chosen: dict[str, float | None] = {
-            name: self._timeouts[name] if isinstance(value, DefaultValue) else value
-            for name, value in given.items()}
+    def _timeout(self, **passed: float | None) -> aiohttp.ClientTimeout:
+        """This request's timeouts: those PTB passed, else the ones this object was made with
+        (built once: most requests pass none)."""
+        chosen = {**self._timeouts, **passed}
         parts = list(chosen.values())
         total = None if any(part is None for part in parts) else sum(p for p in parts if p is not None)
         return aiohttp.ClientTimeout(total=total, connect=chosen["pool"], sock_connect=chosen["connect"],
