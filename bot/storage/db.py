@@ -24,6 +24,8 @@ POSTGRES_POOL_SIZE = 20
 reads and chat locks one each, a chat's own writes (notes, failure counts) one each of up to
 bot.telegram.inbox.MAX_CONCURRENT_CHATS, the sender's claims and marks, its leadership and
 jobs one each. Two processes at their peak stay under PostgreSQL's default of 100 connections."""
+DATABASE_FAULTS = (OperationalError, DBAPIError, OSError)
+"""What the drivers raise when the database is down, slow or refuses: one StorageError for callers."""
 SQLITE_BUSY_TIMEOUT_S = 3.0
 """How long a write waits for another process holding the SQLite file (an admin command):
 no longer than a crisis message may wait before its safety response goes out directly."""
@@ -58,7 +60,9 @@ class Database:
             self.engine = create_async_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE,
                                               max_overflow=POSTGRES_POOL_SIZE)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        """The same pool, without BEGIN/COMMIT (PostgreSQL): for `single_statement` and for
+        connections that only hold advisory locks."""
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -66,8 +70,8 @@ class Database:
         try:
             async with self.sessions() as session, session.begin():
                 yield session
-        except (OperationalError, DBAPIError, OSError) as exc:
-            raise StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}") from exc
+        except DATABASE_FAULTS as exc:
+            raise unavailable(exc) from exc
 
     @asynccontextmanager
     async def single_statement(self) -> AsyncIterator[AsyncConnection]:
@@ -82,10 +86,10 @@ class Database:
                 async with self.engine.begin() as connection:
                     yield connection
             else:
-                async with self._autocommit.connect() as connection:
+                async with self.autocommit.connect() as connection:
                     yield connection
-        except (OperationalError, DBAPIError, OSError) as exc:
-            raise StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}") from exc
+        except DATABASE_FAULTS as exc:
+            raise unavailable(exc) from exc
 
     def locked(self, query: Select[Any], skip_locked: bool = False) -> Select[Any]:
         """Row locks on PostgreSQL (SQLite has one writer, so the statement runs as is)."""
@@ -107,6 +111,11 @@ class Database:
         await self.engine.dispose()
         if self.checkpoints is not None:
             self.checkpoints.stop()
+
+
+def unavailable(exc: BaseException) -> StorageError:
+    """The StorageError for a driver fault (one of DATABASE_FAULTS), naming it."""
+    return StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -15,12 +15,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.batching import Batcher
-from bot.errors import StorageError
-from bot.storage.db import Database
+from bot.storage.db import DATABASE_FAULTS, Database, unavailable
 
 log = logging.getLogger(__name__)
 
@@ -102,16 +100,15 @@ class ChatLocks:
                 await connection.execute(RELEASE_CHATS, {"ns": INBOX_LOCK_NAMESPACE, "keys": releasing})
             taken = set(await connection.scalars(TAKE_CHATS, {"ns": INBOX_LOCK_NAMESPACE, "keys": taking})
                         ) if taking else set()
-        except (OperationalError, DBAPIError, OSError) as exc:
+        except DATABASE_FAULTS as exc:
             log.warning("chat lock connection failed (%s); its locks are released", exc)
             await self.close()
-            raise StorageError(f"database unavailable: {exc.__class__.__name__}: {exc}") from exc
+            raise unavailable(exc) from exc
         return [op == "release" or key in taken for op, key in requests]
 
     async def _connect(self) -> AsyncConnection:
         if self._connection is None or self._connection.closed:
-            connection = await self.db.engine.connect()
-            self._connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            self._connection = await self.db.autocommit.connect()
         return self._connection
 
 

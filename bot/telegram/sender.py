@@ -256,7 +256,7 @@ class Sender:
             await self._resolve(connection, deliveries)
             return deliveries
 
-    async def _resolve(self, session: Any, deliveries: list[Delivery]) -> None:
+    async def _resolve(self, connection: Any, deliveries: list[Delivery]) -> None:
         """Recipient -> Telegram chat: patients and clinicians by their chat_key."""
         wanted: dict[str, set[str]] = {"patient": set(), "clinician": set(), "chat": set()}
         for d in deliveries:
@@ -264,14 +264,14 @@ class Sender:
             wanted.setdefault(kind, set()).add(ident)
         patients: dict[str, Any] = {}
         if wanted["patient"] or wanted["chat"]:
-            for row in await session.execute(
+            for row in await connection.execute(
                     RECIPIENT_PATIENTS, {"ids": sorted(wanted["patient"]), "keys": sorted(wanted["chat"])}):
                 patients[f"patient:{row.id}"] = row
                 if row.chat_key:
                     patients[f"chat:{row.chat_key}"] = row
         clinicians: dict[str, str | None] = {}
         if wanted["clinician"]:
-            for row in await session.execute(RECIPIENT_CLINICIANS, {"ids": sorted(wanted["clinician"])}):
+            for row in await connection.execute(RECIPIENT_CLINICIANS, {"ids": sorted(wanted["clinician"])}):
                 clinicians[f"clinician:{row.id}"] = row.chat_key
         for d in deliveries:
             patient = patients.get(d.recipient)
