@@ -30,11 +30,15 @@ import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot import PROJECT_ROOT
 from bot.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from tests.e2e.emulator import BotApiEmulator
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "project"
@@ -213,7 +217,7 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
         await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def check(database_url: str, emulator: object, expected: int) -> None:
+async def check(database_url: str, emulator: BotApiEmulator, expected: int) -> None:
     """Exactly once: every update handled once, every reply sent once."""
     import asyncpg
 
@@ -227,7 +231,7 @@ async def check(database_url: str, emulator: object, expected: int) -> None:
         outbox = await conn.fetch("SELECT status, count(*) AS n FROM outbox GROUP BY status")
     finally:
         await conn.close()
-    sent = sum(len(v) for v in emulator.sent.values())  # type: ignore[attr-defined]
+    sent = sum(len(v) for v in emulator.sent.values())
     print(f"  check: {expected} updates expected; inbox {dict(inbox)}; outbox {dict(outbox)}; "
           f"messages received by the emulator {sent}")
 

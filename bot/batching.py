@@ -52,8 +52,11 @@ class Batcher(Generic[Item, Result]):
         handle_together: Callable[[list[Item]], Awaitable[list[Result]]],
         key: Callable[[Item], str],
         max_batch: int = MAX_BATCH,
+        what: str = "inputs",
     ) -> None:
         self._handle_together = handle_together
+        self.what = what
+        """What the items are, for logs and the runner task's name ("a batch of 5 inputs failed")."""
         self._key = key
         self.max_batch = max_batch
         self._queue: deque[_Waiting[Item, Result]] = deque()
@@ -67,7 +70,7 @@ class Batcher(Generic[Item, Result]):
         future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
         self._queue.append(_Waiting(self._key(item), item, future))
         if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run(), name="input-batcher")
+            self._runner = asyncio.create_task(self._run(), name=f"batcher of {self.what}")
         return await future
 
     def _next_batch(self) -> list[_Waiting[Item, Result]]:
@@ -108,8 +111,8 @@ class Batcher(Generic[Item, Result]):
             try:
                 results = await self._handle_together([w.item for w in batch])
             except Exception as exc:
-                log.warning("a batch of %d inputs failed (%s: %s); handling each on its own",
-                            len(batch), exc.__class__.__name__, exc)
+                log.warning("a batch of %d %s failed (%s: %s); handling each on its own",
+                            len(batch), self.what, exc.__class__.__name__, exc)
             else:
                 for waiting, result in zip(batch, results, strict=True):
                     _settle(waiting, result=result)

@@ -149,7 +149,8 @@ class Script:
         return self
 
     def steps(self, start: str, end: str) -> list[dict[str, Any]]:
-        now, out = parse_time(start), [{"seed": {"start": start}}]
+        now = parse_time(start)
+        out: list[dict[str, Any]] = [{"seed": {"start": start}}]
         for moment, _, step in sorted(self.events, key=lambda e: (e[0], e[1])):
             if moment > now:
                 out.append({"advance": f"PT{int((moment - now).total_seconds())}S"})

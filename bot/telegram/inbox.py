@@ -111,7 +111,8 @@ class Inbox:
         self._wake = asyncio.Event()
         self._stopping = False
         self.locks = ChatLocks(self.db)
-        self._pending: Batcher[str, list[tuple[int, Any]]] = Batcher(self._pending_together, key=str)
+        self._pending: Batcher[str, list[tuple[int, Any]]] = Batcher(
+            self._pending_together, key=str, what="pending-row reads")
 
     # --- receiving -------------------------------------------------------------------------
 

@@ -63,7 +63,8 @@ class ChatLocks:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._connection: AsyncConnection | None = None
-        self._requests: Batcher[tuple[str, str], bool] = Batcher(self._together, key=lambda r: r[1])
+        self._requests: Batcher[tuple[str, str], bool] = Batcher(
+            self._together, key=lambda r: r[1], what="chat lock requests")
 
     async def take(self, key: str) -> bool:
         """True if this process now holds chat `key`; False if another process does."""

@@ -21,7 +21,7 @@ async def _stall_processing(bot: BotUnderTest) -> None:
         await asyncio.Event().wait()
         return False
 
-    bot.channel.inbox._process = never  # type: ignore[method-assign]
+    bot.channel.inbox._process = never  # type: ignore[method-assign, assignment]
 
 
 async def test_crash_between_inbox_write_and_processing(

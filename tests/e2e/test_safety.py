@@ -46,7 +46,7 @@ async def test_crisis_while_database_fails_is_answered_directly_then_escalated(
     await add_patients(bot.db, [42])
     assert bot.service is not None
     handle = bot.service._handle
-    failures = []
+    failures: list[int] = []
 
     async def database_down_once(*args: Any) -> Any:
         if not failures:

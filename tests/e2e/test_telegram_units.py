@@ -80,7 +80,7 @@ def test_fitted_callback_data_is_a_prefix_of_at_most_64_bytes(data: str) -> None
 
 
 def test_keyboard_skips_malformed_buttons() -> None:
-    markup = inline_keyboard([[{"label": "A", "data": "a"}, {"label": "", "data": "b"}, "junk"],  # type: ignore[list-item]
+    markup = inline_keyboard([[{"label": "A", "data": "a"}, {"label": "", "data": "b"}, "junk"],
                               "not a row", [{"data": "x"}]])
     assert markup is not None
     assert [[b.text for b in row] for row in markup.inline_keyboard] == [["A"]]

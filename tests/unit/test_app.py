@@ -40,6 +40,6 @@ async def test_settle_compiles_every_dialogue_and_freezes_start_up_objects(bot: 
 async def test_settle_survives_a_dialogue_that_does_not_compile(
     bot: Coachbot, unfrozen: None, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    bot.content.current().dialogues["broken"] = {"dialogue": "broken", "states": "not a mapping"}
+    bot.content.current().dialogues["broken"] = {"dialogue": "broken", "states": "not a mapping"}  # type: ignore[assignment]
     settle(bot)
     assert "dialogue broken does not compile" in caplog.text

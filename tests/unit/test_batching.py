@@ -79,6 +79,12 @@ async def test_a_failed_batch_is_retried_one_by_one_so_only_the_bad_input_fails(
     assert handle.calls == [["a:ok", "b:bad", "c:ok"], ["a:ok"], ["b:bad"], ["c:ok"]]
 
 
+async def test_a_failed_batch_is_logged_as_what_its_items_are(caplog: pytest.LogCaptureFixture) -> None:
+    batcher = Batcher(Recorder(), key=person, what="chat lock requests")
+    await asyncio.gather(batcher.submit("a:ok"), batcher.submit("b:bad"), return_exceptions=True)
+    assert "a batch of 2 chat lock requests failed (ValueError: bad item)" in caplog.text
+
+
 async def test_an_input_whose_sender_gave_up_before_its_batch_is_not_handled() -> None:
     handle = Recorder()
     batcher = Batcher(handle, key=person)
