@@ -113,6 +113,9 @@ class Inbox:
         self.locks = ChatLocks(self.db)
         self._pending: Batcher[str, list[tuple[int, Any]]] = Batcher(
             self._pending_together, key=str, what="pending-row reads")
+        self._arrivals: Batcher[dict[str, Any], bool] = Batcher(
+            self._store_together, key=lambda payload: repr(payload.get("update_id")),
+            what="webhook updates")
 
     # --- receiving -------------------------------------------------------------------------
 
@@ -145,6 +148,17 @@ class Inbox:
         if len(new) < len(rows):
             log.info("%d duplicate update(s) ignored", len(rows) - len(new))
         return sorted(new)
+
+    async def store_arrival(self, payload: dict[str, Any]) -> bool:
+        """One update from one webhook request. Requests that arrive while an insert is under
+        way share the next one (a webhook, unlike a long poll, brings updates one at a time).
+        True when the update was new. Raises StorageError, as `store` does, for each update
+        that could not be stored (a failed shared insert is tried again for each on its own)."""
+        return await self._arrivals.submit(payload)
+
+    async def _store_together(self, payloads: list[dict[str, Any]]) -> list[bool]:
+        new = set(await self.store(payloads))
+        return [payload.get("update_id") in new for payload in payloads]
 
     # --- scheduling work per chat --------------------------------------------------------------
 

@@ -64,7 +64,7 @@ class WebhookHandler(RequestHandler):
             self._reply(400, "not an update")
             return
         try:
-            await self.inbox.store([payload])
+            await self.inbox.store_arrival(payload)
         except StorageError as exc:
             log.warning("webhook: could not store update (%s); Telegram will retry", exc)
             self._reply(503, "try again")

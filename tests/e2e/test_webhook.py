@@ -3,19 +3,25 @@ without the right secret is refused and stores nothing."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable
+from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import event
 
+from bot.errors import StorageError
 from bot.storage.models import InboxUpdate
 from bot.telegram.channel import WebhookConfig
 from bot.telegram.webhook import SECRET_HEADER
-from tests.e2e.conftest import CODE, BotUnderTest, add_invites
+from tests.e2e.conftest import CLINICIAN_CHAT, CODE, BotUnderTest, add_invites, add_patients
 from tests.e2e.emulator import BotApiEmulator
 
 SECRET = "s3cret-Token_for-tests"
+SAFETY_RESPONSE = "FIXTURE SAFETY RESPONSE"
 
 
 def free_port() -> int:
@@ -95,4 +101,68 @@ async def test_webhook_retries_and_duplicates_are_handled_once(
             assert response.status_code == 200
     await bot.settled()
     assert len(emulator.texts(42)) == 1
+    assert len(await bot.rows(InboxUpdate)) == 1
+
+
+def text_update(update_id: int, chat_id: int, text: str) -> dict[str, object]:
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "date": 0, "text": text, "chat": {"id": chat_id, "type": "private"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "M"}}}
+
+
+async def test_webhook_requests_that_arrive_together_share_an_insert(
+    hooked: tuple[BotUnderTest, WebhookConfig], emulator: BotApiEmulator,
+) -> None:
+    bot, config = hooked
+    inserts: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.lstrip().upper().startswith("INSERT INTO INBOX"):
+            inserts.append(statement)
+
+    requests = 32
+    event.listen(bot.db.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with httpx.AsyncClient() as client:
+            responses = await asyncio.gather(*(
+                client.post(config.url, json=text_update(1000 + n, 7000 + n, "hello"),
+                            headers={SECRET_HEADER: SECRET}) for n in range(requests)))
+    finally:
+        event.remove(bot.db.engine.sync_engine, "before_cursor_execute", count)
+    assert [r.status_code for r in responses] == [200] * requests
+    assert len(await bot.rows(InboxUpdate)) == requests
+    assert 1 <= len(inserts) < requests
+    await bot.settled()
+    assert all(len(emulator.texts(7000 + n)) == 1 for n in range(requests))
+
+
+async def test_an_update_the_database_refuses_is_answered_503_and_a_crisis_still_gets_its_safety_response(
+    hooked: tuple[BotUnderTest, WebhookConfig], emulator: BotApiEmulator, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bot, _ = hooked
+    await add_patients(bot.db, [42])
+    down = True
+
+    def unless_down(real: Any) -> Any:
+        @asynccontextmanager
+        async def work() -> Any:
+            if down:
+                raise StorageError("database unavailable: simulated outage")
+            async with real() as session:
+                yield session
+        return work
+
+    monkeypatch.setattr(bot.db, "single_statement", unless_down(bot.db.single_statement))
+    emulator.user_sends(42, "I want to end it all")
+    await emulator.wait_for_text(42, SAFETY_RESPONSE)
+    for _ in range(200):  # Telegram keeps retrying; each retry is refused too
+        if emulator.webhook_responses.count(503) >= 3:
+            break
+        await asyncio.sleep(0.05)
+    assert emulator.webhook_responses.count(503) >= 3 and 200 not in emulator.webhook_responses
+    assert await bot.rows(InboxUpdate) == []
+    assert len(emulator.sent[42]) == 1, "the direct safety response goes out once, not per retry"
+    down = False
+    await emulator.wait_for_text(CLINICIAN_CHAT, "I want to end it all", within=20)
+    await bot.settled(within=20)
     assert len(await bot.rows(InboxUpdate)) == 1
