@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy import select
 from bot.app import build_service
 from bot.clock import SystemClock
 from bot.config import Settings
+from bot.errors import StorageError
 from bot.service import Coachbot
 from bot.storage.models import Clinician, Group, GroupClinician, InboxUpdate, Invite, Outbox, Patient
 from bot.telegram.channel import ChannelOptions, HttpOptions, TelegramChannel, WebhookConfig, build_application
@@ -132,6 +134,26 @@ class BotUnderTest:
                                      f"inbox {[r.update_id for r in pending_in]}, "
                                      f"outbox {[(r.id, r.recipient, r.last_error) for r in pending_out]}")
             await asyncio.sleep(0.05)
+
+
+def database_outage(monkeypatch: pytest.MonkeyPatch, db: Any,
+                    doors: tuple[str, ...] = ("transaction", "single_statement")) -> Callable[[], None]:
+    """Every way in to `db` (its `doors`) raises StorageError, as when the database is down,
+    until the returned function is called."""
+    down = [True]
+
+    def unless_down(real: Any) -> Any:
+        @asynccontextmanager
+        async def work() -> Any:
+            if down[0]:
+                raise StorageError("database unavailable: simulated outage")
+            async with real() as session:
+                yield session
+        return work
+
+    for door in doors:
+        monkeypatch.setattr(db, door, unless_down(getattr(db, door)))
+    return lambda: down.__setitem__(0, False)
 
 
 async def add_invites(db: Any, *, clinician_chat_linked: bool = True) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import StorageError
 from bot.storage.models import Alert, AuditEntry, InboxUpdate, Outbox
-from tests.e2e.conftest import CLINICIAN_CHAT, BotUnderTest, add_patients
+from tests.e2e.conftest import CLINICIAN_CHAT, BotUnderTest, add_patients, database_outage
 from tests.e2e.emulator import BotApiEmulator
 
 SAFETY = "FIXTURE SAFETY RESPONSE"
@@ -70,26 +70,12 @@ async def test_crisis_while_the_whole_database_is_down_is_answered_before_it_can
 ) -> None:
     """The inbox cannot even store the update, so Telegram keeps it; the safety response still
     goes out at once, and the alert follows exactly once when the database is back."""
-    from contextlib import asynccontextmanager
-
     await add_patients(bot.db, [42])
-    down = True
-
-    def unless_down(real: Any) -> Any:
-        @asynccontextmanager
-        async def work() -> Any:
-            if down:
-                raise StorageError("database unavailable: simulated outage")
-            async with real() as session:
-                yield session
-        return work
-
-    for door in ("transaction", "single_statement"):  # every way in to the database
-        monkeypatch.setattr(bot.db, door, unless_down(getattr(bot.db, door)))
+    end_outage = database_outage(monkeypatch, bot.db)
     emulator.user_sends(42, "I want to end it all")
     await emulator.wait_for_text(42, SAFETY)
     assert emulator.queue, "not confirmed to Telegram: the update is still there"
-    down = False
+    end_outage()
     await emulator.wait_for_text(CLINICIAN_CHAT, "I want to end it all", within=20)
     await bot.settled(within=20)
     assert len(await bot.rows(Alert)) == 1

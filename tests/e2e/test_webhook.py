@@ -6,18 +6,16 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import event
 
-from bot.errors import StorageError
 from bot.storage.models import InboxUpdate
 from bot.telegram.channel import WebhookConfig
 from bot.telegram.webhook import SECRET_HEADER
-from tests.e2e.conftest import CLINICIAN_CHAT, CODE, BotUnderTest, add_invites, add_patients
+from tests.e2e.conftest import CLINICIAN_CHAT, CODE, BotUnderTest, add_invites, add_patients, database_outage
 from tests.e2e.emulator import BotApiEmulator
 
 SECRET = "s3cret-Token_for-tests"
@@ -141,18 +139,7 @@ async def test_an_update_the_database_refuses_is_answered_503_and_a_crisis_still
 ) -> None:
     bot, _ = hooked
     await add_patients(bot.db, [42])
-    down = True
-
-    def unless_down(real: Any) -> Any:
-        @asynccontextmanager
-        async def work() -> Any:
-            if down:
-                raise StorageError("database unavailable: simulated outage")
-            async with real() as session:
-                yield session
-        return work
-
-    monkeypatch.setattr(bot.db, "single_statement", unless_down(bot.db.single_statement))
+    end_outage = database_outage(monkeypatch, bot.db, ("single_statement",))  # the inbox's way in
     emulator.user_sends(42, "I want to end it all")
     await emulator.wait_for_text(42, SAFETY_RESPONSE)
     for _ in range(200):  # Telegram keeps retrying; each retry is refused too
@@ -162,7 +149,7 @@ async def test_an_update_the_database_refuses_is_answered_503_and_a_crisis_still
     assert emulator.webhook_responses.count(503) >= 3 and 200 not in emulator.webhook_responses
     assert await bot.rows(InboxUpdate) == []
     assert len(emulator.sent[42]) == 1, "the direct safety response goes out once, not per retry"
-    down = False
+    end_outage()
     await emulator.wait_for_text(CLINICIAN_CHAT, "I want to end it all", within=20)
     await bot.settled(within=20)
     assert len(await bot.rows(InboxUpdate)) == 1
