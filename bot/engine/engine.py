@@ -7,7 +7,6 @@ Transition callbacks only append events to that model; nothing is sent from insi
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
@@ -77,10 +76,14 @@ class _SafeVars(dict[str, Any]):
 
 
 def render(template: str, variables: dict[str, Any]) -> str:
-    """Fill `{name}`-style placeholders; unknown ones stay visible instead of crashing."""
+    """Fill `{name}`-style placeholders; unknown ones stay visible instead of crashing.
+    `str.format_map` does what `string.Formatter` does, in C (a fifth of the time: every
+    message and button label of every input is rendered)."""
+    if "{" not in template and "}" not in template:
+        return template
     try:
-        return string.Formatter().vformat(template, (), _SafeVars(variables))
-    except (ValueError, IndexError, KeyError, AttributeError):
+        return template.format_map(_SafeVars(variables))
+    except (ValueError, IndexError, KeyError, AttributeError, TypeError):
         return template
 
 
