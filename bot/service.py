@@ -47,6 +47,9 @@ MAX_ROW_ID = 2**31 - 1
 (asking the database for it would fail instead of answering "no such row")."""
 JOBS_TOGETHER = 32
 """Due jobs run in one transaction at most (10,000 check-ins at the same minute are many)."""
+LAST_SEEN_RESOLUTION = timedelta(hours=1)
+"""A patient's `last_message_at` is kept to the hour: a check-in is several presses within
+minutes, and rewriting the patient's row for each was a row written per input for nothing."""
 JOB_MAX_ATTEMPTS = 5
 JOB_RETRY_AFTER = timedelta(minutes=1)
 """A failed job is tried again after 1, 2, 3, 4 minutes, then marked failed."""
@@ -339,8 +342,10 @@ class Coachbot:
             "from your clinician: send /start followed by the code. I can't give access without one."))
 
     async def _patient(self, work: Work, patient: Patient, inbound: Inbound, verdict: Verdict) -> None:
-        patient.last_message_at = work.now
-        patient.blocked = False  # whoever writes to the bot has not blocked it
+        if patient.last_message_at is None or work.now - patient.last_message_at >= LAST_SEEN_RESOLUTION:
+            patient.last_message_at = work.now
+        if patient.blocked:  # whoever writes to the bot has not blocked it
+            patient.blocked = False
         if inbound.press:
             await self._patient_press(work, patient, inbound.press)
             return

@@ -108,6 +108,7 @@ class Patient(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     enrolled_at: Mapped[datetime]
     last_message_at: Mapped[datetime | None]
+    """When the patient last wrote or pressed a button, to the hour (bot.service.LAST_SEEN_RESOLUTION)."""
 
 
 class Invite(Base):
