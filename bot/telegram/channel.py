@@ -15,12 +15,12 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-from telegram import Bot
 from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.errors import StorageError
 from bot.service import Coachbot
+from bot.telegram.botapi import TelegramBot
 from bot.telegram.commands import CommandMenus
 from bot.telegram.http import AiohttpRequest
 from bot.telegram.inbox import Inbox, InboxOptions
@@ -93,9 +93,9 @@ def build_application(token: str, api_base_url: str, http: HttpOptions | None = 
                              connect_timeout=timeout, pool_timeout=timeout)
     polling = AiohttpRequest(2, read_timeout=timeout, write_timeout=timeout, connect_timeout=timeout,
                              pool_timeout=timeout)
-    return (ApplicationBuilder().token(token).base_url(base_url).base_file_url(file_url)
-            .request(request).get_updates_request(polling)
-            .updater(None).job_queue(None).build())
+    bot = TelegramBot(token, base_url=base_url, base_file_url=file_url, request=request,
+                      get_updates_request=polling)
+    return ApplicationBuilder().bot(bot).updater(None).job_queue(None).build()
 
 
 class TelegramChannel:
@@ -103,7 +103,7 @@ class TelegramChannel:
                  options: ChannelOptions | None = None) -> None:
         self.service = service
         self.application = application
-        self.bot: Bot = application.bot
+        self.bot: TelegramBot = application.bot
         self.options = options or ChannelOptions()
         self.guard = WriteGuard(service.db)
         self.sender = Sender(self.bot, service.db, service.clock, self.guard, self.options.sender)

@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from telegram import Bot, Message
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
@@ -39,6 +38,7 @@ from bot.errors import StorageError
 from bot.safety.escalation import audit_alert_deliveries
 from bot.storage.db import Database
 from bot.storage.models import Clinician, Outbox, Patient
+from bot.telegram.botapi import TelegramBot
 from bot.telegram.chats import chat_id_of
 from bot.telegram.keyboard import inline_keyboard
 from bot.telegram.limits import (
@@ -147,7 +147,7 @@ class Delivery:
 
 class Sender:
     def __init__(
-        self, bot: Bot, db: Database, clock: Clock, guard: WriteGuard,
+        self, bot: TelegramBot, db: Database, clock: Clock, guard: WriteGuard,
         options: SenderOptions | None = None,
     ) -> None:
         self.bot = bot
@@ -356,13 +356,12 @@ class Sender:
             d.started = True
             try:
                 if photo is not None:
-                    message: Message = await self.bot.send_photo(
-                        chat_id, photo, caption=text or None, reply_markup=markup if last else None)
+                    message_id = (await self.bot.send_photo(
+                        chat_id, photo, caption=text or None, reply_markup=markup if last else None)).message_id
                 else:
-                    message = await self.bot.send_message(chat_id, text, reply_markup=markup if last else None)
+                    message_id = await self.bot.send_text(chat_id, text, markup if last else None)
             finally:
                 self.limiter.done(slot)
-            message_id = message.message_id
             if not last:
                 d.parts_sent = index + 1
                 await self._update(d, {"parts_sent": d.parts_sent})
