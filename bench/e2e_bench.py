@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import PROJECT_ROOT
+from bot import PROJECT_ROOT, eventloop
 from bot.config import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -239,7 +239,7 @@ async def check(database_url: str, emulator: BotApiEmulator, expected: int) -> N
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-bot":
         database_url, api, token, data_dir = sys.argv[2:6]
-        asyncio.run(serve_bot(database_url, api, token, Path(data_dir)))
+        eventloop.run(serve_bot(database_url, api, token, Path(data_dir)))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=1000)
@@ -250,7 +250,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="how long each offered rate runs")
     parser.add_argument("--admin-url", default=ADMIN_URL)
     args = parser.parse_args()
-    asyncio.run(run(args.patients, args.messages, args.admin_url, args.rate, args.seconds))
+    eventloop.run(run(args.patients, args.messages, args.admin_url, args.rate, args.seconds))
 
 
 if __name__ == "__main__":

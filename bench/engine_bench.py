@@ -26,7 +26,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import PROJECT_ROOT
+from bot import PROJECT_ROOT, eventloop
 from bot.clock import SimulatedClock
 from bot.config import load_settings
 from bot.content.bundle import build_bundle, collect_files
@@ -175,7 +175,7 @@ def main() -> None:
     args = parser.parse_args()
     engine_alone(args.project, args.patients, args.rounds)
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
-    asyncio.run(with_sqlite(args.project, args.patients, args.inputs, rates))
+    eventloop.run(with_sqlite(args.project, args.patients, args.inputs, rates))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (RSS): {peak:.0f} MiB")
 

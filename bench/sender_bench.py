@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
-from bot import PROJECT_ROOT
+from bot import PROJECT_ROOT, eventloop
 from bot.clock import SystemClock
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -135,7 +135,7 @@ def main() -> None:
     parser.add_argument("--unlimited", action="store_true", help="lift the limits in the sender")
     parser.add_argument("--admin-url", default=ADMIN_URL)
     args = parser.parse_args()
-    asyncio.run(run(args.chats, args.per_chat, args.unlimited, args.admin_url))
+    eventloop.run(run(args.chats, args.per_chat, args.unlimited, args.admin_url))
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
+from bot import eventloop
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.errors import CoachbotError, ConfigError
@@ -44,7 +45,7 @@ def run(settings: Settings, webhook: bool = False, listen: str = "0.0.0.0:8443",
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     try:
-        return asyncio.run(serve(settings, token, hook))
+        return eventloop.run(serve(settings, token, hook))
     except KeyboardInterrupt:
         return 130
 
