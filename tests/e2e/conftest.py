@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot import eventloop
 from bot.app import build_service
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -43,6 +44,15 @@ FAST = ChannelOptions(
 CLINICIAN_CHAT = 500
 CODE = "JOINME22"
 CLINICIAN_CODE = "DOCTOR22"
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item,
+) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
+    """The end-to-end tests run on the loop `coachbot run` serves on (bot.eventloop: uvloop
+    where installed), so what they pass is what production runs."""
+    factory = eventloop.loop_factory()
+    return {"asyncio": asyncio.new_event_loop} if factory is None else {"uvloop": factory}
 
 
 async def make_service(settings: Settings, database_url: str) -> Coachbot:

@@ -3,6 +3,7 @@ keyboard it carries, and Telegram's errors raised as `send_message` raises them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import Forbidden, RetryAfter, TelegramError
 
+from bot import eventloop
 from bot.telegram.botapi import TelegramBot
 from bot.telegram.channel import build_application
 from tests.e2e.emulator import BotApiEmulator
@@ -54,3 +56,8 @@ async def test_an_answer_without_a_message_id_is_an_error(bot: TelegramBot, emul
     monkeypatch.setattr(emulator, "api_sendMessage", no_id)
     with pytest.raises(TelegramError, match="without a message id"):
         await bot.send_text(7, "hello")
+
+
+async def test_end_to_end_tests_run_on_the_serving_loop() -> None:
+    expected = "asyncio" if eventloop.loop_factory() is None else "uvloop"
+    assert type(asyncio.get_running_loop()).__module__.split(".")[0] == expected
