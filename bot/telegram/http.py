@@ -64,8 +64,9 @@ class AiohttpRequest(BaseRequest):
         given = {"read": read_timeout, "write": write_timeout, "connect": connect_timeout, "pool": pool_timeout}
         passed = {name: value for name, value in given.items() if not isinstance(value, DefaultValue)}
         timeout = self._timeout(**passed) if passed else self._default_timeout
+        body, headers = _body(request_data)
         try:
-            async with self._session.request(method, url, data=_body(request_data),
+            async with self._session.request(method, url, data=body, headers=headers,
                                              timeout=timeout) as response:
                 return response.status, await response.read()
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
@@ -83,17 +84,21 @@ class AiohttpRequest(BaseRequest):
                                      sock_read=chosen["read"])
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields as PTB encoded them; with files, a multipart form (as Telegram expects)."""
+FORM_URLENCODED = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def _body(request_data: RequestData | None) -> tuple[aiohttp.FormData | bytes | None, dict[str, str] | None]:
+    """The body and its headers: form fields as PTB encoded them, urlencoded here (aiohttp's
+    FormData does the same encoding with more machinery around it, on every message); with
+    files, a multipart form (as Telegram expects)."""
     if request_data is None:
-        return None
-    fields = request_data.json_parameters
+        return None, None
     files = request_data.multipart_data
     if not files:
-        return fields
+        return request_data.url_encoded_parameters().encode(), FORM_URLENCODED
     form = aiohttp.FormData()
-    for name, value in fields.items():
+    for name, value in request_data.json_parameters.items():
         form.add_field(name, value)
     for name, (filename, content, mimetype) in files.items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
-    return form
+    return form, None

@@ -17,7 +17,9 @@ async def test_patient_enrols_with_deep_link_and_buttons(bot: BotUnderTest, emul
     consent = emulator.sent[42][0]
     assert consent.buttons == [["I agree"], ["No thanks"]]
     assert emulator.answers() == [None]  # the press was answered (spinner stops), silently
-    assert all(r.status == "sent" and r.external_id for r in await bot.rows(Outbox))
+    sent = {str(m.message_id) for m in emulator.sent[42]}
+    assert all((r.status, r.attempts, r.last_error) == ("sent", 1, None) and r.sent_at is not None
+               and r.external_id in sent for r in await bot.rows(Outbox))
 
 
 async def test_stranger_without_invite_is_told_how_to_join(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
