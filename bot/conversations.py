@@ -25,6 +25,7 @@ from bot.engine.engine import Conversation, Input, StepResult
 from bot.errors import EngineError, StaleButton
 from bot.outbox import PRIORITY_NORMAL
 from bot.storage import queued
+from bot.storage.lists import in_list
 from bot.storage.models import Answer, ConversationRow, Patient, Score
 from bot.work import Work
 
@@ -55,7 +56,7 @@ OPEN = ("active", "queued")
 _OPEN_KEY = "coachbot.open_conversations"
 # Statements every input runs, built once (building one costs more than running it cached).
 OPEN_CONVERSATIONS = select(ConversationRow).where(
-    ConversationRow.patient_id.in_(bindparam("patient_ids", expanding=True)), ConversationRow.status.in_(OPEN))
+    in_list(ConversationRow.patient_id, "patient_ids"), ConversationRow.status.in_(OPEN))
 ACTIVE_CONVERSATION = (select(ConversationRow)
                        .where(ConversationRow.patient_id == bindparam("patient_id"),
                               ConversationRow.status == "active")

@@ -20,6 +20,7 @@ from bot.content.bundle import Bundle
 from bot.conversations import active_conversation, ask_again, context_of, forget_open, start_dialogue
 from bot.engine.engine import render
 from bot.isotime import parse_duration
+from bot.storage.lists import in_list
 from bot.storage.models import (
     Alert,
     Answer,
@@ -71,11 +72,11 @@ ASSIGNMENT = (select(ExerciseAssignment).where(
 ).order_by(ExerciseAssignment.patient_id.is_(None), ExerciseAssignment.starts_at.desc()).limit(1))
 OFFERED = (select(ConversationRow.started_at).where(
     ConversationRow.patient_id == bindparam("patient_id"),
-    ConversationRow.dialogue.in_(bindparam("dialogues", expanding=True)),
+    in_list(ConversationRow.dialogue, "dialogues"),
     ConversationRow.started_at >= bindparam("since"),
 ).order_by(ConversationRow.started_at.desc()))
 ANSWERED = select(Answer.at).where(
-    Answer.patient_id == bindparam("patient_id"), Answer.dialogue.in_(bindparam("dialogues", expanding=True)),
+    Answer.patient_id == bindparam("patient_id"), in_list(Answer.dialogue, "dialogues"),
     Answer.at >= bindparam("since"))
 
 

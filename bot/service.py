@@ -34,6 +34,7 @@ from bot.safety.spool import Spool
 from bot.safety.verdict import Verdict
 from bot.storage import queued
 from bot.storage.db import Database
+from bot.storage.lists import in_list, not_in_list
 from bot.storage.models import Alert, Clinician, ConversationRow, InboxUpdate, Job, Message, Patient
 from bot.work import Work, message_entry
 
@@ -69,14 +70,14 @@ crisis escalation spooled with it would never replay), so it is dropped at the d
 
 # The statements every input runs, built once: building one costs more than SQLAlchemy's
 # cached execution of it (the values travel as parameters; `expanding` lists fit any length).
-INBOX_ROWS = (select(InboxUpdate).where(InboxUpdate.update_id.in_(bindparam("ids", expanding=True)))
+INBOX_ROWS = (select(InboxUpdate).where(in_list(InboxUpdate.update_id, "ids"))
               .order_by(InboxUpdate.update_id))
-PATIENTS_BY_CHAT = (select(Patient).where(Patient.chat_key.in_(bindparam("keys", expanding=True)))
+PATIENTS_BY_CHAT = (select(Patient).where(in_list(Patient.chat_key, "keys"))
                     .order_by(Patient.id))
-CONVERSATIONS_BY_ID = select(ConversationRow).where(ConversationRow.id.in_(bindparam("ids", expanding=True)))
+CONVERSATIONS_BY_ID = select(ConversationRow).where(in_list(ConversationRow.id, "ids"))
 PATIENT_BY_ID = select(Patient).where(Patient.id == bindparam("id"))
 DUE_JOBS = (select(Job).where(Job.status == "pending", Job.due_at <= bindparam("now"),
-                              Job.id.not_in(bindparam("waiting", expanding=True)))
+                              not_in_list(Job.id, "waiting"))
             .order_by(Job.due_at, Job.id).limit(bindparam("size")))
 PATIENT_EXISTS = select(Patient.id).where(Patient.id == bindparam("id"))
 

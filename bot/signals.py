@@ -24,11 +24,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.engine import events as ev
 from bot.safety import escalation
+from bot.storage.lists import in_list
 from bot.storage.models import Alert, Answer, Patient, Score
 from bot.timeutil import local_date
 from bot.work import Work
@@ -60,7 +61,7 @@ _RANKED = select(
     Answer.patient_id, Answer.key, Answer.value,
     func.row_number().over(partition_by=(Answer.patient_id, Answer.key),
                            order_by=(Answer.at.desc(), Answer.id.desc())).label("newest"),
-).where(Answer.patient_id.in_(bindparam("patient_ids", expanding=True)),
+).where(in_list(Answer.patient_id, "patient_ids"),
         Answer.key.in_(list(HISTORY))).subquery()
 RECENT_ANSWERS = (select(_RANKED.c.patient_id, _RANKED.c.key, _RANKED.c.value)
                   .where(_RANKED.c.newest <= max(HISTORY.values()))

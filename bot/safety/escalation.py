@@ -14,11 +14,12 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS
 from bot.safety.response import safety_response
 from bot.storage import queued
+from bot.storage.lists import in_list
 from bot.storage.models import (
     Alert,
     Answer,
@@ -319,7 +320,7 @@ async def add_note(work: Work, clinician: Clinician, text: str) -> bool:
 
 
 ALERT_MESSAGES = (select(Outbox.id, Outbox.recipient, Outbox.patient_id, Outbox.alert_id)
-                  .where(Outbox.id.in_(bindparam("ids", expanding=True)), Outbox.alert_id.is_not(None)))
+                  .where(in_list(Outbox.id, "ids"), Outbox.alert_id.is_not(None)))
 """Built once: the sender asks it for every batch of messages it has sent."""
 
 

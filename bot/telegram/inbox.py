@@ -37,6 +37,7 @@ from bot.errors import StorageError
 from bot.outbox import PRIORITY_NORMAL
 from bot.service import MAX_TEXT, Coachbot, Inbound
 from bot.storage import queued
+from bot.storage.lists import in_list
 from bot.storage.models import AuditEntry, InboxUpdate, Outbox, Patient
 from bot.telegram.chats import chat_key_of_payload
 from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, interpret
@@ -69,7 +70,7 @@ they hold what patients wrote."""
 _RANKED = select(InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload,
                  func.row_number().over(partition_by=InboxUpdate.chat_key,
                                         order_by=InboxUpdate.update_id).label("rank")
-                 ).where(InboxUpdate.chat_key.in_(bindparam("keys", expanding=True)),
+                 ).where(in_list(InboxUpdate.chat_key, "keys"),
                          InboxUpdate.status == "pending").subquery()
 PENDING_OF_CHATS = (select(_RANKED.c.update_id, _RANKED.c.chat_key, _RANKED.c.payload)
                     .where(_RANKED.c.rank <= bindparam("limit")).order_by(_RANKED.c.update_id))

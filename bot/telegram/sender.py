@@ -37,6 +37,7 @@ from bot.clock import Clock
 from bot.errors import StorageError
 from bot.safety.escalation import audit_alert_deliveries
 from bot.storage.db import Database
+from bot.storage.lists import in_list, not_in_list
 from bot.storage.models import Clinician, Outbox, Patient
 from bot.telegram.botapi import TelegramBot
 from bot.telegram.chats import chat_id_of
@@ -82,7 +83,7 @@ _RANKED = select(
 ).where(Outbox.status == "pending").subquery()
 QUEUE_HEADS = (select(_RANKED.c.id)
                .where(_RANKED.c.place == 1, _RANKED.c.next_attempt_at <= bindparam("now"),
-                      _RANKED.c.recipient.not_in(bindparam("busy", expanding=True)))
+                      not_in_list(_RANKED.c.recipient, "busy"))
                .order_by(_RANKED.c.priority, _RANKED.c.id).limit(bindparam("limit")))
 """The first pending message of each recipient that is due and not being sent to already."""
 
@@ -109,9 +110,9 @@ MARK_SENT = (update(OUTBOX).where(OUTBOX.c.id == bindparam("row"))
 """`sent` marks, many rows per statement: a Core UPDATE run once per row by the driver (the
 ORM's bulk update by primary key did the same with more work per row)."""
 RECIPIENT_PATIENTS = select(Patient.id, Patient.chat_key, Patient.blocked).where(
-    Patient.id.in_(bindparam("ids", expanding=True)) | Patient.chat_key.in_(bindparam("keys", expanding=True)))
+    in_list(Patient.id, "ids") | in_list(Patient.chat_key, "keys"))
 RECIPIENT_CLINICIANS = select(Clinician.id, Clinician.chat_key).where(
-    Clinician.id.in_(bindparam("ids", expanding=True)))
+    in_list(Clinician.id, "ids"))
 
 
 @dataclass(frozen=True)
