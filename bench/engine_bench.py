@@ -172,10 +172,18 @@ def main() -> None:
                         help="offered loads in inputs/s, comma-separated; 0 = one at a time")
     parser.add_argument("--project", type=Path, default=SHIPPED,
                         help="folder holding dialogues/ and content/ (default: the shipped ones)")
+    parser.add_argument("--loop", choices=["serving", "asyncio"], default="serving",
+                        help="the event loop: the one `coachbot run` serves on (uvloop where installed, "
+                             "bot.eventloop), or asyncio's own (its timers pace arrivals finer than "
+                             "uvloop's millisecond ones)")
     args = parser.parse_args()
     engine_alone(args.project, args.patients, args.rounds)
     rates = [float(r) for r in args.rates.split(",") if r.strip()]
-    eventloop.run(with_sqlite(args.project, args.patients, args.inputs, rates))
+    load = with_sqlite(args.project, args.patients, args.inputs, rates)
+    if args.loop == "asyncio":
+        asyncio.run(load)
+    else:
+        eventloop.run(load)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory (RSS): {peak:.0f} MiB")
 
