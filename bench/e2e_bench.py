@@ -9,7 +9,8 @@ this process runs the emulator and the patients. Printed:
 Latency runs from the update being available at "Telegram" to the reply arriving there; the
 emulator answers at once, so Telegram's own latency is excluded. The sender's Telegram limits
 are lifted for this run (they cap replies at 30/s; bench/sender_bench.py measures the sender
-within them).
+within them). Both processes run on the loop `coachbot run` serves on (bot.eventloop: uvloop
+where installed).
 
     python bench/e2e_bench.py [--patients 1000] [--messages 3] [--rate N ...] [--seconds 10]
         [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
