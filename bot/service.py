@@ -69,7 +69,7 @@ crisis escalation spooled with it would never replay), so it is dropped at the d
 
 
 # The statements every input runs, built once: building one costs more than SQLAlchemy's
-# cached execution of it (the values travel as parameters; `expanding` lists fit any length).
+# cached execution of it (the values travel as parameters; lists of any length, bot.storage.lists).
 INBOX_ROWS = (select(InboxUpdate).where(in_list(InboxUpdate.update_id, "ids"))
               .order_by(InboxUpdate.update_id))
 PATIENTS_BY_CHAT = (select(Patient).where(in_list(Patient.chat_key, "keys"))
