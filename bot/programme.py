@@ -499,6 +499,8 @@ async def export_text(work: Work, patient: Patient) -> str:
                 timezone=patient.timezone, checkin_time=patient.checkin_time, locale=patient.locale,
                 status=patient.status),
         heading("enrolled", "Enrolled: {date}", date=f"{patient.enrolled_at:%Y-%m-%d}"),
+        *([heading("last_seen", "Last heard from you: {date} (kept to the hour)",
+                   date=f"{patient.last_message_at:%Y-%m-%d %H:%M}")] if patient.last_message_at else []),
         "",
         heading("answers", "Answers ({count}):", count=len(answers)),
         *[f"{a.at:%Y-%m-%d %H:%M} {a.key}: {a.value}" for a in answers],
@@ -554,7 +556,7 @@ async def erase(work: Work, patient: Patient) -> None:
     forget_open(work, patient.id)
     signals.forget_history(work, patient.id)
     await cancel_jobs(work, patient)
-    patient.status, patient.name = "deleted", ""
+    patient.status, patient.name, patient.last_message_at = "deleted", "", None
     work.audit(f"patient:{patient.id}", "erased", patient_id=patient.id)
     work.send(f"patient:{patient.id}", render(
         work.bundle.message("system.erased", patient.locale)

@@ -34,6 +34,7 @@ async def test_mydata_shows_what_is_stored(scenario: Any, seed: dict[str, Any]) 
     assert "Name: Maria" in export and "Europe/Berlin" in export
     assert "Slept well for once" in export
     assert "Alerts your care team received about you (1):" in export and "crisis" in export
+    assert "Last heard from you: 2026-" in export
 
 
 async def test_delete_needs_confirmation_and_keeps_only_the_duty_of_care(
@@ -53,7 +54,7 @@ async def test_delete_needs_confirmation_and_keeps_only_the_duty_of_care(
     assert await rows(database_url, Answer, Answer.patient_id == "p1") == []
     assert await rows(database_url, Message, Message.patient_id == "p1") == []
     [patient] = await rows(database_url, Patient, Patient.id == "p1")
-    assert (patient.status, patient.name) == ("deleted", "")
+    assert (patient.status, patient.name, patient.last_message_at) == ("deleted", "", None)
     [alert] = await rows(database_url, Alert, Alert.patient_id == "p1")
     assert alert.severity == "crisis", "the safety alert stays, for the clinician's duty of care"
     delivered = await rows(database_url, Outbox, Outbox.recipient == "patient:p1", Outbox.status == "sent")
@@ -110,5 +111,5 @@ async def test_help_mydata_and_delete_speak_the_patients_language(
     help_text, export, confirm = t.to("patient:p1")
     assert "/pause – Erinnerungen ein paar Tage pausieren" in help_text["text"]
     assert export["text"].startswith("Alles, was über Sie gespeichert ist:")
-    assert "Antworten (0):" in export["text"]
+    assert "Antworten (0):" in export["text"] and "Zuletzt von Ihnen gehört: 2026-" in export["text"]
     assert confirm["buttons"] == [["Ja, meine Daten löschen", "Nein, behalten"]]
