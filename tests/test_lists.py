@@ -4,9 +4,10 @@ alike (PostgreSQL as `= ANY` / `!= ALL`, one statement for lists of any length).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
-from sqlalchemy import or_, select
+from sqlalchemy import event, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.isotime import parse_time
@@ -44,11 +45,19 @@ async def test_in_and_not_in(db: Database, wanted: list[str], found: list[str], 
         assert list(await session.scalars(OTHERS, {"ids": wanted})) == others
 
 
-async def test_lists_of_every_length_share_one_statement(db: Database) -> None:
+async def test_lists_of_every_length_share_one_statement_on_postgresql(db: Database) -> None:
+    texts: set[str] = set()
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        texts.add(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
     async with db.transaction() as session:
         for n in range(len(IDS) + 1):
             assert list(await session.scalars(BY_ID_OR_CHAT, {"ids": IDS[:n], "keys": ["tg:p3"]})) == sorted(
                 set(IDS[:n]) | {"p3"})
+    event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+    assert len(texts) == (len(IDS) + 1 if db.is_sqlite else 1)  # SQLite: one text per length
 
 
 def test_postgresql_gets_one_array_parameter_sqlite_an_expanding_in() -> None:
