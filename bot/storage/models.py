@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel
@@ -276,6 +277,13 @@ class InboxUpdate(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
+    __table_args__ = (
+        Index("ix_inbox_pending", "chat_key", "update_id", postgresql_where=text("status = 'pending'"),
+              sqlite_where=text("status = 'pending'")),
+    )
+    """The inbox keeps a week of handled updates, and every second it looks for the few still
+    pending (bot.telegram.inbox.PENDING_CHATS): this index holds only those, so the look
+    does not read the whole week."""
 
 
 class AuditEntry(InsertedInBatches, Base):

@@ -75,6 +75,10 @@ _RANKED = select(InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payloa
 PENDING_OF_CHATS = (select(_RANKED.c.update_id, _RANKED.c.chat_key, _RANKED.c.payload)
                     .where(_RANKED.c.rank <= bindparam("limit")).order_by(_RANKED.c.update_id))
 """Pending rows of several chats at once, at most :limit of each, oldest first."""
+PENDING_CHATS = (select(InboxUpdate.chat_key).where(InboxUpdate.status == "pending")
+                 .group_by(InboxUpdate.chat_key).order_by(func.min(InboxUpdate.update_id)).limit(SCAN_CHATS))
+"""Chats with updates still pending, oldest first: read through the partial index
+ix_inbox_pending, which holds only pending rows (the table keeps a week of handled ones)."""
 SORRY = Note("telegram.failed", "Sorry — something went wrong on my side with your last message. "
              "Could you try again in a moment? If you need urgent help, please call your local "
              "emergency number.")
@@ -203,10 +207,7 @@ class Inbox:
 
     async def pending_chats(self) -> list[str]:
         async with self.db.transaction() as session:
-            return list(await session.scalars(
-                select(InboxUpdate.chat_key).where(InboxUpdate.status == "pending")
-                .group_by(InboxUpdate.chat_key).order_by(func.min(InboxUpdate.update_id))
-                .limit(SCAN_CHATS)))
+            return list(await session.scalars(PENDING_CHATS))
 
     async def stop(self, grace_s: float) -> None:
         """Stop taking new work; let chats in progress finish their current update."""
