@@ -266,6 +266,10 @@ class Job(InsertedInBatches, Base):
     __table_args__ = (Index("ix_jobs_status_due", "status", "due_at"),)
 
 
+INBOX_PENDING = text("status = 'pending'")
+"""The rows ix_inbox_pending holds (the same predicate on both databases)."""
+
+
 class InboxUpdate(Base):
     """Each incoming update, unique on its id, stored before it counts as received."""
 
@@ -278,8 +282,8 @@ class InboxUpdate(Base):
     received_at: Mapped[datetime]
     processed_at: Mapped[datetime | None]
     __table_args__ = (
-        Index("ix_inbox_pending", "chat_key", "update_id", postgresql_where=text("status = 'pending'"),
-              sqlite_where=text("status = 'pending'")),
+        Index("ix_inbox_pending", "chat_key", "update_id", postgresql_where=INBOX_PENDING,
+              sqlite_where=INBOX_PENDING),
     )
     """The inbox keeps a week of handled updates, and every second it looks for the few still
     pending (bot.telegram.inbox.PENDING_CHATS): this index holds only those, so the look

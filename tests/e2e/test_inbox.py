@@ -189,19 +189,21 @@ async def test_the_look_for_pending_chats_reads_only_pending_rows(database_url: 
     db = Database(database_url)
     await db.migrate()
     now = SystemClock().now()
-    async with db.transaction() as session:
-        session.add_all([InboxUpdate(update_id=n, chat_key=f"tg:{n % 7}", payload={}, status="done",
-                                     attempts=1, received_at=now) for n in range(1, 300)])
-        session.add_all([InboxUpdate(update_id=1000 + i, chat_key=f"tg:{n}", payload={}, status="pending",
-                                     attempts=0, received_at=now) for i, n in enumerate((5, 3, 9))])
-    async with db.transaction() as session:
-        assert list(await session.scalars(PENDING_CHATS)) == ["tg:5", "tg:3", "tg:9"]
-    query = str(PENDING_CHATS.compile(db.engine, compile_kwargs={"literal_binds": True}))
-    async with db.engine.connect() as connection:
-        if db.is_sqlite:
-            plan = [str(row) for row in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}")]
-        else:  # a table this small would be read whole anyway: is the index usable for the look?
-            await connection.exec_driver_sql("SET enable_seqscan = off")
-            plan = [str(row) for row in await connection.exec_driver_sql(f"EXPLAIN {query}")]
-    await db.dispose()
+    try:
+        async with db.transaction() as session:
+            session.add_all([InboxUpdate(update_id=n, chat_key=f"tg:{n % 7}", payload={}, status="done",
+                                         attempts=1, received_at=now) for n in range(1, 300)])
+            session.add_all([InboxUpdate(update_id=1000 + i, chat_key=f"tg:{n}", payload={}, status="pending",
+                                         attempts=0, received_at=now) for i, n in enumerate((5, 3, 9))])
+        async with db.transaction() as session:
+            assert list(await session.scalars(PENDING_CHATS)) == ["tg:5", "tg:3", "tg:9"]
+        query = str(PENDING_CHATS.compile(db.engine, compile_kwargs={"literal_binds": True}))
+        async with db.engine.connect() as connection:
+            if db.is_sqlite:
+                plan = [str(row) for row in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}")]
+            else:  # a table this small would be read whole anyway: is the index usable for the look?
+                await connection.exec_driver_sql("SET enable_seqscan = off")
+                plan = [str(row) for row in await connection.exec_driver_sql(f"EXPLAIN {query}")]
+    finally:
+        await db.dispose()
     assert any("ix_inbox_pending" in line for line in plan), plan
