@@ -15,9 +15,9 @@ import logging
 import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Table, bindparam, func, select, update
 
 from bot import clinicians, programme, signals
 from bot.batching import Batcher
@@ -70,8 +70,14 @@ crisis escalation spooled with it would never replay), so it is dropped at the d
 
 # The statements every input runs, built once: building one costs more than SQLAlchemy's
 # cached execution of it (the values travel as parameters; lists of any length, bot.storage.lists).
-INBOX_ROWS = (select(InboxUpdate).where(in_list(InboxUpdate.update_id, "ids"))
-              .order_by(InboxUpdate.update_id))
+_INBOX = cast(Table, InboxUpdate.__table__)
+HANDLE_INBOX_ROWS = (update(_INBOX)
+                     .where(in_list(_INBOX.c.update_id, "ids"), _INBOX.c.status == "pending")
+                     .values(status="done", processed_at=bindparam("now"), attempts=_INBOX.c.attempts + 1)
+                     .returning(_INBOX.c.update_id))
+"""Marks the batch's inbox rows handled and returns those that were still pending: an update
+already handled (redelivered, or re-read after another process did it) is skipped. One
+statement both checks and marks; its row locks hold until the handling commits."""
 PATIENTS_BY_CHAT = (select(Patient).where(in_list(Patient.chat_key, "keys"))
                     .order_by(Patient.id))
 CONVERSATIONS_BY_ID = select(ConversationRow).where(in_list(ConversationRow.id, "ids"))
@@ -152,7 +158,6 @@ class Coachbot:
         self.clock = clock
         self.engine = Engine()
         self.spool = spool or Spool(settings.data_dir / "escalation-spool.jsonl")
-        self._locked_inbox_rows = db.locked(INBOX_ROWS)
         self._locked_patients = db.locked(PATIENTS_BY_CHAT)
         self._patient_for_job = db.locked(PATIENT_BY_ID, skip_locked=True)
         self._due_jobs = db.locked(DUE_JOBS, skip_locked=True)
@@ -245,10 +250,11 @@ class Coachbot:
 
     async def _handle_together(self, items: list[tuple[Inbound, Verdict]]) -> list[Reply]:
         """Inputs from different people in one transaction (see bot.batching): their inbox
-        rows, patients and pressed conversations are read (and locked) with one statement
-        each, then each input is handled as if alone, and everything is flushed together."""
+        rows are marked handled, their patients and pressed conversations read (and locked),
+        with one statement each; then each input is handled as if alone, and everything is
+        flushed together."""
         async with self.db.transaction() as session:
-            updates = await self._inbox_rows(session, items)
+            handled = await self._handle_inbox_rows(session, items)
             patients = await self._patients(session, items)
             held: list[ConversationRow] = []  # the session holds rows weakly: see _pressed_conversations
             if len(items) > 1:
@@ -260,12 +266,8 @@ class Coachbot:
             for inbound, verdict in items:
                 work = self._work(session)
                 works.append(work)
-                update = updates.get(inbound.inbox_update_id) if inbound.inbox_update_id is not None else None
-                if update is not None and update.status == "done":
+                if inbound.inbox_update_id is not None and inbound.inbox_update_id not in handled:
                     continue
-                if update is not None:
-                    update.status, update.processed_at = "done", work.now
-                    update.attempts += 1
                 await self._person(work, patients.get(inbound.chat_key), inbound, verdict)
             await session.flush()
             await queued.write_queued(session)
@@ -273,12 +275,12 @@ class Coachbot:
                           outbox_ids=[message.id for message in work.sent if message.id is not None])
                     for work in works]
 
-    async def _inbox_rows(self, session: Any, items: list[tuple[Inbound, Verdict]]) -> dict[int, InboxUpdate]:
+    async def _handle_inbox_rows(self, session: Any, items: list[tuple[Inbound, Verdict]]) -> set[int]:
+        """The inbox rows of this batch that are now marked done (see HANDLE_INBOX_ROWS)."""
         ids = sorted({i.inbox_update_id for i, _ in items if i.inbox_update_id is not None})
         if not ids:
-            return {}
-        rows = await session.scalars(self._locked_inbox_rows, {"ids": ids})
-        return {row.update_id: row for row in rows}
+            return set()
+        return set(await session.scalars(HANDLE_INBOX_ROWS, {"ids": ids, "now": self.clock.now()}))
 
     async def _patients(self, session: Any, items: list[tuple[Inbound, Verdict]]) -> dict[str, Patient]:
         """Locked in id order, so two batches (or a batch and a job) never deadlock."""

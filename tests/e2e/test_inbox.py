@@ -7,12 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.clock import SystemClock
+from bot.service import Inbound
 from bot.storage.db import Database
 from bot.storage.models import AuditEntry, ConversationRow, InboxUpdate, Message, Outbox
 from bot.telegram.inbox import PENDING_CHATS
-from tests.e2e.conftest import CODE, BotUnderTest, add_invites, add_patients
+from tests.e2e.conftest import CODE, BotUnderTest, add_invites, add_patients, make_service
 from tests.e2e.emulator import BotApiEmulator
 
 
@@ -207,3 +209,28 @@ async def test_the_look_for_pending_chats_reads_only_pending_rows(database_url: 
     finally:
         await db.dispose()
     assert any("ix_inbox_pending" in line for line in plan), plan
+
+
+async def test_the_service_handles_only_pending_inbox_rows(settings: Any, database_url: str) -> None:
+    """An inbox row is marked done in the handling transaction, and only a pending one is
+    handled: a row already done (redelivered, re-read) or given up (failed) has no effect."""
+    service = await make_service(settings, database_url)
+    now = SystemClock().now()
+    try:
+        await add_invites(service.db)
+        await add_patients(service.db, [41, 42, 43])
+        async with service.db.transaction() as session:
+            session.add_all([InboxUpdate(update_id=chat, chat_key=f"tg:{chat}", payload={}, status=status,
+                                         attempts=attempts, received_at=now)
+                             for chat, status, attempts in ((41, "pending", 0), (42, "done", 1), (43, "failed", 3))])
+        await asyncio.gather(*(service.receive(Inbound(chat_key=f"tg:{chat}", text="/help", inbox_update_id=chat))
+                               for chat in (41, 42, 43)))
+        async with service.db.transaction() as session:
+            rows = {row.update_id: row for row in await session.scalars(select(InboxUpdate))}
+            replies = [row.recipient for row in await session.scalars(select(Outbox))]
+    finally:
+        await service.close()
+    assert {n: (row.status, row.attempts) for n, row in rows.items()} == {
+        41: ("done", 1), 42: ("done", 1), 43: ("failed", 3)}
+    assert rows[41].processed_at is not None
+    assert replies == ["patient:tg41"]
