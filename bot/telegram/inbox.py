@@ -7,7 +7,7 @@
 - Processing is per chat: one chat's updates in update_id order, different chats at once.
   A chat is worked by one task in this process and, on PostgreSQL, by one process at a time
   (an advisory lock per chat, see locking.ChatLocks). The chats worked at the same moment
-  read their pending rows with one statement (`_pending_together`). The service marks the
+  take their locks and read their pending rows with one statement. The service marks the
   row `done` in the same transaction as the handling (`Inbound.inbox_update_id`) and skips a
   row already done, so a redelivered or re-run update has no second effect.
 - Rows that fail to process are retried (MAX_INBOX_ATTEMPTS), then marked `failed` with a
@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from telegram import Bot, Update
@@ -37,11 +37,10 @@ from bot.errors import StorageError
 from bot.outbox import PRIORITY_NORMAL
 from bot.service import MAX_TEXT, Coachbot, Inbound
 from bot.storage import queued
-from bot.storage.lists import in_list
 from bot.storage.models import AuditEntry, InboxUpdate, Outbox, Patient
 from bot.telegram.chats import chat_key_of_payload
 from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, interpret
-from bot.telegram.locking import ChatLocks, WriteGuard
+from bot.telegram.locking import ChatLocks, Pending, WriteGuard
 from bot.telegram.sender import retry_after_seconds
 from bot.work import audit_entry
 
@@ -67,14 +66,6 @@ DIRECT_SEND_ATTEMPTS = 3
 INBOX_RETENTION = timedelta(days=7)
 """Handled updates are kept this long (Telegram redelivers for at most a day), then deleted:
 they hold what patients wrote."""
-_RANKED = select(InboxUpdate.update_id, InboxUpdate.chat_key, InboxUpdate.payload,
-                 func.row_number().over(partition_by=InboxUpdate.chat_key,
-                                        order_by=InboxUpdate.update_id).label("rank")
-                 ).where(in_list(InboxUpdate.chat_key, "keys"),
-                         InboxUpdate.status == "pending").subquery()
-PENDING_OF_CHATS = (select(_RANKED.c.update_id, _RANKED.c.chat_key, _RANKED.c.payload)
-                    .where(_RANKED.c.rank <= bindparam("limit")).order_by(_RANKED.c.update_id))
-"""Pending rows of several chats at once, at most :limit of each, oldest first."""
 PENDING_CHATS = (select(InboxUpdate.chat_key).where(InboxUpdate.status == "pending")
                  .group_by(InboxUpdate.chat_key).order_by(func.min(InboxUpdate.update_id)).limit(SCAN_CHATS))
 """Chats with updates still pending, oldest first: read through the partial index
@@ -115,9 +106,7 @@ class Inbox:
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
-        self.locks = ChatLocks(self.db)
-        self._pending: Batcher[str, list[tuple[int, Any]]] = Batcher(
-            self._pending_together, key=str, what="pending-row reads")
+        self.locks = ChatLocks(self.db, rows_per_chat=BATCH)
         self._arrivals: Batcher[dict[str, Any], bool] = Batcher(
             self._store_together, key=lambda payload: repr(payload.get("update_id")),
             what="webhook updates")
@@ -226,11 +215,11 @@ class Inbox:
             async with self._semaphore:
                 while not self._stopping:
                     self._again.discard(key)
-                    async with self.locks.hold(key) as got:
-                        if not got:
+                    async with self.locks.hold(key) as rows:
+                        if rows is None:
                             self._later(key, LOCK_RETRY_S)
                             return
-                        more = await self._drain(key)
+                        more = await self._drain(rows)
                     if not more and key not in self._again:
                         return
         except StorageError as exc:
@@ -242,24 +231,14 @@ class Inbox:
         finally:
             self._active.discard(key)
 
-    async def _drain(self, key: str) -> bool:
-        """Process this chat's pending rows in order; True when there may be more."""
-        rows = await self._pending.submit(key)
+    async def _drain(self, rows: Pending) -> bool:
+        """Process a chat's pending rows (read with its lock) in order; True when there may be more."""
         for update_id, payload in rows:
             if self._stopping:
                 return False
             if not await self._process(update_id, payload):
                 return False
         return len(rows) == BATCH
-
-    async def _pending_together(self, keys: list[str]) -> list[list[tuple[int, Any]]]:
-        """The first BATCH pending rows (update_id, payload) of each chat, in order."""
-        async with self.db.single_statement() as connection:
-            rows = await connection.execute(PENDING_OF_CHATS, {"keys": keys, "limit": BATCH})
-        of_chat: dict[str, list[tuple[int, Any]]] = {key: [] for key in keys}
-        for update_id, chat, payload in rows:
-            of_chat[chat].append((update_id, payload))
-        return [of_chat[key] for key in keys]
 
     # --- one update ----------------------------------------------------------------------------
 
