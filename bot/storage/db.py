@@ -75,11 +75,12 @@ class Database:
 
     @asynccontextmanager
     async def single_statement(self) -> AsyncIterator[AsyncConnection]:
-        """A connection for work that is one statement, atomic on its own (plus reads).
+        """A connection for work that is one statement, atomic on its own (plus reads), or
+        one statement run for many rows that each stand alone (the sender's `sent` marks).
 
         On PostgreSQL it runs in autocommit: no BEGIN and no COMMIT, two round trips fewer of
-        three, for the inbox's insert and reads and the sender's claim, which run for every
-        update. Each statement commits as it completes. SQLite has no round trips to save: a
+        three, for the inbox's insert and reads and the sender's claim and marks, which run
+        for every update. Each statement commits as it completes. SQLite has no round trips to save: a
         transaction, as `transaction()`. DB faults -> StorageError."""
         try:
             if self.is_sqlite:

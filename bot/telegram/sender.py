@@ -464,9 +464,13 @@ class Sender:
         assert written is not None
         while True:
             try:
-                async with self.guard.hold(), self.db.transaction() as session:
-                    await (await session.connection()).execute(MARK_SENT, marks)
-                    await audit_alert_deliveries(session, alerts, "delivered", self.clock.now())
+                if alerts:  # the marks and the audit trail's entries, together
+                    async with self.guard.hold(), self.db.transaction() as session:
+                        await (await session.connection()).execute(MARK_SENT, marks)
+                        await audit_alert_deliveries(session, alerts, "delivered", self.clock.now())
+                else:  # each mark stands alone: no transaction around them (one round trip)
+                    async with self.guard.hold(), self.db.single_statement() as connection:
+                        await connection.execute(MARK_SENT, marks)
                 written.set_result(None)
                 return
             except StorageError as exc:
