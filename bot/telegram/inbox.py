@@ -27,7 +27,7 @@ from typing import Any
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from telegram import Bot, Update
+from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import outbox
@@ -39,7 +39,7 @@ from bot.service import MAX_TEXT, Coachbot, Inbound
 from bot.storage import queued
 from bot.storage.models import AuditEntry, InboxUpdate, Outbox, Patient
 from bot.telegram.chats import chat_key_of_payload
-from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, interpret
+from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, read
 from bot.telegram.locking import ChatLocks, Pending, WriteGuard
 from bot.telegram.sender import retry_after_seconds
 from bot.work import audit_entry
@@ -245,7 +245,7 @@ class Inbox:
     async def _process(self, update_id: int, payload: dict[str, Any]) -> bool:
         """Handle one row; False stops this chat for now (it is retried later, in order)."""
         try:
-            meaning = interpret(Update.de_json(payload, self.bot), MAX_TEXT)
+            meaning = read(payload, self.bot, MAX_TEXT)
         except Exception as exc:
             log.warning("update %s could not be read (%s: %s); marked failed", update_id,
                         exc.__class__.__name__, exc)
@@ -422,7 +422,7 @@ class Inbox:
             if update_id in self._direct_sent:
                 continue
             try:
-                meaning = interpret(Update.de_json(row["payload"], self.bot), MAX_TEXT)
+                meaning = read(row["payload"], self.bot, MAX_TEXT)
             except Exception:
                 continue
             if meaning.inbound is None or meaning.chat_id is None:

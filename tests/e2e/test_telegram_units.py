@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ from telegram import Bot, Update
 from bot.errors import ConfigError
 from bot.telegram.channel import api_urls
 from bot.telegram.chats import NO_CHAT_KEY, chat_id_of, chat_key, chat_key_of_payload
-from bot.telegram.inbound import INVALID_BUTTON, interpret
+from bot.telegram.inbound import INVALID_BUTTON, interpret, read
 from bot.telegram.keyboard import fit_callback_data, inline_keyboard
 from bot.telegram.ratelimit import RateLimiter
 from bot.telegram.sender import split_text
@@ -49,6 +50,85 @@ def test_any_text_becomes_an_inbound_within_the_limit(text: str, chat_id: int) -
         assert meaning.inbound.chat_key == f"tg:{chat_id}" and meaning.inbound.new_id == f"tg{chat_id}"
     else:
         assert meaning.action in ("note", "ignore")
+
+
+ids = st.integers(min_value=-2**40, max_value=2**40)
+plain_updates = st.fixed_dictionaries({
+    "update_id": st.integers(min_value=0, max_value=2**31),
+    "message": st.fixed_dictionaries({
+        "message_id": ids, "date": st.integers(min_value=0, max_value=2**31), "text": st.text(max_size=50),
+        "chat": st.fixed_dictionaries({"id": ids, "type": st.sampled_from(["private", "group", "channel"])},
+                                      optional={"first_name": st.text(max_size=5)}),
+        "from": st.fixed_dictionaries({"id": ids, "is_bot": st.booleans(), "first_name": st.text(max_size=5)},
+                                      optional={"username": st.text(max_size=5), "is_premium": st.booleans()}),
+    })})
+FIELDS = [("update_id",), ("edited_message",), ("message",), ("message", "message_id"), ("message", "date"),
+          ("message", "text"), ("message", "caption"), ("message", "entities"), ("message", "chat"),
+          ("message", "chat", "id"), ("message", "chat", "type"), ("message", "chat", "title"),
+          ("message", "from"), ("message", "from", "id"), ("message", "from", "is_bot"),
+          ("message", "from", "first_name"), ("message", "from", "language_code")]
+changes = st.lists(st.tuples(st.sampled_from(FIELDS), st.just(None) | json_values), max_size=2)
+"""A field of the update set to another JSON value, or removed (None)."""
+
+
+def _changed(update: dict[str, Any], edits: list[tuple[tuple[str, ...], Any]]) -> dict[str, Any]:
+    for path, value in edits:
+        *parents, name = path
+        target: Any = update
+        for parent in parents:
+            target = target.get(parent) if isinstance(target, dict) else None
+        if not isinstance(target, dict):
+            continue
+        if value is None:
+            target.pop(name, None)
+        else:
+            target[name] = value
+    return update
+
+
+@given(plain_updates, changes)
+@settings(max_examples=400)
+def test_reading_an_update_from_json_means_what_ptb_reads_in_it(
+        update: dict[str, Any], edits: list[tuple[tuple[str, ...], Any]]) -> None:
+    """`read` skips PTB's objects for plain text messages: it must mean exactly what PTB's
+    parse means, and leave every other update (and every malformed one) to PTB."""
+    payload = _changed(update, edits)
+    try:
+        expected = interpret(Update.de_json(copy.deepcopy(payload), BOT), 30)
+    except Exception:
+        expected = None
+    try:
+        meaning = read(payload, BOT, 30)
+    except Exception:
+        meaning = None
+    assert meaning == expected
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=".".join)
+@pytest.mark.parametrize("value", [None, True, 7, "7", [], {}, {"id": 5}], ids=repr)
+def test_a_plain_text_message_with_one_field_changed_is_read_as_ptb_reads_it(
+        field: tuple[str, ...], value: Any) -> None:
+    update = {"update_id": 1, "message": _message(5, text="hello")}
+    payload = _changed(update, [(field, value)])
+    try:
+        expected = interpret(Update.de_json(copy.deepcopy(payload), BOT), 30)
+    except Exception:
+        expected = None
+    try:
+        meaning = read(payload, BOT, 30)
+    except Exception:
+        meaning = None
+    assert meaning == expected
+
+
+def test_a_plain_text_message_is_read_without_ptb(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: Any) -> Update:
+        raise AssertionError("parsed by PTB")
+
+    monkeypatch.setattr(Update, "de_json", refuse)
+    meaning = read({"update_id": 1, "message": _message(7, text="hello " * 10)}, BOT, 30)
+    assert meaning.inbound is not None and meaning.inbound.text == ("hello " * 10)[:30]
+    assert (meaning.action, meaning.chat_key, meaning.chat_id, meaning.truncated) == ("inbound", "tg:7", 7, True)
 
 
 @given(st.text(min_size=1, max_size=100))
