@@ -30,7 +30,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
 from bot.clock import Clock
@@ -91,21 +91,42 @@ QUEUE_HEADS = (select(_RANKED.c.id)
 """The first pending message of each recipient that is due and not being sent to already."""
 
 
+OUTBOX = cast(Table, Outbox.__table__)
+CLAIMED_COLUMNS = (OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.kind, OUTBOX.c.text, OUTBOX.c.buttons,
+                   OUTBOX.c.photo_path, OUTBOX.c.attempts, OUTBOX.c.parts_sent, OUTBOX.c.priority,
+                   OUTBOX.c.alert_id)
+
+
 def claim_statement(db: Database) -> Any:
     """Lease the queue heads and return them, in one statement (so, on PostgreSQL, without a
     transaction around it: `Database.single_statement`). The heads are read without locks,
-    then locked with SKIP LOCKED and checked again, so two processes never claim one row."""
-    claimable = db.locked(select(Outbox.id).where(
-        Outbox.id.in_(QUEUE_HEADS.scalar_subquery()), Outbox.status == "pending",
-        Outbox.next_attempt_at <= bindparam("now")), skip_locked=True)
-    return (update(Outbox).where(Outbox.id.in_(claimable.scalar_subquery()))
-            .values(next_attempt_at=bindparam("lease"))
-            .returning(Outbox.id, Outbox.recipient, Outbox.kind, Outbox.text, Outbox.buttons,
-                       Outbox.photo_path, Outbox.attempts, Outbox.parts_sent, Outbox.priority,
-                       Outbox.alert_id))
+    then locked with SKIP LOCKED and checked again, so two processes never claim one row.
+
+    On PostgreSQL the statement also resolves each row's recipient (`recipient_of`), so a
+    claim is one round trip, on the way of every reply; SQLite, whose UPDATE cannot be a
+    CTE, resolves with a second statement (`Sender._resolve`)."""
+    claimable = db.locked(select(OUTBOX.c.id).where(
+        OUTBOX.c.id.in_(QUEUE_HEADS.scalar_subquery()), OUTBOX.c.status == "pending",
+        OUTBOX.c.next_attempt_at <= bindparam("now")), skip_locked=True)
+    claim = (update(OUTBOX).where(OUTBOX.c.id.in_(claimable.scalar_subquery()))
+             .values(next_attempt_at=bindparam("lease")).returning(*CLAIMED_COLUMNS))
+    if db.is_sqlite:
+        return claim
+    claimed = claim.cte("claimed")
+    recipient = claimed.c.recipient
+    of_patient = or_(and_(recipient.startswith("patient:"), Patient.id == _after(recipient, "patient:")),
+                     and_(recipient.startswith("chat:"), Patient.chat_key == _after(recipient, "chat:")))
+    of_clinician = and_(recipient.startswith("clinician:"), Clinician.id == _after(recipient, "clinician:"))
+    return (select(claimed, Patient.id.label("patient_id"), Patient.chat_key.label("patient_chat_key"),
+                   Patient.blocked.label("patient_blocked"), Clinician.chat_key.label("clinician_chat_key"))
+            .select_from(claimed).outerjoin(Patient, of_patient).outerjoin(Clinician, of_clinician))
 
 
-OUTBOX = cast(Table, Outbox.__table__)
+def _after(recipient: Any, prefix: str) -> Any:
+    """SQL: the recipient's id after its prefix ("patient:" + id)."""
+    return func.substr(recipient, len(prefix) + 1)
+
+
 MARK_SENT = (update(OUTBOX).where(OUTBOX.c.id == bindparam("row"))
              .values(status=bindparam("status"), sent_at=bindparam("sent_at"),
                      external_id=bindparam("external_id"), last_error=bindparam("last_error"),
@@ -154,6 +175,24 @@ class Delivery:
     blocked: bool = False
     patient_id: str | None = None
     started: bool = field(default=False, repr=False)
+
+
+def recipient_of(d: Delivery, patient: tuple[str, str | None, bool] | None,
+                 clinician_chat_key: str | None) -> None:
+    """Where the row goes: its recipient's Telegram chat, given the patient it names (id,
+    chat_key, blocked) or the clinician's chat_key; `problem` when there is none."""
+    if d.recipient.startswith("chat:"):
+        key: str | None = d.recipient[len("chat:"):]
+    elif d.recipient.startswith("clinician:"):
+        key = clinician_chat_key
+    else:
+        key = patient[1] if patient is not None else None
+    if patient is not None:
+        d.patient_id, d.blocked = patient[0], bool(patient[2])
+    d.chat_id = chat_id_of(key)
+    if d.chat_id is None:
+        d.problem = (f"{d.recipient} has no Telegram chat (chat key {key!r}); "
+                     "they can't be reached on Telegram")
 
 
 class Sender:
@@ -251,8 +290,9 @@ class Sender:
     # --- claim -----------------------------------------------------------------------------
 
     async def _claim(self, limit: int) -> list[Delivery]:
-        """Lease up to `limit` rows to send now. Should the database fail between the lease
-        and resolving the recipients, the rows are sent once their lease ends."""
+        """Lease up to `limit` rows to send now, their recipients resolved. Should the database
+        fail between the lease and resolving the recipients (SQLite), the rows are sent once
+        their lease ends."""
         now = self.clock.now()
         lease = now + timedelta(seconds=self.options.lease_s)
         async with self.guard.hold(), self.db.single_statement() as connection:
@@ -264,40 +304,33 @@ class Sender:
             deliveries = [Delivery(r.id, r.recipient, r.kind, r.text or "", list(r.buttons or []),
                                    r.photo_path, r.attempts, r.parts_sent or 0, alert=r.alert_id is not None)
                           for r in rows]
-            await self._resolve(connection, deliveries)
+            if self.db.is_sqlite:
+                await self._resolve(connection, deliveries)
+            else:
+                for d, r in zip(deliveries, rows, strict=True):
+                    patient = (r.patient_id, r.patient_chat_key, r.patient_blocked) if r.patient_id else None
+                    recipient_of(d, patient, r.clinician_chat_key)
             return deliveries
 
     async def _resolve(self, connection: Any, deliveries: list[Delivery]) -> None:
-        """Recipient -> Telegram chat: patients and clinicians by their chat_key."""
+        """SQLite: recipient -> Telegram chat, patients and clinicians by their chat_key."""
         wanted: dict[str, set[str]] = {"patient": set(), "clinician": set(), "chat": set()}
         for d in deliveries:
             kind, _, ident = d.recipient.partition(":")
             wanted.setdefault(kind, set()).add(ident)
-        patients: dict[str, Any] = {}
+        patients: dict[str, tuple[str, str | None, bool]] = {}
         if wanted["patient"] or wanted["chat"]:
             for row in await connection.execute(
                     RECIPIENT_PATIENTS, {"ids": sorted(wanted["patient"]), "keys": sorted(wanted["chat"])}):
-                patients[f"patient:{row.id}"] = row
+                patients[f"patient:{row.id}"] = (row.id, row.chat_key, row.blocked)
                 if row.chat_key:
-                    patients[f"chat:{row.chat_key}"] = row
+                    patients[f"chat:{row.chat_key}"] = (row.id, row.chat_key, row.blocked)
         clinicians: dict[str, str | None] = {}
         if wanted["clinician"]:
             for row in await connection.execute(RECIPIENT_CLINICIANS, {"ids": sorted(wanted["clinician"])}):
                 clinicians[f"clinician:{row.id}"] = row.chat_key
         for d in deliveries:
-            patient = patients.get(d.recipient)
-            if d.recipient.startswith("chat:"):
-                key: str | None = d.recipient[len("chat:"):]
-            elif d.recipient.startswith("clinician:"):
-                key = clinicians.get(d.recipient)
-            else:
-                key = patient.chat_key if patient is not None else None
-            if patient is not None:
-                d.blocked, d.patient_id = bool(patient.blocked), patient.id
-            d.chat_id = chat_id_of(key)
-            if d.chat_id is None:
-                d.problem = (f"{d.recipient} has no Telegram chat (chat key {key!r}); "
-                             "they can't be reached on Telegram")
+            recipient_of(d, patients.get(d.recipient), clinicians.get(d.recipient))
 
     # --- send ------------------------------------------------------------------------------
 

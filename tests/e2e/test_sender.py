@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from bot.clock import SystemClock
 from bot.storage.models import Outbox, Patient
-from tests.e2e.conftest import FAST, BotUnderTest, add_invites, add_patients
+from tests.e2e.conftest import CLINICIAN_CHAT, FAST, BotUnderTest, add_invites, add_patients
 from tests.e2e.emulator import BotApiEmulator
 
 REAL_LIMITS = replace(FAST, sender=replace(FAST.sender, chat_interval_s=1.0, margin_s=0.05))
@@ -149,6 +149,24 @@ async def test_someone_without_a_telegram_chat_fails_clearly(bot: BotUnderTest, 
     assert {r.status for r in rows} == {"failed"}
     assert all("has no Telegram chat" in (r.last_error or "") for r in rows)
     assert emulator.calls["sendMessage"] == 0
+
+
+async def test_every_kind_of_recipient_reaches_its_chat(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    """Patients by id and by chat, clinicians, strangers' chats: resolved with the claim (one
+    statement on PostgreSQL, two on SQLite), and a blocked patient is not sent to at all."""
+    await add_patients(bot.db, [61, 62, 63])  # the bot's clinicians: c1 in CLINICIAN_CHAT, c2 without a chat
+    async with bot.db.transaction() as session:
+        await session.execute(update(Patient).where(Patient.id == "tg63").values(blocked=True))
+    await add_outbox(bot.db, [("patient:tg61", "by id"), ("chat:tg:62", "by chat"), ("chat:tg:64", "stranger"),
+                              ("clinician:c1", "alert"), ("chat:tg:63", "blocked"), ("clinician:c2", "none")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_until(lambda: emulator.calls["sendMessage"] >= 4, what="sends")
+    await bot.settled()
+    statuses = {r.text: (r.status, r.external_id is not None) for r in await bot.rows(Outbox)}
+    assert statuses == {"by id": ("sent", True), "by chat": ("sent", True), "stranger": ("sent", True),
+                        "alert": ("sent", True), "blocked": ("blocked", False), "none": ("failed", False)}
+    assert (emulator.texts(61), emulator.texts(62), emulator.texts(64)) == (["by id"], ["by chat"], ["stranger"])
+    assert emulator.texts(CLINICIAN_CHAT) == ["alert"] and emulator.texts(63) == []
 
 
 async def test_crisis_rows_go_out_first(bots: Callable[..., BotUnderTest], emulator: BotApiEmulator) -> None:
