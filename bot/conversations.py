@@ -25,7 +25,6 @@ from bot.engine.engine import Conversation, Input, StepResult
 from bot.errors import EngineError, StaleButton
 from bot.outbox import PRIORITY_NORMAL
 from bot.storage import queued
-from bot.storage.lists import in_list
 from bot.storage.models import Answer, ConversationRow, Patient, Score
 from bot.work import Work
 
@@ -55,8 +54,6 @@ def _to_engine(row: ConversationRow) -> Conversation:
 OPEN = ("active", "queued")
 _OPEN_KEY = "coachbot.open_conversations"
 # Statements every input runs, built once (building one costs more than running it cached).
-OPEN_CONVERSATIONS = select(ConversationRow).where(
-    in_list(ConversationRow.patient_id, "patient_ids"), ConversationRow.status.in_(OPEN))
 ACTIVE_CONVERSATION = (select(ConversationRow)
                        .where(ConversationRow.patient_id == bindparam("patient_id"),
                               ConversationRow.status == "active")
@@ -67,19 +64,18 @@ QUEUED_CONVERSATIONS = (select(ConversationRow)
                         .order_by(ConversationRow.id))
 
 
-async def load_open(session: AsyncSession, patient_ids: list[str]) -> list[ConversationRow]:
-    """Read these patients' open (active or queued) conversations with one query and keep
-    them with the session, so that for the rest of the transaction `active_conversation` and
-    the queue answer from memory (a batch of inputs asks this several times per patient).
-    Memory stays the truth: statuses change on these very objects, new rows join the list
-    (`_add`), and a patient whose rows are deleted in bulk is forgotten (`forget_open`)."""
+def remember_open(session: AsyncSession, patient_ids: list[str], rows: list[ConversationRow]) -> None:
+    """Keep these patients' open (active or queued) conversations, `rows`, read together
+    with them (bot.service's PATIENTS_BY_CHAT), with the session, so that for the rest of the
+    transaction `active_conversation` and the queue answer from memory (a batch of inputs
+    asks this several times per patient). Memory stays the truth: statuses change on these
+    very objects, new rows join the list (`_add`), and a patient whose rows are deleted in
+    bulk is forgotten (`forget_open`)."""
     index: dict[str, list[ConversationRow]] = session.info.setdefault(_OPEN_KEY, {})
     for patient_id in patient_ids:
         index[patient_id] = []
-    rows = list(await session.scalars(OPEN_CONVERSATIONS, {"patient_ids": patient_ids}))
     for row in rows:
         index[row.patient_id].append(row)
-    return rows
 
 
 def forget_open(work: Work, patient_id: str) -> None:

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, and_, bindparam, func, select, update
 
 from bot import clinicians, programme, signals
 from bot.batching import Batcher
 from bot.clock import Clock
 from bot.content.registry import ContentRegistry
-from bot.conversations import active_conversation, context_of, load_open, step
+from bot.conversations import OPEN, active_conversation, context_of, remember_open, step
 from bot.engine.engine import Engine, Input
 from bot.errors import StorageError
 from bot.isotime import format_time, parse_time
@@ -78,8 +78,11 @@ HANDLE_INBOX_ROWS = (update(_INBOX)
 """Marks the batch's inbox rows handled and returns those that were still pending: an update
 already handled (redelivered, or re-read after another process did it) is skipped. One
 statement both checks and marks; its row locks hold until the handling commits."""
-PATIENTS_BY_CHAT = (select(Patient).where(in_list(Patient.chat_key, "keys"))
-                    .order_by(Patient.id))
+PATIENTS_BY_CHAT = (select(Patient, ConversationRow)
+                    .outerjoin(ConversationRow, and_(ConversationRow.patient_id == Patient.id,
+                                                     ConversationRow.status.in_(OPEN)))
+                    .where(in_list(Patient.chat_key, "keys")).order_by(Patient.id, ConversationRow.id))
+"""A batch's patients, each with its open conversations (none: one row with None)."""
 CONVERSATIONS_BY_ID = select(ConversationRow).where(in_list(ConversationRow.id, "ids"))
 PATIENT_BY_ID = select(Patient).where(Patient.id == bindparam("id"))
 DUE_JOBS = (select(Job).where(Job.status == "pending", Job.due_at <= bindparam("now"),
@@ -158,7 +161,7 @@ class Coachbot:
         self.clock = clock
         self.engine = Engine()
         self.spool = spool or Spool(settings.data_dir / "escalation-spool.jsonl")
-        self._locked_patients = db.locked(PATIENTS_BY_CHAT)
+        self._locked_patients = db.locked(PATIENTS_BY_CHAT, of=Patient)
         self._patient_for_job = db.locked(PATIENT_BY_ID, skip_locked=True)
         self._due_jobs = db.locked(DUE_JOBS, skip_locked=True)
         self.batcher: Batcher[tuple[Inbound, Verdict], Reply] = Batcher(
@@ -250,17 +253,15 @@ class Coachbot:
 
     async def _handle_together(self, items: list[tuple[Inbound, Verdict]]) -> list[Reply]:
         """Inputs from different people in one transaction (see bot.batching): their inbox
-        rows are marked handled, their patients and pressed conversations read (and locked),
-        with one statement each; then each input is handled as if alone, and everything is
-        flushed together."""
+        rows are marked handled, their patients (locked) with their open conversations read,
+        and the conversations their presses name, with one statement each; then each input
+        is handled as if alone, and everything is flushed together."""
         async with self.db.transaction() as session:
             handled = await self._handle_inbox_rows(session, items)
-            patients = await self._patients(session, items)
-            held: list[ConversationRow] = []  # the session holds rows weakly: see _pressed_conversations
+            # the session holds rows weakly: `held` keeps them (see _pressed_conversations)
+            patients, held = await self._patients(session, items)
             if len(items) > 1:
-                patient_ids = sorted(p.id for p in patients.values())
-                held = await load_open(session, patient_ids)
-                signals.share_history(session, patient_ids)
+                signals.share_history(session, sorted(p.id for p in patients.values()))
             held += await self._pressed_conversations(session, items, {row.id for row in held})
             works = []
             for inbound, verdict in items:
@@ -282,11 +283,20 @@ class Coachbot:
             return set()
         return set(await session.scalars(HANDLE_INBOX_ROWS, {"ids": ids, "now": self.clock.now()}))
 
-    async def _patients(self, session: Any, items: list[tuple[Inbound, Verdict]]) -> dict[str, Patient]:
-        """Locked in id order, so two batches (or a batch and a job) never deadlock."""
+    async def _patients(self, session: Any, items: list[tuple[Inbound, Verdict]],
+                        ) -> tuple[dict[str, Patient], list[ConversationRow]]:
+        """The inputs' patients by chat key, and their open conversations, which the session
+        now remembers (`remember_open`). One statement; the patients are locked in id order,
+        so two batches (or a batch and a job) never deadlock."""
         keys = sorted({inbound.chat_key for inbound, _ in items})
-        rows = await session.scalars(self._locked_patients, {"keys": keys})
-        return {row.chat_key: row for row in rows if row.chat_key is not None}
+        patients: dict[str, Patient] = {}
+        conversations: list[ConversationRow] = []
+        for patient, conversation in await session.execute(self._locked_patients, {"keys": keys}):
+            patients[patient.chat_key] = patient
+            if conversation is not None:
+                conversations.append(conversation)
+        remember_open(session, sorted(p.id for p in patients.values()), conversations)
+        return patients, conversations
 
     @staticmethod
     async def _pressed_conversations(session: Any, items: list[tuple[Inbound, Verdict]],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -17,6 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from bot.errors import StorageError
 from bot.storage import sqlite_inloop
 from bot.storage.checkpoints import FALLBACK_PAGES, Checkpoints
+
+Query = TypeVar("Query", bound=Select)
+"""Any select statement: `Database.locked` gives back the type it was given."""
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 POSTGRES_POOL_SIZE = 20
@@ -92,11 +95,12 @@ class Database:
         except DATABASE_FAULTS as exc:
             raise unavailable(exc) from exc
 
-    def locked(self, query: Select[Any], skip_locked: bool = False) -> Select[Any]:
-        """Row locks on PostgreSQL (SQLite has one writer, so the statement runs as is)."""
+    def locked(self, query: Query, skip_locked: bool = False, of: Any = None) -> Query:
+        """Row locks on PostgreSQL (SQLite has one writer, so the statement runs as is);
+        `of`: only this table's rows (a query that outer-joins another)."""
         if self.is_sqlite:
             return query
-        return query.with_for_update(skip_locked=skip_locked)
+        return query.with_for_update(skip_locked=skip_locked, of=of)
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""

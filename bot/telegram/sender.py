@@ -3,8 +3,9 @@
 How a row goes out:
 1. *Claim* (one statement, which on PostgreSQL also resolves the recipients' chats): the
    head row of each recipient (lowest priority, then id, among its pending rows) that is
-   due, crisis rows first, `FOR UPDATE SKIP LOCKED` on PostgreSQL. Claiming pushes `next_attempt_at` forward by a lease, so no other sender
-   takes it while it is in flight, and a crash leaves it to be retried when the lease ends.
+   due, crisis rows first, `FOR UPDATE SKIP LOCKED` on PostgreSQL. Claiming pushes
+   `next_attempt_at` forward by a lease, so no other sender takes it while it is in flight,
+   and a crash leaves it to be retried when the lease ends.
    Only a recipient's head is taken, so one chat's messages go out in order.
 2. *Send* with `sendMessage` / `sendPhoto`, paced by the rate limiter (30/s overall, 1/s per
    chat, 20/min per group).
