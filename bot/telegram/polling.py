@@ -32,9 +32,10 @@ there, so under steady traffic each poll would bring one or two, and each then c
 insert, lock, read, transaction and claim. Waiting this long before the next poll lets the
 updates that arrive meanwhile come (and be handled) together. The update that ends a quiet
 long poll is not delayed at all; others wait for at most this long. Measured with
-bench/e2e_bench.py at 500 updates/s: without it the bot needed 2.0 ms of CPU per update and a
-full core (p99 767 ms, then 151 ms with 32 chats at once). 10 ms gave 1.7 ms and 20 ms 1.3 ms;
-15 ms gives 1.6-1.7 ms (80-86% of a core) and a p99 of 45-94 ms over nine runs, p50 about 31."""
+bench/e2e_bench.py at 500 updates/s, in paired runs (2026-12-06): 10 ms gave 1.45 ms of bot
+CPU per update and p99 23-39 ms; 15 ms 1.15 ms and p99 27-28 ms; 20 ms 1.03 ms and p99
+34-36 ms. Polling again as soon as the inbox has caught up (at most 15 ms) gave 1.58 ms and
+p99 28-31 ms: the bot's CPU is what a slower or busier machine runs out of first."""
 RETRY_MIN_S = 1.0
 RETRY_MAX_S = 30.0
 CONFLICT_WAIT_S = 5.0
