@@ -83,8 +83,8 @@ class Database:
 
         On PostgreSQL it runs in autocommit: no BEGIN and no COMMIT, two round trips fewer of
         three, for the inbox's insert and reads and the sender's claim and marks, which run
-        for every update. Each statement commits as it completes. SQLite has no round trips to save: a
-        transaction, as `transaction()`. DB faults -> StorageError."""
+        for every update. Each statement commits as it completes. SQLite has no round trips
+        to save: a transaction, as `transaction()`. DB faults -> StorageError."""
         try:
             if self.is_sqlite:
                 async with self.engine.begin() as connection:

@@ -68,10 +68,10 @@ IDLE_POLL_S = 0.25
 CLAIM_GATHER_S = 0.0
 """After a wake-up, wait this long before claiming, so that rows written together are claimed
 together. 0 still yields once, so that the other inputs of a batch, which finish at the same
-moment, have woken the sender too before it claims. Measured with bench/e2e_bench.py at 500 updates/s, in paired runs:
-2 ms gave p50 22-24 ms and p99 31-34 ms; 0 gives p50 20-21 and p99 29-31, at the same CPU
-per update (a batch's replies are written in one transaction, so one wake-up claims them
-all). At 20 updates/s, 5 ms had given a p50 of 26 ms and 2 ms of 20 ms."""
+moment, have woken the sender too before it claims. Measured with bench/e2e_bench.py at 500
+updates/s, in paired runs: 2 ms gave p50 22-24 ms and p99 31-34 ms; 0 gives p50 20-21 and
+p99 29-31, at the same CPU per update (a batch's replies are written in one transaction, so
+one wake-up claims them all). At 20 updates/s, 5 ms had given a p50 of 26 ms, 2 ms 20 ms."""
 LEADER_RETRY_S = 2.0
 LEADER_CHECK_S = 5.0
 MARK_RETRY_S = 1.0
