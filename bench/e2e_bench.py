@@ -7,7 +7,8 @@ this process runs the emulator and the patients. Printed:
 - offered rates: updates arrive at a fixed rate, patients in turn (open loop): update -> reply
   latency when the bot keeps up.
 Latency runs from the update being available at "Telegram" to the reply arriving there; the
-emulator answers at once, so Telegram's own latency is excluded. The sender's Telegram limits
+emulator answers at once, so Telegram's own latency is excluded. It is also split in two: the
+wait until the bot's getUpdates took the update (the poll's gather), and fetched -> reply. The sender's Telegram limits
 are lifted for this run (they cap replies at 30/s; bench/sender_bench.py measures the sender
 within them). Both processes run on the loop `coachbot run` serves on (bot.eventloop: uvloop
 where installed).
@@ -29,7 +30,7 @@ import statistics
 import sys
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -132,10 +133,25 @@ def report_cpu(pid: int, before: float | None, updates: int, elapsed: float) -> 
           f"{used / elapsed * 100:.0f}% of one core")
 
 
-def report(name: str, latencies: list[float]) -> None:
-    print(f"{name}: p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
-          f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms, "
-          f"mean {statistics.fmean(latencies) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms")
+@dataclass(frozen=True)
+class Timing:
+    """One update, from being available at "Telegram" (injected) to its reply arriving there."""
+
+    total: float
+    waiting: float
+    """Until the bot's getUpdates took it: the poll's gather (bot.telegram.polling)."""
+
+
+def report(name: str, timings: list[Timing]) -> None:
+    def figures(latencies: list[float]) -> str:
+        return (f"p50 {percentile(latencies, 0.5) * 1000:.1f} ms, "
+                f"p99 {percentile(latencies, 0.99) * 1000:.1f} ms")
+
+    totals = [t.total for t in timings]
+    print(f"{name}: {figures(totals)}, mean {statistics.fmean(totals) * 1000:.1f} ms, "
+          f"max {max(totals) * 1000:.1f} ms")
+    print(f"      waiting to be fetched {figures([t.waiting for t in timings])}; "
+          f"fetched -> reply {figures([t.total - t.waiting for t in timings])}")
 
 
 async def run(patients: int, messages: int, admin_url: str, rates: list[int], paced_seconds: float) -> None:
@@ -163,12 +179,13 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
                                 if sent.chat_id in replies else None)
         chats = list(replies)
 
-        async def say(chat: int, n: int) -> float:
+        async def say(chat: int, n: int) -> Timing:
             update_id = emulator.user_sends(chat, f"note {n} from {chat}")
             reply = await asyncio.wait_for(replies[chat].get(), 300)
-            return reply.at - emulator.injected_at[update_id]
+            injected, fetched = emulator.injected_at[update_id], emulator.fetched_at[update_id]
+            return Timing(reply.at - injected, fetched - injected)
 
-        async def patient(chat: int, rounds: int, into: list[float]) -> None:
+        async def patient(chat: int, rounds: int, into: list[Timing]) -> None:
             for n in range(rounds):
                 into.append(await say(chat, n))
 
@@ -182,7 +199,7 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
         print(f"e2e: {patients} patients, PostgreSQL, bot in its own process (sender limits lifted), "
               f"{os.cpu_count()} CPUs")
 
-        saturated: list[float] = []
+        saturated: list[Timing] = []
         cpu = cpu_seconds(child.pid)
         started = time.monotonic()
         await asyncio.gather(*(patient(chat, messages, saturated) for chat in chats))
@@ -195,7 +212,7 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
 
         sent = 0
         for rate in rates or [round(capacity * 0.5)]:
-            paced: list[float] = []
+            paced: list[Timing] = []
             count = max(int(rate * paced_seconds), 1)
             tasks = []
             cpu = cpu_seconds(child.pid)

@@ -133,6 +133,8 @@ class BotApiEmulator:
         self._arrived = asyncio.Event()
         self._poll_generation = 0
         self.injected_at: dict[int, float] = {}
+        self.fetched_at: dict[int, float] = {}
+        """When getUpdates first handed each update to the bot (benchmarks: the poll's share)."""
         self.history: dict[int, dict[str, Any]] = {}
         """Every update injected, by update_id (for redelivery)."""
         self.sent: dict[int, list[Sent]] = defaultdict(list)
@@ -363,8 +365,10 @@ class BotApiEmulator:
                                     "that only one bot instance is running")
             batch = self.queue[:limit]
             if batch or time.monotonic() >= deadline:
+                now = time.monotonic()
                 for update in batch:
                     self._served.add(id(update))
+                    self.fetched_at.setdefault(update["update_id"], now)
                 return batch
             self._arrived.clear()
             try:
