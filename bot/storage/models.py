@@ -284,10 +284,12 @@ class InboxUpdate(Base):
     __table_args__ = (
         Index("ix_inbox_pending", "chat_key", "update_id", postgresql_where=INBOX_PENDING,
               sqlite_where=INBOX_PENDING),
+        Index("ix_inbox_received_at", "received_at"),
     )
     """The inbox keeps a week of handled updates, and every second it looks for the few still
-    pending (bot.telegram.inbox.PENDING_CHATS): this index holds only those, so the look
-    does not read the whole week."""
+    pending (bot.telegram.inbox.PENDING_CHATS): ix_inbox_pending holds only those, so the look
+    does not read the whole week. ix_inbox_received_at finds the oldest updates, which are
+    forgotten every hour (bot.telegram.inbox.Inbox.forget_old)."""
 
 
 class AuditEntry(InsertedInBatches, Base):

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from telegram import Bot
@@ -66,6 +66,16 @@ DIRECT_SEND_ATTEMPTS = 3
 INBOX_RETENTION = timedelta(days=7)
 """Handled updates are kept this long (Telegram redelivers for at most a day), then deleted:
 they hold what patients wrote."""
+FORGET_CHUNK = 5000
+"""Old updates deleted per transaction: an hour's worth at 500 updates/s is 1.8 million rows,
+which in one transaction would hold its locks (and, on SQLite, the one writer) for long."""
+OLDEST_HANDLED = (select(InboxUpdate.update_id)
+                  .where(InboxUpdate.received_at < bindparam("cutoff"), InboxUpdate.status != "pending")
+                  .order_by(InboxUpdate.received_at).limit(bindparam("chunk")))
+FORGET_OLD = (delete(InboxUpdate).where(InboxUpdate.update_id.in_(OLDEST_HANDLED.scalar_subquery()))
+              .execution_options(synchronize_session=False))
+"""The oldest :chunk handled updates received before :cutoff (found through
+ix_inbox_received_at)."""
 PENDING_CHATS = (select(InboxUpdate.chat_key).where(InboxUpdate.status == "pending")
                  .group_by(InboxUpdate.chat_key).order_by(func.min(InboxUpdate.update_id)).limit(SCAN_CHATS))
 """Chats with updates still pending, oldest first: read through the partial index
@@ -449,11 +459,17 @@ class Inbox:
                 await asyncio.sleep(2 ** attempt)
         log.critical("could not send the safety response directly to chat %s", chat_id)
 
-    async def forget_old(self) -> int:
-        """Delete handled updates older than INBOX_RETENTION; returns how many."""
+    async def forget_old(self, chunk: int = FORGET_CHUNK) -> int:
+        """Delete handled updates older than INBOX_RETENTION, `chunk` rows per transaction;
+        returns how many. A pending update is never deleted, however old."""
         cutoff = self.service.clock.now() - INBOX_RETENTION
-        async with self.guard.hold(), self.db.transaction() as session:
-            result = await session.execute(delete(InboxUpdate).where(
-                InboxUpdate.status != "pending", InboxUpdate.received_at < cutoff))
-        return int(getattr(result, "rowcount", 0) or 0)
+        forgotten = 0
+        while not self._stopping:
+            async with self.guard.hold(), self.db.transaction() as session:
+                result = await session.execute(FORGET_OLD, {"cutoff": cutoff, "chunk": chunk})
+            deleted = int(getattr(result, "rowcount", 0) or 0)
+            forgotten += deleted
+            if deleted < chunk:
+                break
+        return forgotten
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, inspect, select
+from telegram import Bot
 
 from bot.clock import SystemClock
 from bot.service import Inbound
 from bot.storage.db import Database
 from bot.storage.models import AuditEntry, ConversationRow, InboxUpdate, Message, Outbox
-from bot.telegram.inbox import PENDING_CHATS
+from bot.telegram.inbox import INBOX_RETENTION, PENDING_CHATS, Inbox
+from bot.telegram.locking import WriteGuard
 from tests.e2e.conftest import CODE, BotUnderTest, add_invites, add_patients, make_service
 from tests.e2e.emulator import BotApiEmulator
 
@@ -234,3 +237,31 @@ async def test_the_service_handles_only_pending_inbox_rows(settings: Any, databa
         41: ("done", 1), 42: ("done", 1), 43: ("failed", 3)}
     assert rows[41].processed_at is not None
     assert replies == ["patient:tg41"]
+
+
+async def test_handled_updates_are_forgotten_after_a_week_in_chunks(settings: Any, database_url: str) -> None:
+    """What patients wrote is not kept past INBOX_RETENTION; an update still pending is kept
+    however old (it has not been handled yet), and the deletes go a chunk at a time."""
+    service = await make_service(settings, database_url)
+    inbox = Inbox(service, Bot("123:abc"), WriteGuard(service.db))
+    now = SystemClock().now()
+    old, recent = now - INBOX_RETENTION - timedelta(hours=1), now - INBOX_RETENTION + timedelta(hours=1)
+    rows = ([(n, "done", old) for n in range(1, 13)] + [(13, "failed", old)]
+            + [(14, "pending", old), (15, "pending", old)] + [(n, "done", recent) for n in (16, 17, 18)])
+    deletes: list[str] = []
+    try:
+        async with service.db.transaction() as session:
+            session.add_all([InboxUpdate(update_id=n, chat_key="tg:1", payload={}, status=status, attempts=1,
+                                         received_at=at) for n, status, at in rows])
+        event.listen(service.db.engine.sync_engine, "before_cursor_execute",
+                     lambda _c, _cur, statement, *_: deletes.append(statement) if "DELETE" in statement else None)
+        assert await inbox.forget_old(chunk=5) == 13
+        async with service.db.transaction() as session:
+            left = sorted(await session.scalars(select(InboxUpdate.update_id)))
+        async with service.db.engine.connect() as connection:
+            indexes = await connection.run_sync(lambda sync: inspect(sync).get_indexes("inbox"))
+    finally:
+        await service.close()
+    assert len(deletes) == 3  # 5, 5, then 3
+    assert left == [14, 15, 16, 17, 18]
+    assert ("ix_inbox_received_at", ["received_at"]) in [(index["name"], index["column_names"]) for index in indexes]
