@@ -260,8 +260,10 @@ class Coachbot:
             handled = await self._handle_inbox_rows(session, items)
             # the session holds rows weakly: `held` keeps them (see _pressed_conversations)
             patients, held = await self._patients(session, items)
+            patient_ids = sorted(p.id for p in patients.values())
+            remember_open(session, patient_ids, held)
             if len(items) > 1:
-                signals.share_history(session, sorted(p.id for p in patients.values()))
+                signals.share_history(session, patient_ids)
             held += await self._pressed_conversations(session, items, {row.id for row in held})
             works = []
             for inbound, verdict in items:
@@ -285,9 +287,9 @@ class Coachbot:
 
     async def _patients(self, session: Any, items: list[tuple[Inbound, Verdict]],
                         ) -> tuple[dict[str, Patient], list[ConversationRow]]:
-        """The inputs' patients by chat key, and their open conversations, which the session
-        now remembers (`remember_open`). One statement; the patients are locked in id order,
-        so two batches (or a batch and a job) never deadlock."""
+        """The inputs' patients by chat key, and their open conversations (for
+        `remember_open`). One statement; the patients are locked in id order, so two batches
+        (or a batch and a job) never deadlock."""
         keys = sorted({inbound.chat_key for inbound, _ in items})
         patients: dict[str, Patient] = {}
         conversations: list[ConversationRow] = []
@@ -295,7 +297,6 @@ class Coachbot:
             patients[patient.chat_key] = patient
             if conversation is not None:
                 conversations.append(conversation)
-        remember_open(session, sorted(p.id for p in patients.values()), conversations)
         return patients, conversations
 
     @staticmethod

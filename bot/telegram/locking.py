@@ -75,7 +75,7 @@ class ChatLocks:
     one task) and only reads.
     """
 
-    def __init__(self, db: Database, rows_per_chat: int = 50) -> None:
+    def __init__(self, db: Database, rows_per_chat: int) -> None:
         self.db = db
         self.rows_per_chat = rows_per_chat
         self._connection: AsyncConnection | None = None

@@ -323,9 +323,9 @@ class Sender:
         if wanted["patient"] or wanted["chat"]:
             for row in await connection.execute(
                     RECIPIENT_PATIENTS, {"ids": sorted(wanted["patient"]), "keys": sorted(wanted["chat"])}):
-                patients[f"patient:{row.id}"] = (row.id, row.chat_key, row.blocked)
+                patients[f"patient:{row.id}"] = patient = (row.id, row.chat_key, row.blocked)
                 if row.chat_key:
-                    patients[f"chat:{row.chat_key}"] = (row.id, row.chat_key, row.blocked)
+                    patients[f"chat:{row.chat_key}"] = patient
         clinicians: dict[str, str | None] = {}
         if wanted["clinician"]:
             for row in await connection.execute(RECIPIENT_CLINICIANS, {"ids": sorted(wanted["clinician"])}):

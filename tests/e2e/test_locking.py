@@ -16,6 +16,7 @@ from bot.clock import SystemClock
 from bot.errors import StorageError
 from bot.storage.db import Database
 from bot.storage.models import InboxUpdate
+from bot.telegram.inbox import BATCH
 from bot.telegram.locking import ChatLocks
 
 
@@ -51,7 +52,7 @@ def count_statements(db: Database) -> list[str]:
 
 async def test_a_chat_is_worked_by_one_process_at_a_time(postgres_only: None,
                                                          databases: Callable[[], Database]) -> None:
-    first, second = ChatLocks(databases()), ChatLocks(databases())
+    first, second = ChatLocks(databases(), BATCH), ChatLocks(databases(), BATCH)
     assert await first.take("tg:1") == []
     assert await second.take("tg:1") is None
     assert await second.take("tg:2") == []
@@ -64,7 +65,7 @@ async def test_a_chat_is_worked_by_one_process_at_a_time(postgres_only: None,
 async def test_chats_wanting_their_lock_together_share_one_statement(
         postgres_only: None, databases: Callable[[], Database]) -> None:
     db = databases()
-    locks = ChatLocks(db)
+    locks = ChatLocks(db, BATCH)
     statements = count_statements(db)
     keys = [f"tg:{n}" for n in range(16)]
     assert await asyncio.gather(*(locks.take(key) for key in keys)) == [[]] * 16
@@ -72,7 +73,7 @@ async def test_chats_wanting_their_lock_together_share_one_statement(
     statements.clear()
     await asyncio.gather(*(locks.release(key) for key in keys))
     assert len(statements) <= 2
-    other = ChatLocks(databases())
+    other = ChatLocks(databases(), BATCH)
     assert await asyncio.gather(*(other.take(key) for key in keys)) == [[]] * 16
     await locks.close()
     await other.close()
@@ -80,7 +81,7 @@ async def test_chats_wanting_their_lock_together_share_one_statement(
 
 async def test_a_chat_taken_twice_stays_held_until_released_twice(
         postgres_only: None, databases: Callable[[], Database]) -> None:
-    mine, theirs = ChatLocks(databases()), ChatLocks(databases())
+    mine, theirs = ChatLocks(databases(), BATCH), ChatLocks(databases(), BATCH)
     assert await mine.take("tg:7") == []
     assert await mine.take("tg:7") == []
     await mine.release("tg:7")
@@ -93,7 +94,7 @@ async def test_a_chat_taken_twice_stays_held_until_released_twice(
 
 async def test_hold_gives_the_chat_back_when_the_work_fails(postgres_only: None,
                                                             databases: Callable[[], Database]) -> None:
-    mine, theirs = ChatLocks(databases()), ChatLocks(databases())
+    mine, theirs = ChatLocks(databases(), BATCH), ChatLocks(databases(), BATCH)
     with pytest.raises(ZeroDivisionError):
         async with mine.hold("tg:3") as rows:
             assert rows == []
@@ -109,7 +110,7 @@ async def test_hold_gives_the_chat_back_when_the_work_fails(postgres_only: None,
 async def test_a_lost_lock_connection_frees_its_chats_and_is_replaced(
         postgres_only: None, databases: Callable[[], Database]) -> None:
     db = databases()
-    mine, theirs = ChatLocks(db), ChatLocks(databases())
+    mine, theirs = ChatLocks(db, BATCH), ChatLocks(databases(), BATCH)
     assert await mine.take("tg:5") == []
     async with databases().engine.connect() as admin:  # the connection dies (network, restart)
         await admin.execute(text(
@@ -135,7 +136,7 @@ async def test_sqlite_has_one_process_so_a_chat_is_always_free(database_url: str
         pytest.skip("SQLite only")
     db = databases()
     statements = count_statements(db)
-    locks = ChatLocks(db)
+    locks = ChatLocks(db, BATCH)
     assert await locks.take("tg:1") == []
     assert await locks.take("tg:1") == []
     assert all("inbox" in statement for statement in statements)  # reads, no locks
@@ -162,7 +163,7 @@ async def test_a_chat_comes_with_its_pending_rows_read_in_the_same_statement(
     assert third == []  # held, with nothing pending
     assert len(statements) <= 2  # the first starts at once, alone; the rest go together
     if not db.is_sqlite:  # held elsewhere: not taken, nothing read
-        theirs = ChatLocks(databases())
+        theirs = ChatLocks(databases(), BATCH)
         assert await theirs.take("tg:1") is None
         await theirs.close()
     await locks.close()
