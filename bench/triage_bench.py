@@ -1,11 +1,13 @@
-"""Triage benchmark: latency of the safety rules alone and, with --rasa-url, of the two layers.
+"""Triage benchmark: latency of the safety rules alone, of rules + model, and with --rasa-url
+of the whole triage (rules + model + Rasa); the model's load time and the process's memory.
 
-Messages are the labelled set in content/nlu/eval/triage_eval.jsonl, repeated. The rules are
-timed without their cache (every message is new) and with it (a patient repeating "yes").
-The combined figure is what a message costs in the bot: rules, then Rasa under the production
-timeout (--timeout, default RASA_TIMEOUT_SECONDS or 0.3 s). Figures, not assertions:
+Messages are the labelled set in content/nlu/eval/triage_eval.jsonl, repeated, and one
+4,096-character message. The rules are timed without their cache (every message is new) and
+with it (a patient repeating "yes"). The whole figure is what a message costs in the bot:
+rules, the model, then Rasa under the production timeout (--timeout, default
+RASA_TIMEOUT_SECONDS or 0.3 s). Pin it to one core for the budget's figure:
 
-    python bench/triage_bench.py [--rounds N] [--rasa-url http://127.0.0.1:5005]
+    taskset -c 0 python bench/triage_bench.py [--rounds N] [--rasa-url http://127.0.0.1:5005]
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import statistics
 import sys
 import time
@@ -23,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.errors import TriageUnavailable
 from bot.safety import rules
 from bot.safety.evaluate import DEFAULT_FILE
+from bot.safety.model import TriageModel
 from bot.safety.rasa import DEFAULT_TIMEOUT_S
 from bot.safety.triage import Triage
 from bot.safety.verdict import Verdict
@@ -61,8 +65,38 @@ def rules_alone(texts: list[str], rounds: int) -> None:
     print(f"rules alone, one {len(long_text):,}-character message: {(time.perf_counter() - started) * 1000:.2f} ms")
 
 
-async def combined(texts: list[str], url: str, timeout_s: float, rounds: int) -> None:
-    triage = Triage(url, timeout_s)
+def load_model() -> TriageModel:
+    started = time.perf_counter()
+    model = TriageModel.load()
+    model.warm_up()
+    print(f"model load (with warm-up): {time.perf_counter() - started:.2f} s; "
+          f"peak memory of this process so far: {peak_mib():.0f} MiB")
+    return model
+
+
+def peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def with_model(texts: list[str], model: TriageModel, rounds: int) -> None:
+    triage = Triage(None, model=model)
+    latencies: list[float] = []
+    for _ in range(rounds):
+        for text in texts:
+            rules._assess_cached.cache_clear()
+            started = time.perf_counter()
+            await triage.assess(text)
+            latencies.append(time.perf_counter() - started)
+    report("rules + model", latencies)
+    long_text = ("I did my walk and the weather was fine, knee a bit stiff. " * 69)[:4060] + " I want to die tonight."
+    started = time.perf_counter()
+    verdict = await triage.assess(long_text)
+    print(f"rules + model, one {len(long_text):,}-character message: {(time.perf_counter() - started) * 1000:.1f} ms "
+          f"(verdict {verdict.risk}{', ask' if verdict.ask else ''})")
+
+
+async def combined(texts: list[str], url: str, timeout_s: float, rounds: int, model: TriageModel) -> None:
+    triage = Triage(url, timeout_s, model=model)
     try:
         if not await triage.probe():
             print(f"Rasa at {url} is not reachable; no combined figures", file=sys.stderr)
@@ -88,7 +122,7 @@ async def combined(texts: list[str], url: str, timeout_s: float, rounds: int) ->
                 started = time.perf_counter()
                 await triage.assess(text)
                 latencies.append(time.perf_counter() - started)
-        report(f"rules + Rasa (timeout {timeout_s:g}s)", latencies)
+        report(f"rules + model + Rasa, the whole triage (timeout {timeout_s:g}s)", latencies)
         print(f"  Rasa asked {calls['asked']} times (skipped when the rules found a crisis), "
               f"failed or timed out {calls['failed']} times; breaker {rasa.breaker.state}")
     finally:
@@ -103,8 +137,11 @@ def main() -> int:
     args = parser.parse_args()
     texts = [json.loads(line)["text"] for line in DEFAULT_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
     rules_alone(texts, args.rounds)
+    model = load_model()
+    asyncio.run(with_model(texts, model, max(1, args.rounds // 5)))
     if args.rasa_url:
-        asyncio.run(combined(texts, args.rasa_url, args.timeout, max(1, args.rounds // 5)))
+        asyncio.run(combined(texts, args.rasa_url, args.timeout, max(1, args.rounds // 5), model))
+    print(f"peak memory of this process: {peak_mib():.0f} MiB")
     return 0
 
 

@@ -20,12 +20,14 @@ async def build_service(
     settings: Settings, database_url: str | None, clock: Clock, data_dir: Path | None = None,
 ) -> Coachbot:
     """Migrate the database, load content, connect triage; replay any spooled escalations."""
+    from bot.safety.model import model_dir, shared_model
     from bot.safety.triage import Triage
 
     db = Database(database_url or settings.database_url)
     await db.migrate()
     content = ContentRegistry([settings.dialogues_dir, settings.content_dir])
-    triage = Triage(settings.rasa_url, settings.rasa_timeout_s)
+    triage = Triage(settings.rasa_url, settings.rasa_timeout_s,
+                    model=shared_model(model_dir(settings.content_dir)) if settings.triage_model else None)
     spool = Spool((data_dir or settings.data_dir) / "escalation-spool.jsonl")
     bot = Coachbot(settings, db, content, triage, clock, spool)
     replayed = await bot.replay_spool()

@@ -123,9 +123,11 @@ def _dispatch(args: argparse.Namespace, settings: object) -> int:
         print(f"Wrote {mmd} and {png}", file=sys.stderr)
         return EXIT_OK
     if args.command == "triage":
+        from bot.safety.model import model_dir
         from bot.safety.triage import run_triage_cli
 
-        return run_triage_cli(sys.stdin, sys.stdout, settings.rasa_url, settings.rasa_timeout_s)
+        return run_triage_cli(sys.stdin, sys.stdout, settings.rasa_url, settings.rasa_timeout_s,
+                              model_directory=model_dir(settings.content_dir) if settings.triage_model else None)
     if args.command == "simulate":
         from bot.simulate import simulate
 

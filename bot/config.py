@@ -30,6 +30,10 @@ class Settings:
     escalation_minutes: int
     digest_hours_before: float
     log_level: str
+    safety_question_minutes: int = 30
+    """A possible crisis's safety question unanswered this long becomes a crisis alert."""
+    triage_model: bool = True
+    """Whether triage loads the learned model (COACHBOT_TRIAGE_MODEL=off: rules and Rasa only)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -99,4 +103,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         escalation_minutes=int(_float(env, "ESCALATION_MINUTES", 15, 1, 24 * 60)),
         digest_hours_before=_float(env, "DIGEST_HOURS_BEFORE", 2, 0, 72),
         log_level=level,
+        safety_question_minutes=int(_float(env, "SAFETY_QUESTION_MINUTES", 30, 1, 24 * 60)),
+        triage_model=_switch(env, "COACHBOT_TRIAGE_MODEL", True),
     )
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "1", "true", "yes"):
+        return True
+    if raw in ("off", "0", "false", "no"):
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a switch; set it to on or off.")

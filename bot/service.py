@@ -28,8 +28,8 @@ from bot.engine.engine import Engine, Input
 from bot.errors import StorageError
 from bot.isotime import format_time, parse_time
 from bot.outbox import PRIORITY_CRISIS
-from bot.safety import escalation
-from bot.safety.response import safety_response
+from bot.safety import escalation, question
+from bot.safety.response import emergency_response, safety_response
 from bot.safety.spool import Spool
 from bot.safety.verdict import Verdict
 from bot.storage import queued
@@ -43,6 +43,11 @@ log = logging.getLogger(__name__)
 CRISIS_DB_BUDGET_S = 3.0
 """How long a crisis message may wait on the database before the safety response goes direct."""
 MAX_TEXT = 4000
+"""What the dialogue and the records keep of a message (the patient hears that the rest was not
+read by the dialogue)."""
+MAX_READ = 16_384
+"""What triage reads of a message: all of it on Telegram (4,096 characters at most), bounded
+for any other door. A crisis sentence at character 4,050 is triaged like one at the start."""
 MAX_ROW_ID = 2**31 - 1
 """Row ids are 32-bit integers on PostgreSQL: a pressed button naming a larger one is forged
 (asking the database for it would fail instead of answering "no such row")."""
@@ -97,7 +102,15 @@ def due_jobs(now: datetime, waiting: set[int], size: int) -> dict[str, Any]:
 
 
 def without_unstorable(text: str) -> str:
-    return text.replace(UNSTORABLE, "")
+    """Text every database can store: NUL dropped, and a lone UTF-16 surrogate (which JSON can
+    carry and UTF-8 cannot) replaced by U+FFFD; a proper surrogate pair becomes its character."""
+    if UNSTORABLE in text:
+        text = text.replace(UNSTORABLE, "")
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 def dialogue_press(data: str) -> tuple[int, int, int] | None:
@@ -181,11 +194,13 @@ class Coachbot:
     # --- inbound ----------------------------------------------------------------------------
 
     async def receive(self, inbound: Inbound) -> Reply:
-        if inbound.text and UNSTORABLE in inbound.text:
-            inbound = replace(inbound, text=without_unstorable(inbound.text))
+        if inbound.text:
+            storable = without_unstorable(inbound.text[:MAX_READ])
+            if storable != inbound.text:
+                inbound = replace(inbound, text=storable)
         verdict = Verdict()
         if words := self._words_to_triage(inbound.text):
-            verdict = await self._triage(words[:MAX_TEXT])
+            verdict = await self._triage(words)
         if verdict.risk != "crisis":
             return await self.batcher.submit((inbound, verdict))
         try:
@@ -217,7 +232,7 @@ class Coachbot:
         from bot.safety.rules import assess
 
         words = self._words_to_triage(inbound.text)
-        verdict = assess(words[:MAX_TEXT]) if words else Verdict()
+        verdict = assess(without_unstorable(words[:MAX_READ])) if words else Verdict()
         if verdict.risk != "crisis":
             return Reply()
         return self._crisis_without_database(inbound, verdict, StorageError("the inbox could not store it"))
@@ -229,7 +244,7 @@ class Coachbot:
         try:
             self.spool.append({
                 "chat_key": inbound.chat_key, "text": inbound.text, "reasons": verdict.reasons,
-                "at": format_time(now), "key": self._key(inbound, now),
+                "at": format_time(now), "key": self._key(inbound, now), "medical": verdict.medical,
             })
         except Exception:  # the disk too: the message is retried from the inbox or Telegram
             log.critical("could not spool the escalation for %s", inbound.chat_key, exc_info=True)
@@ -237,7 +252,8 @@ class Coachbot:
             bundle = self.content.current()
         except Exception:
             bundle = None
-        return Reply(direct=[safety_response(bundle, None, "en")])
+        respond = emergency_response if verdict.medical else safety_response
+        return Reply(direct=[respond(bundle, None, "en")])
 
     @staticmethod
     def _key(inbound: Inbound, now: datetime) -> str:
@@ -344,7 +360,8 @@ class Coachbot:
                     "Please ask your clinician for a new one."))
                 return
         if verdict.risk == "crisis":
-            work.send(to, safety_response(work.bundle, None, "en"), priority=PRIORITY_CRISIS)
+            respond = emergency_response if verdict.medical else safety_response
+            work.send(to, respond(work.bundle, None, "en"), priority=PRIORITY_CRISIS)
             work.audit(inbound.chat_key, "crisis_from_stranger", reasons=verdict.reasons)
             return
         if inbound.press:
@@ -397,10 +414,20 @@ class Coachbot:
         key = self._key(inbound, work.now)
         if verdict.risk == "crisis":
             reason = "crisis language: " + "; ".join(verdict.reasons[:3])
-            await escalation.open_crisis(work, patient, text, reason, "triage", key)
+            await escalation.open_crisis(work, patient, text, reason, "triage", key, medical=verdict.medical)
             return
         if patient.crisis_open:
             await self._while_crisis_open(work, patient, text)
+            return
+        if patient.safety_question_at is not None:  # this message is the answer (or is not one)
+            choice = question.read_answer(text)
+            if choice is None:
+                await question.ask_again(work, patient)
+            else:
+                await question.answer(work, patient, choice, "text")
+            return
+        if verdict.ask:
+            await question.ask(work, patient, verdict.reasons, key, verdict.medical)
             return
         if verdict.risk == "concern":
             await escalation.raise_alert(work, patient, "concern", "triage",
@@ -472,6 +499,8 @@ class Coachbot:
             await step(work, patient, row, Input(kind="press", index=index, seq=seq))
         elif parts[0] == "s" and len(parts) == 2:
             await self._safety_press(work, patient, parts[1])
+        elif parts[0] == "q" and len(parts) == 2 and parts[1] in question.ANSWERS:
+            await question.answer(work, patient, parts[1], "button")
         elif parts[0] == "p" and len(parts) == 3 and parts[1] in ("delete", "keep"):
             await programme.answer_erase_request(work, patient, parts[1], parts[2])
         else:
@@ -641,7 +670,9 @@ class Coachbot:
         patient = await self._lock_patient(work, job.patient_id) if job.patient_id else None
         if patient is None:
             return
-        if job.kind == "daily":
+        if job.kind == question.JOB_KIND:
+            await question.unanswered(work, patient, payload)
+        elif job.kind == "daily":
             await programme.run_daily(work, patient)
         elif job.kind == "reminder":
             await programme.run_reminder(work, patient, int(payload["conversation_id"]),

@@ -85,18 +85,22 @@ def _reset_postgres(url: str) -> None:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings on the small fixture project (tests of shipped content use `shipped_settings`)."""
+    """Settings on the small fixture project (tests of shipped content use `shipped_settings`).
+
+    Triage runs on the rules alone here, so a retrained model never changes what these tests
+    see; the model's bands have tests of their own (tests/safety/test_question.py)."""
     base = load_settings({})
     return replace(base, dialogues_dir=FIXTURE_PROJECT / "dialogues",
                    content_dir=FIXTURE_PROJECT / "content", data_dir=tmp_path / "data",
-                   rasa_url=None)
+                   rasa_url=None, triage_model=False)
 
 
 @pytest.fixture
 def shipped_settings(tmp_path: Path) -> Settings:
     base = load_settings({})
     return replace(base, dialogues_dir=PROJECT_ROOT / "dialogues",
-                   content_dir=PROJECT_ROOT / "content", data_dir=tmp_path / "data", rasa_url=None)
+                   content_dir=PROJECT_ROOT / "content", data_dir=tmp_path / "data", rasa_url=None,
+                   triage_model=False)
 
 
 class Transcript:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS
-from bot.safety.response import safety_response
+from bot.safety.response import emergency_response, safety_response
 from bot.storage import queued
 from bot.storage.lists import in_list
 from bot.storage.models import (
@@ -207,14 +207,17 @@ async def deliver_alert(work: Work, alert: Alert, patient: Patient, include_back
 
 async def open_crisis(
     work: Work, patient: Patient, text: str | None, reason: str, source: str,
-    idempotency_key: str | None = None,
+    idempotency_key: str | None = None, *, medical: bool = False,
 ) -> Alert:
-    """Safety response first, then the alert, then pause the programme and check once more."""
+    """Safety response first (the emergency response for a medical emergency), then the alert,
+    then pause the programme and check once more."""
+    respond = emergency_response if medical else safety_response
     work.send(
-        f"patient:{patient.id}", safety_response(work.bundle, patient.timezone, patient.locale),
+        f"patient:{patient.id}", respond(work.bundle, patient.timezone, patient.locale),
         priority=PRIORITY_CRISIS, patient_id=patient.id,
     )
     patient.crisis_open = True
+    patient.safety_question_at = None
     alert = await raise_alert(work, patient, "crisis", source, reason, text, idempotency_key)
     work.audit("coachbot", "programme_paused", patient_id=patient.id, alert_id=alert.id)
     work.send(

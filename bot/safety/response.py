@@ -1,4 +1,9 @@
-"""The fixed safety response: crisis lines for the patient's region, never dependent on content.
+"""The fixed safety responses: crisis lines for the patient's region, never dependent on content.
+
+Two of them: `safety_response` for suicidal, self-harm, violence and abuse disclosures (crisis
+lines first), and `emergency_response` for an acute medical emergency, where the emergency
+number comes first and then what to do while waiting (a crisis line is the wrong number for
+chest pain).
 
 Content authors keep `content/crisis/*.yaml` (per region and locale); if those files are
 missing or broken, the built-in text below is sent instead. Nothing here touches the database.
@@ -66,3 +71,42 @@ def safety_response(bundle: Bundle | None, timezone: str | None, locale: str) ->
         return template.replace("{lines}", lines)
     except Exception:
         return BUILT_IN_RESPONSE.replace("{lines}", BUILT_IN_LINES)
+
+
+DEFAULT_EMERGENCY = {"en": "your local emergency number (112 in Europe, 911 in North America, 999 in the UK, 000 in "
+                           "Australia)",
+                     "de": "den Notruf (112 in Europa)"}
+EMERGENCY_RESPONSE = {
+    "en": (
+        "This sounds like it could be a medical emergency. Please call {emergency} now, or ask "
+        "someone near you to call. Don't wait for a reply from me or your care team.\n\n"
+        "While you wait: stop what you are doing and sit or lie down; if you can, unlock the door and "
+        "keep your phone with you; don't eat, drink or drive; have your medicines or their list ready "
+        "for the paramedics; if someone is nearby, tell them what is happening.\n\n"
+        "Your care team has been told too. I'm a bot, so I can't help in an emergency myself."
+    ),
+    "de": (
+        "Das klingt nach einem medizinischen Notfall. Bitte rufen Sie jetzt {emergency} an oder bitten "
+        "Sie jemanden in Ihrer Nähe darum. Warten Sie nicht auf eine Antwort von mir oder Ihrem "
+        "Behandlungsteam.\n\n"
+        "Bis Hilfe kommt: Hören Sie mit dem auf, was Sie gerade tun, und setzen oder legen Sie sich hin; "
+        "schließen Sie wenn möglich die Tür auf und behalten Sie Ihr Telefon bei sich; nichts essen, "
+        "trinken oder selbst fahren; legen Sie Ihre Medikamente oder den Medikamentenplan für den "
+        "Rettungsdienst bereit; sagen Sie Menschen in der Nähe, was los ist.\n\n"
+        "Ihr Behandlungsteam ist ebenfalls informiert. Ich bin ein Bot und kann im Notfall selbst nicht helfen."
+    ),
+}
+"""Built in, not content: the first thing a person with stroke signs reads must not depend on a
+content author's file. Only the number comes from content/crisis (`emergency`)."""
+
+
+def emergency_response(bundle: Bundle | None, timezone: str | None, locale: str) -> str:
+    """The medical emergency response: the region's emergency number first, in the patient's
+    language (English where we have no text for it)."""
+    language = locale if locale in EMERGENCY_RESPONSE else "en"
+    try:
+        region = region_for(bundle, timezone) if bundle is not None else None
+        number = str((region or {}).get("emergency") or "").strip()
+    except Exception:
+        number = ""
+    return EMERGENCY_RESPONSE[language].replace("{emergency}", number or DEFAULT_EMERGENCY[language])

@@ -2319,9 +2319,14 @@ def _assess_cached(text: str) -> tuple[str, str, tuple[str, ...]]:
     return risk, rupture, tuple(reasons)
 
 
+MEDICAL_REASONS = ("rule: acute medical symptoms", "rule: new numbness", "rule: stroke signs")
+"""A crisis with one of these reasons is a medical emergency (its safety response differs)."""
+
+
 def assess(text: str) -> Verdict:
     """Risk and rupture of one message by the rules alone; never raises, no I/O."""
     if not isinstance(text, str) or not text.strip():
         return Verdict()
     risk, rupture, reasons = _assess_cached(text)
-    return Verdict(risk=risk, rupture=rupture, reasons=list(reasons))
+    medical = risk == CRISIS and any(r.startswith(MEDICAL_REASONS) for r in reasons)
+    return Verdict(risk=risk, rupture=rupture, reasons=list(reasons), medical=medical)

@@ -1,8 +1,13 @@
-"""Triage of every free-text message: the safety rules always, Rasa when it is up; higher wins.
+"""Triage of every free-text message: the safety rules, the learned model, and Rasa.
 
-The rules run first and alone decide when Rasa is not configured, slow, failing or skipped by
-its circuit breaker; `assess` never raises because of Rasa and never waits on it longer than
-the timeout. A crisis found by the rules is answered without waiting on the network at all.
+Three bands for risk (README "Triage"):
+- crisis: the rules and the model agree, or the model is confident on its own;
+- possible crisis (`Verdict.ask`): the bot asks the patient directly (bot.safety.question);
+- concern: a routine alert.
+The rules run first, in-process, and alone decide when the model is not installed or fails;
+Rasa gives the everyday intents dialogues branch on, and its crisis reading can only raise a
+question, never page a clinician by itself (it was overconfident on everyday messages). `assess`
+never raises because of Rasa or the model and never waits on Rasa longer than the timeout.
 `run_triage_cli` is the `coachbot triage` contract (see README "Triage").
 """
 
@@ -13,12 +18,14 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TextIO
 
 import httpx
 
 from bot.errors import TriageUnavailable
 from bot.safety import rules
+from bot.safety.model import MODEL_DIR, Scores, Thresholds, TriageModel, shared_model
 from bot.safety.rasa import DEFAULT_TIMEOUT_S, CircuitBreaker, RasaClient
 from bot.safety.verdict import Verdict, combine
 
@@ -35,9 +42,10 @@ class Triage:
     def __init__(
         self, rasa_url: str | None, timeout_s: float = DEFAULT_TIMEOUT_S, *,
         breaker: CircuitBreaker | None = None, client: httpx.AsyncClient | None = None,
-        rules_assess: Callable[[str], Verdict] = rules.assess,
+        rules_assess: Callable[[str], Verdict] = rules.assess, model: TriageModel | None = None,
     ) -> None:
         self.rules_assess = rules_assess
+        self.model = model
         self.rasa: RasaClient | None = None
         if rasa_url:
             self.rasa = RasaClient(rasa_url, timeout_s, breaker=breaker, client=client)
@@ -47,7 +55,7 @@ class Triage:
         return self.rasa is not None
 
     async def assess(self, text: str) -> Verdict:
-        verdict = self._rules(text)
+        verdict = self._with_model(text, self._rules(text))
         if self.rasa is None or verdict.risk == "crisis":
             return verdict
         try:
@@ -58,7 +66,19 @@ class Triage:
         except Exception:
             log.exception("unexpected error from the Rasa client; the safety rules decide")
             return verdict
+        if self.model is not None:
+            second = rasa_as_second_opinion(second)
         return combine(verdict, second)
+
+    def _with_model(self, text: str, ruled: Verdict) -> Verdict:
+        if self.model is None:
+            return ruled
+        try:
+            scores = self.model.score(text)
+        except Exception:  # a broken model must not lose the message: the rules decide
+            log.critical("triage model failed on a message; the safety rules decide", exc_info=True)
+            return ruled
+        return decide(ruled, scores, self.model.thresholds)
 
     def _rules(self, text: str) -> Verdict:
         try:
@@ -90,18 +110,67 @@ class Triage:
             await self.rasa.aclose()
 
 
+RULES_CONFIRMED = 0.7
+"""A crisis or concern the rules see is called so when the model gives it at least this much;
+below, a rules crisis becomes a question and a rules concern is dropped (the rules also fire on
+idioms, other people and the past, which the model reads better)."""
+
+
+def decide(ruled: Verdict, scores: Scores, t: Thresholds) -> Verdict:
+    """The rules' verdict and the model's scores as one verdict, in three risk bands.
+
+    A rules crisis the model finds unlikely becomes a question rather than a page: the rules
+    also fire on idioms and the past. A model-only crisis needs the model to be confident."""
+    reasons = list(ruled.reasons)
+    rules_crisis = ruled.risk == "crisis"
+    if scores.crisis >= t.crisis or (rules_crisis and scores.crisis >= RULES_CONFIRMED):
+        risk, ask = "crisis", False
+        reasons.append(f"model: crisis {scores.crisis:.2f}")
+    else:
+        ask = rules_crisis or scores.crisis >= t.ask
+        likely = scores.concern + scores.crisis
+        concern = likely >= t.concern or (ruled.risk == "concern" and likely >= RULES_CONFIRMED)
+        risk = "concern" if concern else "none"
+        if ask:
+            reasons.append(f"model: possible crisis {scores.crisis:.2f}, ask")
+        elif risk == "concern" and ruled.risk != "concern":
+            reasons.append(f"model: concern {scores.concern + scores.crisis:.2f}")
+    medical = (ruled.medical or scores.medical >= scores.crisis / 2) and (risk == "crisis" or ask)
+    rupture = "none"
+    if max(scores.confrontation, scores.withdrawal) >= t.rupture:
+        rupture = "confrontation" if scores.confrontation >= scores.withdrawal else "withdrawal"
+        reasons.append(f"model: {rupture} {max(scores.confrontation, scores.withdrawal):.2f}")
+    elif ruled.rupture != "none" and max(scores.confrontation, scores.withdrawal) >= t.rupture / 2:
+        rupture = ruled.rupture
+    return Verdict(risk=risk, rupture=rupture, reasons=reasons, intent=ruled.intent,
+                   intent_confidence=ruled.intent_confidence, ask=ask, medical=medical)
+
+
+def rasa_as_second_opinion(verdict: Verdict) -> Verdict:
+    """Beside the model, Rasa's crisis reading only asks the question; its intents stay."""
+    if verdict.risk != "crisis":
+        return verdict
+    return Verdict(risk="none", rupture=verdict.rupture, reasons=verdict.reasons, intent=verdict.intent,
+                   intent_confidence=verdict.intent_confidence, ask=True)
+
+
 def run_triage_cli(
     lines: Iterable[str], out: TextIO, rasa_url: str | None, timeout_s: float,
-    err: TextIO | None = None,
+    err: TextIO | None = None, model_directory: Path | None = MODEL_DIR,
 ) -> int:
-    """`coachbot triage`: one JSON line {"text", "risk", "rupture", "reasons"} per input line.
+    """`coachbot triage`: one JSON line {"text", "risk", "rupture", "reasons", "ask"} per input line.
 
     A blank line gets a "none" verdict too, so output line N always answers input line N."""
-    return asyncio.run(_triage_lines(lines, out, rasa_url, timeout_s, err or sys.stderr))
+    return asyncio.run(_triage_lines(lines, out, rasa_url, timeout_s, err or sys.stderr, model_directory))
 
 
-async def _triage_lines(lines: Iterable[str], out: TextIO, rasa_url: str | None, timeout_s: float, err: TextIO) -> int:
-    triage = Triage(rasa_url, timeout_s)
+async def _triage_lines(lines: Iterable[str], out: TextIO, rasa_url: str | None, timeout_s: float, err: TextIO,
+                        model_directory: Path | None) -> int:
+    """`model_directory` None: the rules and Rasa alone (COACHBOT_TRIAGE_MODEL=off)."""
+    loaded = shared_model(model_directory) if model_directory is not None else None
+    if model_directory is not None and loaded is None:
+        print("triage: the triage model could not be loaded (see the log); rules and Rasa only", file=err, flush=True)
+    triage = Triage(rasa_url, timeout_s, model=loaded)
     try:
         if rasa_url is None:
             print("triage: RASA_URL is not set; using the safety rules alone", file=err, flush=True)

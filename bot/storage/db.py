@@ -54,14 +54,15 @@ class Database:
             if path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             self.engine: AsyncEngine = create_async_engine(
-                url, echo=echo, async_creator=sqlite_inloop.creator(path, SQLITE_BUSY_TIMEOUT_S))
+                url, echo=echo, hide_parameters=True,
+                async_creator=sqlite_inloop.creator(path, SQLITE_BUSY_TIMEOUT_S))
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             if path != ":memory:":
                 checkpoints = self.checkpoints = Checkpoints(path)
                 event.listen(self.engine.sync_engine, "first_connect", lambda *_: checkpoints.start())
         else:
             self.engine = create_async_engine(url, echo=echo, pool_size=POSTGRES_POOL_SIZE,
-                                              max_overflow=POSTGRES_POOL_SIZE)
+                                              max_overflow=POSTGRES_POOL_SIZE, hide_parameters=True)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         """The same pool, without BEGIN/COMMIT (PostgreSQL): for `single_statement` and for

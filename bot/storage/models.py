@@ -110,6 +110,8 @@ class Patient(Base):
     enrolled_at: Mapped[datetime]
     last_message_at: Mapped[datetime | None]
     """When the patient last wrote or pressed a button, to the hour (bot.service.LAST_SEEN_RESOLUTION)."""
+    safety_question_at: Mapped[datetime | None]
+    """Set while the direct safety question waits for an answer (bot.safety.question)."""
 
 
 class Invite(Base):

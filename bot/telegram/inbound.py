@@ -13,7 +13,7 @@ from typing import Any, Literal
 from telegram import Bot, CallbackQuery, ChatMemberUpdated, Message, Update
 from telegram.constants import ChatMemberStatus, ChatType
 
-from bot.service import Inbound
+from bot.service import MAX_READ, Inbound
 from bot.telegram.chats import NO_CHAT_KEY, chat_key, new_person_id
 from bot.telegram.limits import MAX_CALLBACK_DATA_BYTES
 
@@ -89,7 +89,7 @@ def _plain_text(payload: dict[str, Any], max_text: int) -> Interpretation | None
     if chat["type"] != ChatType.PRIVATE or message["from"]["is_bot"] or not text.strip():
         return None
     key = chat_key(chat["id"])
-    inbound = Inbound(chat_key=key, text=text[:max_text], new_id=new_person_id(chat["id"]))
+    inbound = Inbound(chat_key=key, text=text[:MAX_READ], new_id=new_person_id(chat["id"]))
     return Interpretation("inbound", key, chat["id"], inbound=inbound, truncated=len(text) > max_text)
 
 
@@ -135,7 +135,7 @@ def _message(message: Message, max_text: int) -> Interpretation:
     text = message.text or message.caption
     if text and text.strip():
         truncated = len(text) > max_text
-        inbound = Inbound(chat_key=key, text=text[:max_text], new_id=new_person_id(chat.id))
+        inbound = Inbound(chat_key=key, text=text[:MAX_READ], new_id=new_person_id(chat.id))
         return Interpretation("inbound", key, chat.id, inbound=inbound, truncated=truncated)
     note = _note_for(message)
     if note is None:
@@ -167,7 +167,7 @@ def _edited(message: Message, max_text: int) -> Interpretation:
     text = message.text or message.caption
     if not text or not text.strip() or message.from_user is None or message.from_user.is_bot:
         return Interpretation("ignore", key, chat.id, reason="edited message without text")
-    return Interpretation("edited", key, chat.id, edited_text=text[:max_text],
+    return Interpretation("edited", key, chat.id, edited_text=text[:MAX_READ],
                           truncated=len(text) > max_text)
 
 

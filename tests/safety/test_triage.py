@@ -96,12 +96,12 @@ async def test_a_bug_in_the_rules_is_a_concern_not_a_lost_message() -> None:
 
 # --- `coachbot triage` ------------------------------------------------------------------------
 
-CONTRACT_KEYS = ["text", "risk", "rupture", "reasons"]
+CONTRACT_KEYS = ["text", "risk", "rupture", "reasons", "ask"]
 
 
 def _run(lines: list[str], url: str | None) -> tuple[list[dict[str, Any]], str, int]:
     out, err = io.StringIO(), io.StringIO()
-    code = run_triage_cli(lines, out, url, 0.5, err=err)
+    code = run_triage_cli(lines, out, url, 0.5, err=err, model_directory=None)  # rules and Rasa (model: test_model)
     return [json.loads(line) for line in out.getvalue().splitlines()], err.getvalue(), code
 
 

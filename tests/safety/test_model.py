@@ -1,0 +1,149 @@
+"""The learned triage model as shipped: it loads from the package's weights, is in step with its
+training data, never trains on a blind set, reads long messages whole, and turns scores and the
+rules into the three bands as documented."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.safety import question, rules, train_model
+from bot.safety.model import (
+    WINDOW_WORDS,
+    Scores,
+    Thresholds,
+    TriageModel,
+    char_features,
+    shared_model,
+    windows,
+)
+from bot.safety.triage import RULES_CONFIRMED, Triage, decide, run_triage_cli
+from bot.safety.verdict import Verdict
+
+
+@pytest.fixture(scope="module")
+def model() -> TriageModel:
+    loaded = shared_model()
+    assert loaded is not None, "the shipped triage model must load (see the log)"
+    return loaded
+
+
+def test_the_model_is_in_step_with_its_training_data() -> None:
+    assert train_model.main(["--check"]) == 0
+
+
+def test_no_message_of_a_blind_set_is_trained_on() -> None:
+    blind = {str(r["text"]).strip().lower()
+             for r in train_model.read_rows([train_model.NLU_DIR / n for n in train_model.BLIND_SETS])}
+    trained = {r.text.strip().lower() for r in train_model.training_rows()}
+    assert blind and not blind & trained
+
+
+@pytest.mark.parametrize("text", [
+    "i have the pills ready and i'm going to take them all tonight",
+    "ich hab die tabletten schon gesammelt, heute nacht mach ich schluss",
+    "meine linke hand ist taub und ich kann nicht mehr richtig sprechen",
+])
+async def test_plain_crises_are_caught_in_both_languages(model: TriageModel, text: str) -> None:
+    verdict = await Triage(None, model=model).assess(text)
+    assert verdict.risk == "crisis" or verdict.ask
+
+
+@pytest.mark.parametrize("text", ["did my stretches this morning, knee feels better", "ja, alles erledigt, danke!"])
+async def test_everyday_messages_raise_nothing(model: TriageModel, text: str) -> None:
+    verdict = await Triage(None, model=model).assess(text)
+    assert (verdict.risk, verdict.ask, verdict.rupture) == ("none", False, "none")
+
+
+async def test_a_confrontation_is_seen(model: TriageModel) -> None:
+    verdict = await Triage(None, model=model).assess("this programme is useless and you never listen to me")
+    assert verdict.rupture == "confrontation"
+
+
+async def test_a_crisis_after_character_4000_is_read(model: TriageModel) -> None:
+    text = ("Did the walk, weather fine, knee a bit stiff, lunch with my sister. " * 60)[:4050]
+    text += " Honestly I want to kill myself tonight."
+    assert len(text) > 4000
+    verdict = await Triage(None, model=model).assess(text)
+    assert verdict.risk == "crisis" or verdict.ask
+
+
+def test_long_text_is_read_in_overlapping_windows() -> None:
+    words = [f"w{i}" for i in range(200)]
+    pieces = windows(" ".join(words))
+    assert pieces[0] == " ".join(words)
+    assert all(len(p.split()) <= WINDOW_WORDS for p in pieces[1:])
+    covered = {w for p in pieces[1:] for w in p.split()}
+    assert covered == set(words)
+    assert windows("short message") == ["short message"]
+
+
+@given(st.text())
+def test_character_features_never_fail_and_are_unit_length(text: str) -> None:
+    features = char_features(text)
+    norm = math.sqrt(sum(v * v for v in features.values()))
+    assert not features or abs(norm - 1.0) < 1e-6
+
+
+T = Thresholds(crisis=0.9, ask=0.2, concern=0.8, rupture=0.7)
+
+
+@pytest.mark.parametrize(("ruled", "scores", "risk", "ask"), [
+    (Verdict(), Scores(crisis=0.95), "crisis", False),
+    (Verdict(), Scores(crisis=0.5), "none", True),
+    (Verdict(risk="crisis"), Scores(crisis=RULES_CONFIRMED), "crisis", False),
+    (Verdict(risk="crisis"), Scores(crisis=0.01), "none", True),
+    (Verdict(risk="concern"), Scores(concern=0.75), "concern", False),
+    (Verdict(risk="concern"), Scores(concern=0.1), "none", False),
+    (Verdict(), Scores(concern=0.85), "concern", False),
+    (Verdict(), Scores(), "none", False),
+])
+def test_the_bands(ruled: Verdict, scores: Scores, risk: str, ask: bool) -> None:
+    verdict = decide(ruled, scores, T)
+    assert (verdict.risk, verdict.ask) == (risk, ask)
+
+
+def test_a_medical_emergency_is_marked_as_such() -> None:
+    assert decide(Verdict(), Scores(crisis=0.95, medical=0.9), T).medical
+    assert not decide(Verdict(), Scores(crisis=0.95, medical=0.1), T).medical
+    assert decide(rules.assess("my left arm is numb and my speech is slurred"), Scores(crisis=0.95), T).medical
+
+
+def test_ruptures_come_from_the_model_or_from_rules_it_half_agrees_with() -> None:
+    assert decide(Verdict(), Scores(withdrawal=0.8), T).rupture == "withdrawal"
+    assert decide(Verdict(rupture="confrontation"), Scores(confrontation=0.4), T).rupture == "confrontation"
+    assert decide(Verdict(rupture="confrontation"), Scores(), T).rupture == "none"
+
+
+@pytest.mark.parametrize(("text", "answer"), [
+    ("yes", "yes"), ("Yes I am", "yes"), ("ja", "yes"), ("i need help", "yes"),
+    ("not sure", "unsure"), ("yes maybe", "unsure"), ("weiß nicht", "unsure"), ("keine ahnung", "unsure"),
+    ("no", "no"), ("Nope, I'm fine", "no"), ("nein", "no"), ("mir geht's gut", "no"), ("alles gut", "no"),
+    ("no, but sometimes i think about it", None), ("not really", "unsure"),
+    ("the weather is grey", None), ("", None),
+])
+def test_free_text_answers_to_the_safety_question(text: str, answer: str | None) -> None:
+    assert question.read_answer(text) == answer
+
+
+@given(st.text())
+def test_reading_an_answer_never_fails(text: str) -> None:
+    assert question.read_answer(text) in (*question.ANSWERS, None)
+
+
+def test_the_triage_contract_adds_ask_and_keeps_every_key(model: TriageModel) -> None:
+    out = io.StringIO()
+    lines = ["i'm going to kill myself tonight", "", "did my exercises"]
+    assert run_triage_cli(lines, out, None, 0.3, err=io.StringIO()) == 0
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(rows) == 3
+    for row in rows:
+        assert set(row) >= {"text", "risk", "rupture", "reasons", "ask"}
+        assert isinstance(row["ask"], bool)
+    assert rows[0]["risk"] == "crisis" and rows[0]["ask"] is False
+    assert rows[1] == {"text": "", "risk": "none", "rupture": "none", "reasons": [], "ask": False}
