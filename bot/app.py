@@ -30,9 +30,13 @@ async def build_service(
                     model=shared_model(model_dir(settings.content_dir)) if settings.triage_model else None)
     spool = Spool((data_dir or settings.data_dir) / "escalation-spool.jsonl")
     bot = Coachbot(settings, db, content, triage, clock, spool)
-    replayed = await bot.replay_spool()
-    if replayed:
-        log.warning("replayed %d escalations spooled during a database outage", replayed)
+    try:
+        replayed = await bot.replay_spool()
+    except Exception as exc:  # a spool must never stop the bot: the scheduler replays it later
+        log.error("could not replay the escalation spool at start (%s); will retry", exc.__class__.__name__)
+    else:
+        if replayed:
+            log.warning("replayed %d escalations spooled during a database outage", replayed)
     return bot
 
 

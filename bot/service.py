@@ -30,7 +30,7 @@ from bot.isotime import format_time, parse_time
 from bot.outbox import PRIORITY_CRISIS
 from bot.safety import escalation, question
 from bot.safety.response import emergency_response, safety_response
-from bot.safety.spool import Spool
+from bot.safety.spool import Spool, read_entry
 from bot.safety.verdict import Verdict
 from bot.storage import queued
 from bot.storage.db import Database
@@ -695,33 +695,48 @@ class Coachbot:
     # --- recovery ------------------------------------------------------------------------------
 
     async def replay_spool(self) -> int:
-        """Move escalations spooled during a database outage into the database."""
-        entries = self.spool.entries()
-        if not entries:
-            return 0
+        """Move escalations spooled during a database outage into the database, one entry per
+        transaction, in order. A database that is down again stops the replay (the rest waits
+        for the next turn); an entry that cannot be written for any other reason is set aside
+        (bot.safety.spool) instead of blocking the ones after it. Returns the entries replayed."""
+        lines = self.spool.lines()
+        replayed = done = 0
+        try:
+            for line in lines:
+                entry = read_entry(line)
+                if entry is None:
+                    self.spool.set_aside(line, "not a JSON object")
+                else:
+                    try:
+                        await self._replay_one(entry)
+                        replayed += 1
+                    except StorageError:
+                        raise
+                    except Exception as exc:
+                        self.spool.set_aside(line, exc.__class__.__name__)
+                done += 1
+        finally:
+            if done:
+                self.spool.clear(done)
+        return replayed
+
+    async def _replay_one(self, entry: dict[str, Any]) -> None:
         async with self.db.transaction() as session:
             work = self._work(session)
-            for entry in entries:
-                work.now = parse_time(entry.get("at") or format_time(self.clock.now()))
-                patient = await session.scalar(
-                    select(Patient).where(Patient.chat_key == entry.get("chat_key")))
-                if patient is None:
-                    work.audit(str(entry.get("chat_key")), "crisis_from_stranger",
-                               reasons=entry.get("reasons"), spooled=True)
-                    continue
-                existing = await session.scalar(
-                    select(Alert.id).where(Alert.idempotency_key == entry.get("key")))
-                if existing is not None:
-                    continue
-                text = without_unstorable(str(entry.get("text") or ""))
-                queued.queue(session, Message, message_entry(patient.id, text, work.now, "crisis", "none",
-                                                             entry.get("reasons") or []))
-                patient.crisis_open = True
-                alert = await escalation.raise_alert(
-                    work, patient, "crisis", "triage",
-                    "crisis language (received while the database was down): "
-                    + "; ".join((entry.get("reasons") or [])[:3]),
-                    text or None, entry.get("key"))
-                work.audit("coachbot", "replayed_from_spool", patient_id=patient.id, alert_id=alert.id)
-        self.spool.clear(len(entries))
-        return len(entries)
+            work.now = parse_time(str(entry.get("at") or format_time(self.clock.now())))
+            reasons = [str(r) for r in entry.get("reasons") or []]
+            patient = await session.scalar(select(Patient).where(Patient.chat_key == str(entry.get("chat_key"))))
+            if patient is None:
+                work.audit(str(entry.get("chat_key")), "crisis_from_stranger", reasons=reasons, spooled=True)
+                return
+            key = str(entry.get("key") or "")
+            if await session.scalar(select(Alert.id).where(Alert.idempotency_key == key)) is not None:
+                return
+            text = without_unstorable(str(entry.get("text") or ""))[:MAX_TEXT]
+            queued.queue(session, Message, message_entry(patient.id, text, work.now, "crisis", "none", reasons))
+            patient.crisis_open = True
+            alert = await escalation.raise_alert(
+                work, patient, "crisis", "triage",
+                "crisis language (received while the database was down): " + "; ".join(reasons[:3]),
+                text or None, key or None)
+            work.audit("coachbot", "replayed_from_spool", patient_id=patient.id, alert_id=alert.id)

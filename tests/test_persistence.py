@@ -3,12 +3,14 @@ flight, and escalations that survive a database outage."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.app import build_service
@@ -253,3 +255,28 @@ async def test_due_jobs_run_together_and_a_failing_one_fails_alone(
         assert alone == []
     finally:
         await bot.close()
+
+
+async def test_a_poisoned_spool_is_replayed_entry_by_entry_and_never_stops_the_start(
+    settings: Settings, database_url: str, seed: dict[str, Any], caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = SimulatedClock(START)
+    bot = await seeded(settings, database_url, seed, clock)
+    await bot.close()
+    good = {"chat_key": "patient:p1", "text": "i have the pills ready \ud83d", "reasons": ["rule: overdose"],
+            "at": "2026-03-02T07:00:00Z", "key": "spool:good"}
+    bot.spool.path.parent.mkdir(parents=True, exist_ok=True)
+    bot.spool.path.write_text("\n".join([
+        "{not json at all",
+        json.dumps({**good, "at": "not a time", "key": "spool:bad", "text": "SECRET-WORDS-4412"}),
+        json.dumps(good),
+    ]) + "\n", encoding="utf-8")
+
+    back = await start_bot(settings, database_url, clock)  # starts, and replays what it can
+    async with back.db.transaction() as session:
+        alerts = list(await session.scalars(select(Alert)))
+    assert [(a.severity, a.patient_id, a.idempotency_key) for a in alerts] == [("crisis", "p1", "spool:good")]
+    assert back.spool.lines() == []
+    assert len(back.spool.rejected_path.read_text().splitlines()) == 2
+    assert "set aside" in caplog.text and "SECRET-WORDS-4412" not in caplog.text
+    await back.close()

@@ -65,6 +65,9 @@ class Labelled:
     risk: str
     rupture: str
     lang: str
+    hard_negative: bool | None = None
+    """Sets from 2026-12-07 mark look-alikes (idioms, the past, other people): reported apart,
+    because real traffic has far fewer of them than a set written to be hard."""
 
 
 def load(path: Path) -> list[Labelled]:
@@ -75,7 +78,9 @@ def load(path: Path) -> list[Labelled]:
             continue
         try:
             row = json.loads(line)
-            item = Labelled(str(row["text"]), str(row["risk"]), str(row["rupture"]), str(row.get("lang") or "en"))
+            hard = row.get("hard_negative")
+            item = Labelled(str(row["text"]), str(row["risk"]), str(row["rupture"]), str(row.get("lang") or "en"),
+                            bool(hard) if hard is not None else None)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: expected {{\"text\", \"risk\", \"rupture\"}} ({exc})") from None
         if item.risk not in RISK_LEVELS or item.rupture not in RUPTURE_KINDS:
@@ -102,6 +107,11 @@ def figures(rows: Sequence[Labelled], verdicts: Sequence[Verdict]) -> dict[str, 
     out["everyday safety questions"] = share(sum(1 for v in everyday if v.ask), len(everyday))
     out["everyday any alert"] = share(
         sum(1 for v in everyday if v.risk != "none" or v.rupture != "none"), len(everyday))
+    for name, hard in (("plain", False), ("look-alike", True)):
+        group = [v for r, v in pairs if r.risk == "none" and r.rupture == "none" and r.hard_negative is hard]
+        if group:
+            out[f"everyday {name} questions/alerts"] = share(
+                sum(1 for v in group if v.ask or v.risk != "none" or v.rupture != "none"), len(group))
     ruptures = [v for r, v in pairs if r.rupture != "none"]
     flagged = [r for r, v in pairs if v.rupture != "none"]
     out["rupture recall"] = share(sum(1 for v in ruptures if v.rupture != "none"), len(ruptures))

@@ -2319,7 +2319,9 @@ def _assess_cached(text: str) -> tuple[str, str, tuple[str, ...]]:
     return risk, rupture, tuple(reasons)
 
 
-MEDICAL_REASONS = ("rule: acute medical symptoms", "rule: new numbness", "rule: stroke signs")
+MEDICAL_REASONS = tuple(f"rule: {rule.name}" for rule in (
+    MEDICAL, NUMBNESS, CAUDA_EQUINA, STROKE_SIGNS, HEART_SIGNS, STEROID_STOP, FACE_AND_SPEECH, CLOT_SIGNS,
+    SUDDEN_SIGNS, SIGNS_WITH_CONTEXT, DANGEROUS_INGESTION, OVERTAKEN_AND_UNWELL))
 """A crisis with one of these reasons is a medical emergency (its safety response differs)."""
 
 

@@ -153,6 +153,17 @@ class Inbox:
             log.info("%d duplicate update(s) ignored", len(rows) - len(new))
         return sorted(new)
 
+    async def refuse(self, reason: str) -> None:
+        """An update that can never be stored (bot.telegram.webhook): logged and audited by its
+        reason alone, never its content. Best effort: the audit row is not worth a retry."""
+        log.warning("update refused: %s", reason)
+        try:
+            async with self.db.transaction() as session:
+                session.add(AuditEntry(**audit_entry(self.service.clock.now(), "telegram", "update_refused",
+                                                     detail={"reason": reason})))
+        except StorageError:
+            log.warning("could not audit a refused update (database unavailable)")
+
     async def store_arrival(self, payload: dict[str, Any]) -> bool:
         """One update from one webhook request. Requests that arrive while an insert is under
         way share the next one (a webhook, unlike a long poll, brings updates one at a time).

@@ -59,9 +59,11 @@ class WebhookHandler(RequestHandler):
                         self.request.remote_ip)
             self._reply(403, "forbidden")
             return
-        payload = _parse(self.request.body)
+        payload, refused = _parse(self.request.body)
         if payload is None:
-            self._reply(400, "not an update")
+            # Never storable: acknowledged, or Telegram would deliver it again for ever.
+            await self.inbox.refuse(refused)
+            self._reply(200, "refused")
             return
         try:
             await self.inbox.store_arrival(payload)
@@ -79,17 +81,28 @@ class WebhookHandler(RequestHandler):
         log.warning("webhook handler error: %s", value)
 
 
-def _parse(body: bytes) -> dict[str, Any] | None:
+MAX_UPDATE_ID = 2**63 - 1
+"""update_id is a 64-bit integer in the inbox (Telegram's are far smaller)."""
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON a database can store")
+
+
+def _parse(body: bytes) -> tuple[dict[str, Any] | None, str]:
+    """The update, or None and why it can never be stored (the reason names no content)."""
     try:
-        payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
+        payload = json.loads(body, parse_constant=_no_constant)
+    except RecursionError:
+        return None, "JSON nested too deeply"
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, "NaN or Infinity in the JSON" if "not JSON a database" in str(exc) else "not JSON"
     if not isinstance(payload, dict):
-        return None
+        return None, "not a JSON object"
     update_id = payload.get("update_id")
-    if not isinstance(update_id, int) or isinstance(update_id, bool) or update_id < 0:
-        return None
-    return payload
+    if not isinstance(update_id, int) or isinstance(update_id, bool) or not 0 <= update_id <= MAX_UPDATE_ID:
+        return None, "no valid update_id"
+    return payload, ""
 
 
 class WebhookServer:

@@ -122,7 +122,8 @@ def test_a_plain_text_message_is_read_without_ptb(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(Update, "de_json", refuse)
     meaning = read({"update_id": 1, "message": _message(7, text="hello " * 10)}, BOT, 30)
-    assert meaning.inbound is not None and meaning.inbound.text == ("hello " * 10)[:30]
+    # the whole text goes on (triage reads all of it); `truncated` says the dialogue keeps less
+    assert meaning.inbound is not None and meaning.inbound.text == "hello " * 10
     assert (meaning.action, meaning.chat_key, meaning.chat_id, meaning.truncated) == ("inbound", "tg:7", 7, True)
 
 

@@ -93,6 +93,17 @@ async def test_very_long_text_is_truncated_with_a_note(bot: BotUnderTest, emulat
     assert emulator.texts(42)[0].startswith("Thanks")
 
 
+async def test_a_crisis_sentence_at_the_end_of_a_4096_character_message_is_triaged(
+    bot: BotUnderTest, emulator: BotApiEmulator,
+) -> None:
+    await add_patients(bot.db, [42])
+    ending = " Honestly I want to kill myself tonight."
+    emulator.user_sends(42, ("Walked the dog, knee fine, lunch with my sister. " * 90)[:4096 - len(ending)] + ending)
+    await emulator.wait_for_text(42, "emergency")
+    await bot.settled()
+    assert [a.severity for a in await bot.rows(Alert)] == ["crisis"]
+
+
 async def test_bot_messages_and_empty_updates_are_ignored(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
     emulator.inject({"message": {"message_id": 9, "date": 0, "chat": {"id": 42, "type": "private"},
                                  "from": {"id": 99, "is_bot": True, "first_name": "Other"}, "text": "spam"}})

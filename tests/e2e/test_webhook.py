@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import event
 
-from bot.storage.models import InboxUpdate
+from bot.storage.models import AuditEntry, InboxUpdate
 from bot.telegram.channel import WebhookConfig
 from bot.telegram.webhook import SECRET_HEADER
 from tests.e2e.conftest import CLINICIAN_CHAT, CODE, BotUnderTest, add_invites, add_patients, database_outage
@@ -81,9 +81,28 @@ async def test_bad_requests_with_the_right_secret(
         no_id = await client.post(config.url, json={"message": {}}, headers=good)
         wrong_path = await client.post(config.url + "/other", json={"update_id": 1}, headers=good)
         get = await client.get(config.url, headers=good)
-    assert (not_json.status_code, no_id.status_code, wrong_path.status_code) == (400, 400, 404)
+    assert (not_json.status_code, no_id.status_code, wrong_path.status_code) == (200, 200, 404)
     assert get.status_code == 405
     assert await bot.rows(InboxUpdate) == []
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    (b"[" * 5000 + b"]" * 5000, "JSON nested too deeply"),
+    (b'{"update_id": 9223372036854775808, "message": {}}', "no valid update_id"),
+    (b'{"update_id": 5, "message": {"text": NaN}}', "NaN or Infinity in the JSON"),
+    (b'{"update_id": 6, "x": Infinity}', "NaN or Infinity in the JSON"),
+])
+async def test_what_can_never_be_stored_is_acknowledged_and_audited_without_its_content(
+    hooked: tuple[BotUnderTest, WebhookConfig], body: bytes, reason: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot, config = hooked
+    async with httpx.AsyncClient() as client:
+        response = await client.post(config.url, content=body, headers={SECRET_HEADER: SECRET})
+    assert response.status_code == 200  # a 5xx would make Telegram deliver it again for ever
+    assert await bot.rows(InboxUpdate) == []
+    [entry] = [a for a in await bot.rows(AuditEntry) if a.action == "update_refused"]
+    assert entry.detail == {"reason": reason}
+    assert f"update refused: {reason}" in caplog.text
 
 
 async def test_webhook_retries_and_duplicates_are_handled_once(

@@ -22,8 +22,8 @@ from bot.safety.model import (
     shared_model,
     windows,
 )
-from bot.safety.triage import RULES_CONFIRMED, Triage, decide, run_triage_cli
-from bot.safety.verdict import Verdict
+from bot.safety.triage import RULES_CONFIRMED, Triage, decide, rasa_beside_the_model, run_triage_cli
+from bot.safety.verdict import Verdict, combine
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +76,8 @@ async def test_a_crisis_after_character_4000_is_read(model: TriageModel) -> None
 def test_long_text_is_read_in_overlapping_windows() -> None:
     words = [f"w{i}" for i in range(200)]
     pieces = windows(" ".join(words))
-    assert pieces[0] == " ".join(words)
-    assert all(len(p.split()) <= WINDOW_WORDS for p in pieces[1:])
-    covered = {w for p in pieces[1:] for w in p.split()}
+    assert len(pieces) > 1 and all(len(p.split()) <= WINDOW_WORDS for p in pieces)
+    covered = {w for p in pieces for w in p.split()}
     assert covered == set(words)
     assert windows("short message") == ["short message"]
 
@@ -147,3 +146,9 @@ def test_the_triage_contract_adds_ask_and_keeps_every_key(model: TriageModel) ->
         assert isinstance(row["ask"], bool)
     assert rows[0]["risk"] == "crisis" and rows[0]["ask"] is False
     assert rows[1] == {"text": "", "risk": "none", "rupture": "none", "reasons": [], "ask": False}
+
+
+def test_beside_the_model_rasa_gives_intents_and_ruptures_not_risk() -> None:
+    rasa = Verdict(risk="crisis", rupture="withdrawal", reasons=["rasa: crisis_suicidal (1.00)"], intent="affirm")
+    verdict = combine(decide(Verdict(), Scores(), T), rasa_beside_the_model(rasa))
+    assert (verdict.risk, verdict.ask, verdict.rupture, verdict.intent) == ("none", False, "withdrawal", "affirm")
