@@ -1,7 +1,9 @@
 """`coachbot chat`: the bot in a terminal, on the real clock and the local database.
 
 A newcomer or content author can try a conversation in a minute, without Telegram. Type text,
-or a button's number (or its label) to press it; /quit leaves.
+or a button's label (or its number) to press it; /quit leaves. Messages that fall due (a
+check-in, a reminder) appear while you wait. The demo group has a demo clinician, so alerts
+reach someone: `./coachbot chat --as clinician:demo` shows that side.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from bot.app import build_service
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.service import Coachbot, Inbound
-from bot.storage.models import Group, Invite, Outbox, Patient
+from bot.storage.models import Clinician, Group, GroupClinician, Invite, Outbox, Patient
 
 DEMO_GROUP = "demo"
+DEMO_CLINICIAN = "demo"
 TICK_SECONDS = 5.0
+"""How often due jobs run and new messages are shown while the terminal waits for a line."""
 
 
 async def _enrol_if_new(bot: Coachbot, person: str) -> None:
@@ -33,6 +37,11 @@ async def _enrol_if_new(bot: Coachbot, person: str) -> None:
         if await session.get(Group, DEMO_GROUP) is None:
             session.add(Group(id=DEMO_GROUP, name="Demo group", programme="default",
                               encouragement=False, created_at=now))
+            if await session.get(Clinician, DEMO_CLINICIAN) is None:
+                session.add(Clinician(id=DEMO_CLINICIAN, name="Demo clinician", chat_key=f"clinician:{DEMO_CLINICIAN}",
+                                      created_at=now))
+            await session.flush()
+            session.add(GroupClinician(group_id=DEMO_GROUP, clinician_id=DEMO_CLINICIAN))
         code = new_code()
         session.add(Invite(code=code, role="patient", group_id=DEMO_GROUP, created_at=now,
                            expires_at=now + timedelta(hours=1), revoked=False))
@@ -62,19 +71,26 @@ async def _show(bot: Coachbot, person: str, buttons: list[dict[str, str]]) -> No
 async def chat(settings: Settings, person: str) -> int:
     bot = await build_service(settings, None, SystemClock())
     buttons: list[dict[str, str]] = []
-    print(f"coachbot chat as {person} — type a message, a button number, or /quit.")
+    print(f"coachbot chat as {person} — type a message, a button's label or number, or /quit.")
     try:
         await _enrol_if_new(bot, person)
         await _show(bot, person, buttons)
         loop = asyncio.get_running_loop()
+        reading = loop.run_in_executor(None, sys.stdin.readline)
         while True:
-            line = await loop.run_in_executor(None, sys.stdin.readline)
+            done, _ = await asyncio.wait({reading}, timeout=TICK_SECONDS)
+            if not done:  # nothing typed yet: what fell due meanwhile
+                await bot.run_due_jobs(worker="chat")
+                await _show(bot, person, buttons)
+                continue
+            line = reading.result()
             if not line or line.strip() in ("/quit", "/exit"):
                 break
+            reading = loop.run_in_executor(None, sys.stdin.readline)
             text = line.strip()
             press = None
-            chosen = [b for b in buttons if b["label"].lower() == text.lower()]
-            if text.isdigit() and 1 <= int(text) <= len(buttons):
+            chosen = [b for b in buttons if b["label"].lower() == text.lower()]  # "7" on a 0-10 scale is 7
+            if not chosen and text.isdigit() and 1 <= int(text) <= len(buttons):
                 chosen = [buttons[int(text) - 1]]
             if chosen:
                 press, text = chosen[0]["data"], ""

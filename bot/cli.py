@@ -21,9 +21,9 @@ No Telegram bot token is set, so coachbot can't connect to Telegram yet.
 To get one (two minutes):
   1. In Telegram, open a chat with @BotFather and send /newbot.
   2. Choose a name and a username; BotFather replies with a token like 123456:ABC-DEF...
-  3. Run:  TELEGRAM_BOT_TOKEN='<the token>' coachbot run
+  3. Run:  TELEGRAM_BOT_TOKEN='<the token>' ./coachbot run
 
-Meanwhile you can try the bot in this terminal, with no token:  coachbot chat
+Meanwhile you can try the bot in this terminal, with no token:  ./coachbot chat
 """
 
 
@@ -73,8 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level, stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if args.command in ("simulate", "triage", "validate", "diagram") and settings.log_level == "INFO":
-        logging.getLogger().setLevel(logging.WARNING)
+    if args.command in ("simulate", "triage", "validate", "diagram", "chat") and settings.log_level == "INFO":
+        logging.getLogger().setLevel(logging.WARNING)  # a person reads this terminal; LOG_LEVEL=DEBUG shows all
     try:
         return _dispatch(args, settings)
     except CoachbotError as exc:

@@ -31,7 +31,7 @@ def run(settings: Settings, webhook: bool = False, listen: str = "0.0.0.0:8443",
     message on stderr, never a traceback."""
     token = settings.telegram_bot_token
     if not token:
-        print("coachbot: TELEGRAM_BOT_TOKEN is not set; see `coachbot run --help` and the README "
+        print("coachbot: TELEGRAM_BOT_TOKEN is not set; see `./coachbot run --help` and the README "
               "(BotFather gives you a token).", file=sys.stderr)
         return EXIT_USAGE
     hook: WebhookConfig | None = None

@@ -1,0 +1,45 @@
+"""`coachbot chat`: a terminal patient joins the demo group, whose demo clinician hears alerts."""
+
+from __future__ import annotations
+
+import io
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot import chat as terminal
+from bot.config import Settings
+
+
+async def test_a_crisis_in_the_terminal_reaches_the_demo_clinician(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}")
+    monkeypatch.setattr("sys.stdin", io.StringIO("I am going to kill myself tonight\n/quit\n"))
+    assert await terminal.chat(settings, "patient:me") == 0
+    out = capsys.readouterr().out
+    assert "joining the demo group" in out
+    assert "[to clinician:demo]" in out and "URGENT" in out
+
+
+async def test_messages_that_fall_due_are_shown_while_waiting(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}")
+    shown: list[int] = []
+
+    async def counting_show(*args: object) -> None:
+        shown.append(1)
+
+    class SlowInput(io.StringIO):
+        def readline(self, *args: object) -> str:
+            time.sleep(0.3)  # the person takes a while to type
+            return ""
+
+    monkeypatch.setattr(terminal, "TICK_SECONDS", 0.05)
+    monkeypatch.setattr(terminal, "_show", counting_show)
+    monkeypatch.setattr("sys.stdin", SlowInput())
+    assert await terminal.chat(settings, "patient:me") == 0
+    assert len(shown) >= 3  # once at the start, then on ticks before the line came
