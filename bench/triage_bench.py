@@ -78,8 +78,8 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def with_model(texts: list[str], model: TriageModel, rounds: int) -> None:
-    triage = Triage(None, model=model)
+async def timed(triage: Triage, texts: list[str], rounds: int) -> list[float]:
+    """Each message's whole triage, the rules' cache cleared (every message is new)."""
     latencies: list[float] = []
     for _ in range(rounds):
         for text in texts:
@@ -87,7 +87,12 @@ async def with_model(texts: list[str], model: TriageModel, rounds: int) -> None:
             started = time.perf_counter()
             await triage.assess(text)
             latencies.append(time.perf_counter() - started)
-    report("rules + model", latencies)
+    return latencies
+
+
+async def with_model(texts: list[str], model: TriageModel, rounds: int) -> None:
+    triage = Triage(None, model=model)
+    report("rules + model", await timed(triage, texts, rounds))
     long_text = ("I did my walk and the weather was fine, knee a bit stiff. " * 69)[:4060] + " I want to die tonight."
     started = time.perf_counter()
     verdict = await triage.assess(long_text)
@@ -115,14 +120,7 @@ async def combined(texts: list[str], url: str, timeout_s: float, rounds: int, mo
                 raise
 
         rasa.assess = counted  # type: ignore[method-assign]
-        latencies: list[float] = []
-        for _ in range(rounds):
-            for text in texts:
-                rules._assess_cached.cache_clear()
-                started = time.perf_counter()
-                await triage.assess(text)
-                latencies.append(time.perf_counter() - started)
-        report(f"rules + model + Rasa, the whole triage (timeout {timeout_s:g}s)", latencies)
+        report(f"rules + model + Rasa, the whole triage (timeout {timeout_s:g}s)", await timed(triage, texts, rounds))
         print(f"  Rasa asked {calls['asked']} times (skipped when the rules found a crisis), "
               f"failed or timed out {calls['failed']} times; breaker {rasa.breaker.state}")
     finally:

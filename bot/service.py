@@ -391,7 +391,7 @@ class Coachbot:
                 if invite is not None:
                     await programme.enrol_patient(work, inbound.chat_key, patient.id, invite)
                     return
-            if verdict.risk == "crisis":  # the words after any command come first
+            if verdict.risk == "crisis" or verdict.ask:  # the words after any command come first
                 text = arg.strip()
             elif clinicians.refuse_from_patient(work, patient, command):
                 return

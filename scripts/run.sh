@@ -31,10 +31,12 @@ fi
 . .venv/bin/activate
 mkdir -p var
 if [ -z "${RASA_URL:-}" ] && [ "$rasa" = 1 ]; then
+  set -m  # the set-up gets a process group of its own, so leaving stops all of it (pip too)
   (.ci/rasa.sh setup && .ci/rasa.sh train && .ci/rasa.sh start) > var/rasa-setup.log 2>&1 &
   rasa_job=$!
+  set +m
   export RASA_URL="http://127.0.0.1:${RASA_PORT:-5005}"
-  trap 'kill "$rasa_job" 2>/dev/null || true; .ci/rasa.sh stop >/dev/null 2>&1 || true' EXIT
+  trap 'kill -- "-$rasa_job" 2>/dev/null || true; .ci/rasa.sh stop >/dev/null 2>&1 || true' EXIT
   echo "Rasa is being set up in the background (progress: var/rasa-setup.log); the bot starts now" \
        "on its safety rules and triage model, and Rasa's intents join when it answers." >&2
 fi

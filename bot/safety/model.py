@@ -76,8 +76,8 @@ class Scores:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Where the bands start. Chosen by `train_model` on out-of-fold predictions (the model's
-    json file keeps the figures they were chosen at)."""
+    """Where the bands start. Chosen by `train_model`: the ask threshold on its development set,
+    the others on out-of-fold predictions (the model's json file keeps the figures)."""
 
     crisis: float
     """At or above: a confident crisis (safety response and crisis alert)."""

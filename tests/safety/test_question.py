@@ -163,3 +163,8 @@ async def test_with_the_model_off_the_rules_decide(
     t = await run_scenario(shipped_settings, steps, database_url)
     assert [a["severity"] for a in t.alerts("clinician:c1")] == ["crisis"]
     assert not any("are you thinking about ending your life" in text for text in t.texts("patient:p2"))
+
+
+async def test_a_possible_crisis_after_a_command_is_asked_about_not_lost(run: Any, seed: dict[str, Any]) -> None:
+    t = await run([{"seed": seed}, says("/pause " + POSSIBLE)])
+    assert "are you thinking about ending your life" in t.texts("patient:p1")[0]
