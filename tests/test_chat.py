@@ -33,8 +33,8 @@ async def test_messages_that_fall_due_are_shown_while_waiting(
     async def counting_show(*args: object) -> None:
         shown.append(1)
 
-    class SlowInput(io.StringIO):
-        def readline(self, *args: object) -> str:
+    class SlowInput:
+        def readline(self) -> str:
             time.sleep(0.3)  # the person takes a while to type
             return ""
 
