@@ -40,7 +40,6 @@ if [ -z "${RASA_URL:-}" ] && [ "$rasa" = 1 ]; then
   echo "Rasa is being set up in the background (progress: var/rasa-setup.log); the bot starts now" \
        "on its safety rules and triage model, and Rasa's intents join when it answers." >&2
 fi
-coachbot migrate
 if [ "$mode" = "chat" ]; then
   shift
   coachbot chat "$@"
