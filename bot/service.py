@@ -364,9 +364,13 @@ class Coachbot:
             work.send(to, respond(work.bundle, None, "en"), priority=PRIORITY_CRISIS)
             work.audit(inbound.chat_key, "crisis_from_stranger", reasons=verdict.reasons)
             return
-        if inbound.press:
+        if inbound.press:  # a stranger has no buttons of ours: forged, or from a deleted account
+            work.audit(inbound.chat_key, "forged_button", data=inbound.press[:64])
             work.callback_answer = "This button is no longer valid."
             return
+        if command.startswith("/") and command.split("@")[0] != "/start":
+            work.audit(inbound.chat_key, "refused", command=command.split("@")[0][:32],
+                       reason="not enrolled and not a clinician")
         work.send(to, work.text(
             "system.not_enrolled", "en",
             "Hello! I'm the coach bot for group programmes. To join, you need an invite code "
