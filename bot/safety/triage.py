@@ -135,7 +135,8 @@ def decide(ruled: Verdict, scores: Scores, t: Thresholds) -> Verdict:
             reasons.append(f"model: possible crisis {scores.crisis:.2f}, ask")
         elif risk == "concern" and ruled.risk != "concern":
             reasons.append(f"model: concern {scores.concern + scores.crisis:.2f}")
-    medical = (ruled.medical or scores.medical >= scores.crisis / 2) and (risk == "crisis" or ask)
+    model_medical = scores.crisis > 0 and scores.medical >= scores.crisis / 2  # most of the crisis is medical
+    medical = (ruled.medical or model_medical) and (risk == "crisis" or ask)
     rupture = "none"
     if max(scores.confrontation, scores.withdrawal) >= t.rupture:
         rupture = "confrontation" if scores.confrontation >= scores.withdrawal else "withdrawal"

@@ -110,6 +110,7 @@ def test_the_bands(ruled: Verdict, scores: Scores, risk: str, ask: bool) -> None
 def test_a_medical_emergency_is_marked_as_such() -> None:
     assert decide(Verdict(), Scores(crisis=0.95, medical=0.9), T).medical
     assert not decide(Verdict(), Scores(crisis=0.95, medical=0.1), T).medical
+    assert not decide(Verdict(risk="crisis"), Scores(), T).medical  # a rules crisis the model missed
     assert decide(rules.assess("my left arm is numb and my speech is slurred"), Scores(crisis=0.95), T).medical
 
 
