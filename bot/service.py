@@ -68,6 +68,10 @@ MISUNDERSTOOD = re.compile(
 """A patient taking back a crisis message ("you misunderstood me"): see _while_crisis_open."""
 
 
+INVITE_CODE = re.compile(r"[A-Z0-9]{4,32}")
+"""What `/start CODE` carries (bot.admin.new_code: capitals and digits); lower-case words after
+/start are someone's words and are triaged."""
+
 UNSTORABLE = "\x00"
 """PostgreSQL text cannot hold NUL: a message carrying one would fail every write (and a
 crisis escalation spooled with it would never replay), so it is dropped at the door."""
@@ -210,10 +214,14 @@ class Coachbot:
 
     @staticmethod
     def _words_to_triage(text: str | None) -> str:
-        """Free text, and what follows a command ("/pause I can't go on" is triaged too)."""
+        """Free text, and what follows a command ("/pause I can't go on" is triaged too), but
+        not an invite code (`/start CODE`): a code is no one's words, and no NLU needs it."""
         words = (text or "").strip()
         if words.startswith("/"):
-            words = words.partition(" ")[2].strip()
+            command, _, words = words.partition(" ")
+            if command.split("@")[0].lower() == "/start" and INVITE_CODE.fullmatch(words.strip()):
+                return ""
+            words = words.strip()
         return words
 
     async def _triage(self, text: str) -> Verdict:
@@ -378,7 +386,7 @@ class Coachbot:
 
     async def _patient(self, work: Work, patient: Patient, inbound: Inbound, verdict: Verdict) -> None:
         if patient.last_message_at is None or work.now - patient.last_message_at >= LAST_SEEN_RESOLUTION:
-            patient.last_message_at = work.now
+            patient.last_message_at = work.now.replace(minute=0, second=0, microsecond=0)  # /mydata: "to the hour"
         if patient.blocked:  # whoever writes to the bot has not blocked it
             patient.blocked = False
         if inbound.press:

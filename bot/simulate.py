@@ -21,6 +21,7 @@ from bot.clock import SimulatedClock
 from bot.config import Settings
 from bot.errors import CoachbotError, InputError
 from bot.isotime import format_time, parse_duration, parse_time
+from bot.progress import Progress
 from bot.safety.escalation import audit_alert_deliveries
 from bot.seed import apply_seed, check_seed
 from bot.service import Coachbot, Inbound
@@ -173,6 +174,7 @@ async def simulate(
         clock = SimulatedClock(start)
         bot = await build_service(settings, url, clock, data_dir=Path(tmp))
         sim = Simulator(bot, clock, out, err)
+        progress = Progress("simulating: input lines done", stream=err)
         try:
             number = 1
             pending = [first_raw]
@@ -194,7 +196,9 @@ async def simulate(
                     err.flush()
                     return EXIT_MALFORMED
                 number += 1
+                progress.step()
         finally:
+            progress.done()
             await bot.close()
     return 0
 

@@ -24,7 +24,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.coachbot-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-  echo "Installing coachbot and its dependencies into .venv ..." >&2
+  echo "Installing coachbot and its dependencies into .venv (a minute or two the first time) ..." >&2
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e '.[dev]'
   touch "$stamp"

@@ -3,6 +3,7 @@ of care needs (safety alerts, their audit trail) stays."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -35,6 +36,7 @@ async def test_mydata_shows_what_is_stored(scenario: Any, seed: dict[str, Any]) 
     assert "Slept well for once" in export
     assert "Alerts your care team received about you (1):" in export and "crisis" in export
     assert "Last heard from you: 2026-" in export
+    assert re.search(r"Last heard from you: \d{4}-\d\d-\d\d \d\d:00 \(kept to the hour\)", export)
 
 
 async def test_delete_needs_confirmation_and_keeps_only_the_duty_of_care(

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot import PROJECT_ROOT
+from bot.progress import Progress
 from bot.safety import rules
 from bot.safety.model import TriageModel, load_or_none
 from bot.safety.triage import Triage
@@ -164,7 +165,13 @@ def report(name: str, rows: Sequence[Labelled], verdicts: Sequence[Verdict], out
 
 
 async def _verdicts(rows: Sequence[Labelled], triage: Triage) -> list[Verdict]:
-    return [await triage.assess(r.text) for r in rows]
+    progress = Progress("triaging", len(rows))
+    verdicts = []
+    for row in rows:
+        verdicts.append(await triage.assess(row.text))
+        progress.step()
+    progress.done()
+    return verdicts
 
 
 def measure(path: Path, rasa_url: str | None, out: TextIO, misses: bool,

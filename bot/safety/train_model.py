@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from bot import PROJECT_ROOT
+from bot.progress import Progress
 from bot.safety import rules
 from bot.safety.model import (
     CHAR_BUCKETS,
@@ -241,16 +242,15 @@ def choose_thresholds(
     return Thresholds(crisis=confident, ask=ask, concern=concern, rupture=rupture_t), figures
 
 
-def features(model: TriageModel, texts: list[str], progress: Callable[[str], None], batch: int = 64) -> Any:
+def features(model: TriageModel, texts: list[str], batch: int = 64) -> Any:
     dense, chars = [], []
-    started = time.monotonic()
+    progress = Progress("train_model: reading the messages", len(texts))
     for start in range(0, len(texts), batch):
         d, c = model.features(texts[start:start + batch])
         dense.append(d)
         chars.extend(c)
-        done = min(start + batch, len(texts))
-        rate = done / max(time.monotonic() - started, 1e-6)
-        progress(f"read {done}/{len(texts)} messages (about {int((len(texts) - done) / rate)} s left)")
+        progress.step(len(c))
+    progress.done()
     stacked = np.concatenate(dense)
     return design_matrix(stacked, chars), stacked.shape[1]
 
@@ -260,7 +260,7 @@ def train(root: Path = NLU_DIR, out_dir: Path = MODEL_DIR, embedder: Embedder | 
     rows = training_rows(root)
     progress(f"{len(rows)} training messages")
     reader = TriageModel(embedder or UniversalSentenceEncoder(), *_placeholder_heads())
-    x, width = features(reader, [r.text for r in rows], progress)
+    x, width = features(reader, [r.text for r in rows])
     y_risk = np.array([r.risk for r in rows])
     y_rupture = np.array([r.rupture for r in rows])
     progress("cross-validating the risk head")
@@ -332,11 +332,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
             return 1
         return 0
-    quiet = not sys.stderr.isatty()
-
     def progress(message: str) -> None:
-        if not quiet or not message.startswith("read "):
-            print(f"train_model: {message}", file=sys.stderr, flush=True)
+        print(f"train_model: {message} ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
+
+    started = time.monotonic()
 
     meta = train(progress=progress)
     print(json.dumps({k: meta[k] for k in ("counts", "thresholds", "out_of_fold")}, indent=2))

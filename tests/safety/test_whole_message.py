@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.service import MAX_TEXT, without_unstorable
+from bot.service import MAX_TEXT, Coachbot, without_unstorable
 
 LONE_SURROGATE = "\ud83d"
 
@@ -41,3 +42,13 @@ async def test_a_crisis_sentence_after_character_4000_is_triaged(scenario: Any, 
     assert len(text) > MAX_TEXT
     t = await scenario([{"seed": seed}, {"as": "patient:p1", "text": text}])
     assert [a["severity"] for a in t.alerts("clinician:c1")] == ["crisis"]
+
+
+@pytest.mark.parametrize(("text", "triaged"), [
+    ("/start K7QW2MZP", ""),  # an invite code is no one's words: not sent to the model or Rasa
+    ("/start kms", "kms"),
+    ("/pause I can't go on", "I can't go on"),
+    ("feeling fine", "feeling fine"),
+])
+def test_what_is_triaged_of_a_command(text: str, triaged: str) -> None:
+    assert Coachbot._words_to_triage(text) == triaged
