@@ -40,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     chat = sub.add_parser("chat", help="talk to the bot in this terminal (no Telegram needed)")
     chat.add_argument("--as", dest="person", default="patient:terminal",
                       help="patient:ID (default) or clinician:ID")
+    chat.add_argument("--verbose", action="store_true",
+                      help="show the log in the terminal (otherwise it goes to coachbot.log in COACHBOT_DATA_DIR)")
 
     simulate = sub.add_parser("simulate", help="run a JSON-lines scenario on a simulated clock")
     simulate.add_argument("file", nargs="?", help="scenario file (default: stdin)")
@@ -69,11 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"coachbot: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    log_file = None
+    if args.command == "chat" and not args.verbose:  # the terminal is the conversation
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        log_file = settings.data_dir / "coachbot.log"
     logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr,
+        level=settings.log_level, **({"filename": str(log_file)} if log_file else {"stream": sys.stderr}),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if args.command in ("simulate", "triage", "validate", "diagram", "chat") and settings.log_level == "INFO":
+    if args.command in ("simulate", "triage", "validate", "diagram") and settings.log_level == "INFO":
         logging.getLogger().setLevel(logging.WARNING)  # a person reads this terminal; LOG_LEVEL=DEBUG shows all
     try:
         return _dispatch(args, settings)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -43,3 +46,13 @@ async def test_messages_that_fall_due_are_shown_while_waiting(
     monkeypatch.setattr("sys.stdin", SlowInput())
     assert await terminal.chat(settings, "patient:me") == 0
     assert len(shown) >= 3  # once at the start, then on ticks before the line came
+
+
+def test_the_chat_keeps_its_log_in_a_file_off_the_screen(tmp_path: Path) -> None:
+    env = {**os.environ, "COACHBOT_DATA_DIR": str(tmp_path), "LOG_LEVEL": "INFO",
+           "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}"}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "chat"], input="hello\n/quit\n", env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "bot: " in done.stdout and " INFO " not in done.stdout + done.stderr
+    assert " INFO " in (tmp_path / "coachbot.log").read_text()
