@@ -2,8 +2,10 @@
 
 A newcomer or content author can try a conversation in a minute, without Telegram. Type text,
 or a button's label (or its number) to press it; /quit leaves. Messages that fall due (a
-check-in, a reminder) appear while you wait. The demo group has a demo clinician, so alerts
-reach someone: `./coachbot chat --as clinician:demo` shows that side.
+check-in, a reminder) appear while you wait; /next moves the clock to the next one (this
+terminal's clock then runs ahead of the real one), to try a programme in minutes. The demo
+group has a demo clinician, so alerts reach someone: `./coachbot chat --as clinician:demo`
+shows that side.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import select
 
 from bot.admin import new_code
 from bot.app import build_service
-from bot.clock import SystemClock
+from bot.clock import AheadClock
 from bot.config import Settings
 from bot.service import Coachbot, Inbound
 from bot.storage.models import Clinician, Group, GroupClinician, Invite, Outbox, Patient
@@ -68,10 +70,22 @@ async def _show(bot: Coachbot, person: str, buttons: list[dict[str, str]]) -> No
                 print("     " + "  ".join(f"[{i + 1}] {b['label']}" for i, b in enumerate(buttons)))
 
 
+async def _next(bot: Coachbot, clock: AheadClock) -> None:
+    due = await bot.next_due()
+    if due is None:
+        print("  (nothing is scheduled)")
+        return
+    clock.jump_to(due)
+    print(f"  (the clock moves ahead to {clock.now():%a %H:%M} UTC, the next scheduled message)")
+    await bot.run_due_jobs(worker="chat")
+
+
 async def chat(settings: Settings, person: str) -> int:
-    bot = await build_service(settings, None, SystemClock())
+    clock = AheadClock()
+    bot = await build_service(settings, None, clock)
     buttons: list[dict[str, str]] = []
-    print(f"coachbot chat as {person} — type a message, a button's label or number, or /quit.")
+    print(f"coachbot chat as {person} — type a message, a button's label or number, /next (skip to the "
+          "next scheduled message) or /quit.")
     try:
         await _enrol_if_new(bot, person)
         await _show(bot, person, buttons)
@@ -88,6 +102,10 @@ async def chat(settings: Settings, person: str) -> int:
                 break
             reading = loop.run_in_executor(None, sys.stdin.readline)
             text = line.strip()
+            if text == "/next":
+                await _next(bot, clock)
+                await _show(bot, person, buttons)
+                continue
             press = None
             chosen = [b for b in buttons if b["label"].lower() == text.lower()]  # "7" on a 0-10 scale is 7
             if not chosen and text.isdigit() and 1 <= int(text) <= len(buttons):

@@ -17,6 +17,22 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class AheadClock:
+    """The real clock, which the terminal chat can move ahead (`/next`) to try a programme in
+    minutes instead of days; it never goes back."""
+
+    def __init__(self) -> None:
+        self.ahead = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.ahead
+
+    def jump_to(self, moment: datetime) -> None:
+        gap = as_utc(moment) - self.now()
+        if gap > timedelta(0):
+            self.ahead += gap
+
+
 class SimulatedClock:
     """A clock the simulator moves by hand."""
 

@@ -8,11 +8,13 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from bot import chat as terminal
+from bot.clock import AheadClock
 from bot.config import Settings
 
 
@@ -56,3 +58,22 @@ def test_the_chat_keeps_its_log_in_a_file_off_the_screen(tmp_path: Path) -> None
     assert done.returncode == 0, done.stderr
     assert "bot: " in done.stdout and " INFO " not in done.stdout + done.stderr
     assert " INFO " in (tmp_path / "coachbot.log").read_text()
+
+
+def test_the_terminal_clock_moves_ahead_and_never_back() -> None:
+    clock = AheadClock()
+    start = clock.now()
+    clock.jump_to(start + timedelta(hours=25))
+    assert clock.now() - start >= timedelta(hours=25)
+    clock.jump_to(start)  # the past: ignored
+    assert clock.now() - start >= timedelta(hours=25)
+
+
+async def test_next_moves_the_clock_to_the_next_scheduled_message(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}")
+    monkeypatch.setattr("sys.stdin", io.StringIO("I am going to kill myself tonight\n/next\n/quit\n"))
+    assert await terminal.chat(settings, "patient:me") == 0
+    out = capsys.readouterr().out
+    assert "the clock moves ahead to" in out  # the crisis alert's escalation is scheduled
