@@ -149,6 +149,9 @@ class Inbound:
     inbox_update_id: int | None = None
     """When set, the inbox row is marked done in the same transaction as the handling, and an
     update already done is skipped: exactly-once handling, even across processes and crashes."""
+    safety_response_sent: bool = False
+    """The door already sent this message's safety response directly (the database was down):
+    the crisis path opens without sending it a second time."""
 
 
 @dataclass
@@ -426,7 +429,8 @@ class Coachbot:
         key = self._key(inbound, work.now)
         if verdict.risk == "crisis":
             reason = "crisis language: " + "; ".join(verdict.reasons[:3])
-            await escalation.open_crisis(work, patient, text, reason, "triage", key, medical=verdict.medical)
+            await escalation.open_crisis(work, patient, text, reason, "triage", key, medical=verdict.medical,
+                                         respond=not inbound.safety_response_sent)
             return
         if patient.crisis_open:
             await self._while_crisis_open(work, patient, text)

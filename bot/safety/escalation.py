@@ -207,15 +207,17 @@ async def deliver_alert(work: Work, alert: Alert, patient: Patient, include_back
 
 async def open_crisis(
     work: Work, patient: Patient, text: str | None, reason: str, source: str,
-    idempotency_key: str | None = None, *, medical: bool = False,
+    idempotency_key: str | None = None, *, medical: bool = False, respond: bool = True,
 ) -> Alert:
-    """Safety response first (the emergency response for a medical emergency), then the alert,
-    then pause the programme and check once more."""
-    respond = emergency_response if medical else safety_response
-    work.send(
-        f"patient:{patient.id}", respond(work.bundle, patient.timezone, patient.locale),
-        priority=PRIORITY_CRISIS, patient_id=patient.id,
-    )
+    """Safety response first (the emergency response for a medical emergency; `respond` False:
+    it already went out directly during a database outage), then the alert, then pause the
+    programme and check once more."""
+    if respond:
+        response = emergency_response if medical else safety_response
+        work.send(
+            f"patient:{patient.id}", response(work.bundle, patient.timezone, patient.locale),
+            priority=PRIORITY_CRISIS, patient_id=patient.id,
+        )
     patient.crisis_open = True
     patient.safety_question_at = None
     alert = await raise_alert(work, patient, "crisis", source, reason, text, idempotency_key)

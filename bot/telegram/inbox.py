@@ -308,7 +308,8 @@ class Inbox:
                 await self._leave(meaning.chat_id, meaning.reason)
 
     async def _deliver(self, update_id: int, meaning: Interpretation, inbound: Inbound) -> None:
-        inbound = replace(inbound, inbox_update_id=update_id, idempotency_key=f"tg-update:{update_id}")
+        inbound = replace(inbound, inbox_update_id=update_id, idempotency_key=f"tg-update:{update_id}",
+                          safety_response_sent=update_id in self._direct_sent)
         async with self.guard.hold():
             reply = await self.service.receive(inbound)
         if reply.direct:

@@ -63,6 +63,7 @@ async def test_crisis_while_database_fails_is_answered_directly_then_escalated(
     alerts = await bot.rows(Alert)
     assert len(alerts) == 1 and alerts[0].severity == "crisis"
     assert all(r.status == "done" for r in await bot.rows(InboxUpdate))
+    assert sum(SAFETY in m.text for m in emulator.sent[42]) == 1  # not again once the database is back
 
 
 async def test_crisis_while_the_whole_database_is_down_is_answered_before_it_can_be_stored(
@@ -80,3 +81,4 @@ async def test_crisis_while_the_whole_database_is_down_is_answered_before_it_can
     await bot.settled(within=20)
     assert len(await bot.rows(Alert)) == 1
     assert SAFETY in emulator.sent[42][0].text
+    assert sum(SAFETY in m.text for m in emulator.sent[42]) == 1  # not again once the database is back
