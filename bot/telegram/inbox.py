@@ -63,6 +63,9 @@ STORAGE_RETRY_S = 2.0
 LOCK_RETRY_S = 0.2
 """Another process holds a chat: look again this soon (it may have missed our row)."""
 DIRECT_SEND_ATTEMPTS = 3
+CALLBACK_ANSWER_WINDOW_S = 10.0
+"""How long a failed answer to a button press is tried again: Telegram accepts an answer only
+for a short while after the press (and the spinner stops on its own)."""
 INBOX_RETENTION = timedelta(days=7)
 """Handled updates are kept this long (Telegram redelivers for at most a day), then deleted:
 they hold what patients wrote."""
@@ -113,6 +116,8 @@ class Inbox:
         self._again: set[str] = set()
         self._not_before: dict[str, float] = {}
         self._direct_sent: set[int] = set()
+        self._answer_wait = 0.0
+        """The Bot API's last retry_after for a callback answer (0 after other failures)."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -419,15 +424,44 @@ class Inbox:
         log.info("patient %s %s the bot", patient.id, "blocked" if blocked else "unblocked")
 
     async def _answer(self, meaning: Interpretation, text: str) -> None:
-        """Answer a button press (Telegram shows a spinner until then); failures are harmless."""
+        """Answer a button press (Telegram shows a spinner until then). A failed answer is
+        tried again in the background while the press is still valid (CALLBACK_ANSWER_WINDOW_S),
+        so the chat's next update does not wait on it."""
         if meaning.callback_query_id is None:
             return
+        if not await self._try_answer(meaning.callback_query_id, text):
+            task = asyncio.create_task(self._answer_again(meaning.callback_query_id, text))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _try_answer(self, query_id: str, text: str) -> bool:
+        """True when answered, or when trying again cannot help (the press is too old)."""
         try:
-            await self.bot.answer_callback_query(meaning.callback_query_id, text=text or None)
+            await self.bot.answer_callback_query(query_id, text=text or None)
+            return True
         except BadRequest as exc:
             log.debug("callback answer refused (%s); the press was likely too old", exc)
+            return True
+        except RetryAfter as exc:
+            self._answer_wait = retry_after_seconds(exc)
+            return False
         except TelegramError as exc:
-            log.info("callback answer failed: %s", exc)
+            log.info("callback answer failed (%s); trying again", exc.__class__.__name__)
+            self._answer_wait = 0.0
+            return False
+
+    async def _answer_again(self, query_id: str, text: str) -> None:
+        deadline = time.monotonic() + CALLBACK_ANSWER_WINDOW_S
+        pause = 0.25
+        while True:
+            wait = max(pause, self._answer_wait)
+            if time.monotonic() + wait > deadline:
+                log.info("callback answer given up: the press is no longer valid")
+                return
+            await asyncio.sleep(wait)
+            if await self._try_answer(query_id, text):
+                return
+            pause *= 2
 
     async def _leave(self, chat_id: int, reason: str) -> None:
         log.info("leaving chat %s (%s): coachbot only talks one to one", chat_id, reason)

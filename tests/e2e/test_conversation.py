@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 from bot.storage.models import AuditEntry, ConversationRow, InboxUpdate, Outbox, Patient
 from tests.e2e.conftest import CLINICIAN_CHAT, CLINICIAN_CODE, CODE, BotUnderTest, add_invites, enrol
 from tests.e2e.emulator import BotApiEmulator
@@ -102,3 +104,13 @@ async def test_single_use_invite_is_redeemed_once_under_concurrency(
     await emulator.wait_until(lambda: all(emulator.sent.get(c) for c in (61, 62, 63)), what="replies")
     await again.settled()
     assert len(await again.rows(Patient)) == 1
+
+
+@pytest.mark.parametrize(("kind", "options"), [("500", {"times": 2}), ("429", {"retry_after": 1})])
+async def test_an_answer_to_a_press_is_tried_again_while_the_press_is_valid(
+    bot: BotUnderTest, emulator: BotApiEmulator, kind: str, options: dict[str, int],
+) -> None:
+    emulator.fail("answerCallbackQuery", kind, **options)
+    await enrol(bot, emulator, 42, "Maria")
+    await emulator.wait_until(lambda: emulator.answers() == [None], within=10, what="the press answered")
+    assert emulator.injected_faults[kind] >= 1
