@@ -29,7 +29,7 @@ from bot.errors import StorageError
 from bot.isotime import format_time, parse_time
 from bot.outbox import PRIORITY_CRISIS
 from bot.safety import escalation, question
-from bot.safety.response import emergency_response, safety_response
+from bot.safety.response import crisis_response, safety_response
 from bot.safety.spool import Spool, read_entry
 from bot.safety.verdict import Verdict
 from bot.storage import queued
@@ -263,8 +263,7 @@ class Coachbot:
             bundle = self.content.current()
         except Exception:
             bundle = None
-        respond = emergency_response if verdict.medical else safety_response
-        return Reply(direct=[respond(bundle, None, "en")])
+        return Reply(direct=[crisis_response(bundle, None, "en", medical=verdict.medical)])
 
     @staticmethod
     def _key(inbound: Inbound, now: datetime) -> str:
@@ -371,8 +370,7 @@ class Coachbot:
                     "Please ask your clinician for a new one."))
                 return
         if verdict.risk == "crisis":
-            respond = emergency_response if verdict.medical else safety_response
-            work.send(to, respond(work.bundle, None, "en"), priority=PRIORITY_CRISIS)
+            work.send(to, crisis_response(work.bundle, None, "en", medical=verdict.medical), priority=PRIORITY_CRISIS)
             work.audit(inbound.chat_key, "crisis_from_stranger", reasons=verdict.reasons)
             return
         if inbound.press:  # a stranger has no buttons of ours: forged, or from a deleted account

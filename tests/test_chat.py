@@ -18,21 +18,31 @@ from bot.clock import AheadClock
 from bot.config import Settings
 
 
-async def test_a_crisis_in_the_terminal_reaches_the_demo_clinician(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:
-    settings = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}")
-    monkeypatch.setattr("sys.stdin", io.StringIO("I am going to kill myself tonight\n/quit\n"))
+@pytest.fixture
+def chat_settings(settings: Settings, tmp_path: Path) -> Settings:
+    """The terminal chat's own database file, as `./coachbot chat` has in ./var."""
+    return replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}")
+
+
+async def typed(settings: Settings, lines: str, monkeypatch: pytest.MonkeyPatch,
+                capsys: pytest.CaptureFixture[str]) -> str:
+    """What the terminal shows a patient who types `lines` (ending with /quit)."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
     assert await terminal.chat(settings, "patient:me") == 0
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+async def test_a_crisis_in_the_terminal_reaches_the_demo_clinician(
+    chat_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = await typed(chat_settings, "I am going to kill myself tonight\n/quit\n", monkeypatch, capsys)
     assert "joining the demo group" in out
     assert "[to clinician:demo]" in out and "URGENT" in out
 
 
 async def test_messages_that_fall_due_are_shown_while_waiting(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    chat_settings: Settings, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    settings = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}")
     shown: list[int] = []
 
     async def counting_show(*args: object) -> None:
@@ -46,7 +56,7 @@ async def test_messages_that_fall_due_are_shown_while_waiting(
     monkeypatch.setattr(terminal, "TICK_SECONDS", 0.05)
     monkeypatch.setattr(terminal, "_show", counting_show)
     monkeypatch.setattr("sys.stdin", SlowInput())
-    assert await terminal.chat(settings, "patient:me") == 0
+    assert await terminal.chat(chat_settings, "patient:me") == 0
     assert len(shown) >= 3  # once at the start, then on ticks before the line came
 
 
@@ -70,10 +80,7 @@ def test_the_terminal_clock_moves_ahead_and_never_back() -> None:
 
 
 async def test_next_moves_the_clock_to_the_next_scheduled_message(
-    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    chat_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    settings = replace(settings, database_url=f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}")
-    monkeypatch.setattr("sys.stdin", io.StringIO("I am going to kill myself tonight\n/next\n/quit\n"))
-    assert await terminal.chat(settings, "patient:me") == 0
-    out = capsys.readouterr().out
+    out = await typed(chat_settings, "I am going to kill myself tonight\n/next\n/quit\n", monkeypatch, capsys)
     assert "the clock moves ahead to" in out  # the crisis alert's escalation is scheduled

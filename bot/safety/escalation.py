@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS
-from bot.safety.response import emergency_response, safety_response
+from bot.safety.response import crisis_response
 from bot.storage import queued
 from bot.storage.lists import in_list
 from bot.storage.models import (
@@ -213,9 +213,8 @@ async def open_crisis(
     it already went out directly during a database outage), then the alert, then pause the
     programme and check once more."""
     if respond:
-        response = emergency_response if medical else safety_response
         work.send(
-            f"patient:{patient.id}", response(work.bundle, patient.timezone, patient.locale),
+            f"patient:{patient.id}", crisis_response(work.bundle, patient.timezone, patient.locale, medical=medical),
             priority=PRIORITY_CRISIS, patient_id=patient.id,
         )
     patient.crisis_open = True

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import TextIO
 
 from bot import PROJECT_ROOT
 from bot.errors import TriageUnavailable
-from bot.safety import rules
+from bot.safety import measure, rules
 from bot.safety.rasa import verdict_from_parse
 from bot.safety.triage import Triage
 from bot.safety.verdict import RISK_LEVELS, RUPTURE_KINDS, Verdict
@@ -52,19 +51,7 @@ class Layer:
 
 def load_examples(path: Path) -> list[Example]:
     """The labelled lines; raises ValueError naming the line that is malformed."""
-    examples: list[Example] = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            example = Example(str(row["text"]), str(row["risk"]), str(row["rupture"]))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(f"{path}:{number}: expected {{\"text\", \"risk\", \"rupture\"}} ({exc})") from None
-        if example.risk not in RISK_LEVELS or example.rupture not in RUPTURE_KINDS:
-            raise ValueError(f"{path}:{number}: risk must be one of {RISK_LEVELS}, rupture one of {RUPTURE_KINDS}")
-        examples.append(example)
-    return examples
+    return [Example(row.text, row.risk, row.rupture) for row in measure.load(path)]
 
 
 @dataclass(frozen=True)

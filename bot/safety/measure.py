@@ -69,6 +69,8 @@ class Labelled:
     hard_negative: bool | None = None
     """Sets from 2026-12-07 mark look-alikes (idioms, the past, other people): reported apart,
     because real traffic has far fewer of them than a set written to be hard."""
+    kind: str | None = None
+    """For a crisis in the sets from 2026-12-07: self, medical, abuse, others or substance."""
 
 
 def load(path: Path) -> list[Labelled]:
@@ -79,9 +81,9 @@ def load(path: Path) -> list[Labelled]:
             continue
         try:
             row = json.loads(line)
-            hard = row.get("hard_negative")
+            hard, kind = row.get("hard_negative"), row.get("kind")
             item = Labelled(str(row["text"]), str(row["risk"]), str(row["rupture"]), str(row.get("lang") or "en"),
-                            bool(hard) if hard is not None else None)
+                            bool(hard) if hard is not None else None, str(kind) if kind is not None else None)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path}:{number}: expected {{\"text\", \"risk\", \"rupture\"}} ({exc})") from None
         if item.risk not in RISK_LEVELS or item.rupture not in RUPTURE_KINDS:

@@ -110,3 +110,9 @@ def emergency_response(bundle: Bundle | None, timezone: str | None, locale: str)
     except Exception:
         number = ""
     return EMERGENCY_RESPONSE[language].replace("{emergency}", number or DEFAULT_EMERGENCY[language])
+
+
+def crisis_response(bundle: Bundle | None, timezone: str | None, locale: str, *, medical: bool) -> str:
+    """What a crisis gets first: the emergency response for a medical emergency, else the
+    safety response."""
+    return (emergency_response if medical else safety_response)(bundle, timezone, locale)

@@ -116,8 +116,6 @@ class Inbox:
         self._again: set[str] = set()
         self._not_before: dict[str, float] = {}
         self._direct_sent: set[int] = set()
-        self._answer_wait = 0.0
-        """The Bot API's last retry_after for a callback answer (0 after other failures)."""
         self._tasks: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -429,39 +427,38 @@ class Inbox:
         so the chat's next update does not wait on it."""
         if meaning.callback_query_id is None:
             return
-        if not await self._try_answer(meaning.callback_query_id, text):
-            task = asyncio.create_task(self._answer_again(meaning.callback_query_id, text))
+        if (wait := await self._try_answer(meaning.callback_query_id, text)) is not None:
+            task = asyncio.create_task(self._answer_again(meaning.callback_query_id, text, wait))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    async def _try_answer(self, query_id: str, text: str) -> bool:
-        """True when answered, or when trying again cannot help (the press is too old)."""
+    async def _try_answer(self, query_id: str, text: str) -> float | None:
+        """None when answered, or when trying again cannot help (the press is too old); else
+        how long to wait before trying again (a 429's retry_after, or 0)."""
         try:
             await self.bot.answer_callback_query(query_id, text=text or None)
-            return True
+            return None
         except BadRequest as exc:
             log.debug("callback answer refused (%s); the press was likely too old", exc)
-            return True
+            return None
         except RetryAfter as exc:
-            self._answer_wait = retry_after_seconds(exc)
-            return False
+            return retry_after_seconds(exc)
         except TelegramError as exc:
             log.info("callback answer failed (%s); trying again", exc.__class__.__name__)
-            self._answer_wait = 0.0
-            return False
+            return 0.0
 
-    async def _answer_again(self, query_id: str, text: str) -> None:
+    async def _answer_again(self, query_id: str, text: str, wait: float) -> None:
         deadline = time.monotonic() + CALLBACK_ANSWER_WINDOW_S
         pause = 0.25
         while True:
-            wait = max(pause, self._answer_wait)
+            wait = max(pause, wait)
             if time.monotonic() + wait > deadline:
                 log.info("callback answer given up: the press is no longer valid")
                 return
             await asyncio.sleep(wait)
-            if await self._try_answer(query_id, text):
+            if (next_wait := await self._try_answer(query_id, text)) is None:
                 return
-            pause *= 2
+            wait, pause = next_wait, pause * 2
 
     async def _leave(self, chat_id: int, reason: str) -> None:
         log.info("leaving chat %s (%s): coachbot only talks one to one", chat_id, reason)
