@@ -4,8 +4,9 @@ How a row goes out:
 1. *Claim* (one statement, which on PostgreSQL also resolves the recipients' chats): the
    head row of each recipient (lowest priority, then id, among its pending rows) that is
    due, crisis rows first, `FOR UPDATE SKIP LOCKED` on PostgreSQL. Claiming pushes
-   `next_attempt_at` forward by a lease, so no other sender takes it while it is in flight,
-   and a crash leaves it to be retried when the lease ends.
+   `next_attempt_at` forward by a short lease, which the sender renews while the row is in
+   flight (however long a 429 pause or a slow request takes), so no other sender takes it;
+   after a crash the lease runs out within seconds and the row is sent by the next sender.
    Only a recipient's head is taken, so one chat's messages go out in order.
 2. *Send* with `sendMessage` / `sendPhoto`, paced by the rate limiter (30/s overall, 1/s per
    chat, 20/min per group).
@@ -17,8 +18,9 @@ How a row goes out:
 The one window for a duplicate: Telegram accepted a message and the process died (or the
 database was unreachable for good) before step 3 committed (`sent` marks are batched, so the
 window is the request's round trip plus MARK_BATCH_S). Then that row is sent again when its
-lease ends — at most once more, never lost. Nothing can close this window from the client
-side: the Bot API has no idempotency key.
+lease ends (CLAIM_LEASE_S) — at most once more, never lost; only rows whose request was in
+flight at the crash (at most MAX_IN_FLIGHT, one per chat) can be duplicated. Nothing can
+close this window from the client side: the Bot API has no idempotency key.
 """
 
 from __future__ import annotations
@@ -59,8 +61,12 @@ MAX_SEND_ATTEMPTS = 8
 """Network errors and 5xx: this many attempts (about 4 minutes of backoff), then `failed`."""
 BACKOFF_BASE_S = 1.0
 BACKOFF_MAX_S = 120.0
-CLAIM_LEASE_S = 60.0
-"""A claimed row is not claimed again for this long: far longer than any one send takes."""
+CLAIM_LEASE_S = 5.0
+"""A claimed row is not claimed again for this long, and the sender renews the lease of each
+row it is still sending every LEASE_RENEW_SHARE of it: after a crash (kill -9, power) a chat
+waits at most this long for its next message (it was 60 s without renewal)."""
+LEASE_RENEW_SHARE = 1 / 3
+"""Renew leases this far into them: two renewals may fail (a slow database) before one ends."""
 MAX_IN_FLIGHT = 16
 """Rows being sent at once (each to a different chat); fills 30/s up to 0.5 s of latency."""
 IDLE_POLL_S = 0.25
@@ -128,6 +134,11 @@ def _after(recipient: Any, prefix: str) -> Any:
     return func.substr(recipient, len(prefix) + 1)
 
 
+RENEW_LEASES = (update(OUTBOX)
+                .where(in_list(OUTBOX.c.id, "ids"), OUTBOX.c.status == "pending",
+                       OUTBOX.c.next_attempt_at < bindparam("lease"))
+                .values(next_attempt_at=bindparam("lease")))
+"""Extend the leases of rows in flight (never shortening a later retry the send has set)."""
 MARK_SENT = (update(OUTBOX).where(OUTBOX.c.id == bindparam("row"))
              .values(status=bindparam("status"), sent_at=bindparam("sent_at"),
                      external_id=bindparam("external_id"), last_error=bindparam("last_error"),
@@ -215,6 +226,7 @@ class Sender:
         self._busy: set[str] = set()
         self._tasks: dict[asyncio.Task[None], Delivery] = {}
         self._next_leader_check = 0.0
+        self._next_renewal = 0.0
         self._sent_marks: list[dict[str, Any]] = []
         self._sent_alerts: list[int] = []
         self._marks_written: asyncio.Future[None] | None = None
@@ -233,6 +245,7 @@ class Sender:
                 if not await self._leading(loop.time()):
                     await self._sleep(LEADER_RETRY_S)
                     continue
+                await self._renew_leases(loop.time())
                 free = self.options.max_in_flight - len(self._tasks)
                 claimed = await self._claim(free) if free > 0 else []
             except StorageError as exc:
@@ -257,6 +270,19 @@ class Sender:
             raise StorageError(f"sender lock: {exc}") from exc
         self._next_leader_check = now + (LEADER_CHECK_S if leading else LEADER_RETRY_S)
         return leading
+
+    async def _renew_leases(self, now: float) -> None:
+        """Keep the rows in flight leased (one statement for all of them), every
+        LEASE_RENEW_SHARE of a lease."""
+        if now < self._next_renewal:
+            return
+        self._next_renewal = now + self.options.lease_s * LEASE_RENEW_SHARE
+        ids = sorted(d.id for d in self._tasks.values())
+        if not ids:
+            return
+        lease = self.clock.now() + timedelta(seconds=self.options.lease_s)
+        async with self.guard.hold(), self.db.single_statement() as connection:
+            await connection.execute(RENEW_LEASES, {"ids": ids, "lease": lease})
 
     def _spawn(self, delivery: Delivery) -> None:
         self._busy.add(delivery.recipient)

@@ -3,6 +3,7 @@ limits, priorities, photos, long texts, and restarts."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -285,3 +286,31 @@ async def test_crash_while_sending_duplicates_at_most_the_message_in_flight(
     await again.settled()
     assert emulator.texts(21) == ["in flight", "in flight"]
     assert emulator.texts(22) == ["other"]
+
+
+async def test_a_send_in_flight_keeps_its_lease_and_a_crash_frees_the_chat_within_one_lease(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+) -> None:
+    """A request slower than the lease is not taken by anyone else (the lease is renewed);
+    after kill -9 the row is due again within one lease, not a minute later."""
+    lease_s = 2.0
+    options = replace(FAST, sender=replace(FAST.sender, lease_s=lease_s),
+                      http=replace(FAST.http, timeout_s=60.0))
+    bot = await bots(options).start()
+    await add_invites(bot.db)
+    await add_patients(bot.db, [21])
+    emulator.fail("sendMessage", "timeout", times=1, chat_id=21, delay_s=60, delivered=True)
+    await add_outbox(bot.db, [("patient:tg21", "in flight")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_for_text(21, "in flight")
+    await asyncio.sleep(lease_s * 1.5)
+    read_at = SystemClock().now()
+    [row] = await bot.rows(Outbox)
+    await bot.crash()
+    crashed_at = SystemClock().now()
+    assert row.status == "pending"
+    assert read_at < row.next_attempt_at <= crashed_at + timedelta(seconds=lease_s)  # renewed, and short
+    again = await bots(options).start()
+    await emulator.wait_for_text(21, "in flight", count=2, within=20)
+    await again.settled()
+    assert emulator.texts(21) == ["in flight", "in flight"]
