@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from bot import charts, programme, signals
 from bot.charts import Chart, MemberWeek, WeekAdherence
-from bot.outbox import PRIORITY_BULK, PRIORITY_NORMAL
+from bot.outbox import PRIORITY_BULK, PRIORITY_SCHEDULED
 from bot.safety import escalation
 from bot.signals import EXERCISE_KEY, MOOD_KEY, SESSION_FEEDBACK
 from bot.storage.models import (
@@ -627,7 +627,7 @@ async def show_alerts(work: Work, clinician: Clinician) -> None:
         name = (patient.name or patient.id) if patient else alert.patient_id
         work.send(me, f"{escalation.SEVERITY_ICON.get(alert.severity, alert.severity)} {name}: "
                   f"{alert.reason} ({alert.status}, {_when(clinician, alert.created_at)})",
-                  escalation.alert_buttons(alert.id), priority=PRIORITY_NORMAL,
+                  escalation.alert_buttons(alert.id),
                   patient_id=alert.patient_id, alert_id=alert.id)
 
 
@@ -799,7 +799,7 @@ async def send_message(work: Work, clinician: Clinician, arg: str) -> None:
         work.send(f"patient:{patient.id}", work.text(
             "clinician.message", patient.locale, "💬 From {clinician}, your care team:\n\n{message}",
             clinician=clinician.name, message=text),
-            patient_id=patient.id, priority=PRIORITY_NORMAL if target.patient else PRIORITY_BULK,
+            patient_id=patient.id, priority=PRIORITY_SCHEDULED if target.patient else PRIORITY_BULK,
             not_before=goes_at)
         if goes_at > work.now:
             local = goes_at.astimezone(zone(patient.timezone))

@@ -23,7 +23,6 @@ from sqlalchemy.orm.attributes import flag_modified
 from bot.engine import events as ev
 from bot.engine.engine import Conversation, Input, StepResult
 from bot.errors import EngineError, StaleButton
-from bot.outbox import PRIORITY_NORMAL
 from bot.storage import queued
 from bot.storage.models import Answer, ConversationRow, Patient, Score
 from bot.work import Work
@@ -247,7 +246,7 @@ async def apply(work: Work, patient: Patient, row: ConversationRow, result: Step
     finished = False
     for event in result.events:
         if isinstance(event, ev.SendMessage):
-            work.send(recipient, event.text, button_rows(row, event), priority=PRIORITY_NORMAL,
+            work.send(recipient, event.text, button_rows(row, event),
                       patient_id=patient.id, conversation=row)
         elif isinstance(event, ev.RecordAnswer):
             queued.queue(work.session, Answer, {

@@ -10,15 +10,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+# Lower goes first (bot.telegram.sender claims by priority, then age). A person who just did
+# something waits for nobody but a crisis; a morning's check-ins wait for everyone.
 PRIORITY_CRISIS = 0
-"""First out of the door."""
+"""The safety response, the safety question, crisis alerts: first out of the door."""
+PRIORITY_REPLY = 1
+"""Answers to what a person just did: a message, a button press, a command."""
 PRIORITY_ALERT = 2
-PRIORITY_NORMAL = 5
+"""Clinicians' routine alerts."""
+PRIORITY_SCHEDULED = 5
+"""What the programme sends on its own: check-ins, exercises, reminders, digests."""
 PRIORITY_BULK = 8
+"""A clinician's message to a whole group."""
+PRIORITY_STRANGER = 9
+"""Replies to people who are not enrolled; the sender also gives them only a few of its
+sending slots (bot.telegram.sender.STRANGER_SLOTS), so a flood of them cannot crowd out
+patients. A crisis from a stranger is PRIORITY_CRISIS all the same."""
 
 
 def message(recipient: str, text: str, now: datetime, *, buttons: list[list[dict[str, str]]] | None = None,
-            kind: str = "message", priority: int = PRIORITY_NORMAL, severity: str | None = None,
+            kind: str = "message", priority: int = PRIORITY_SCHEDULED, severity: str | None = None,
             patient_id: str | None = None, alert_id: int | None = None, photo_path: str | None = None,
             not_before: datetime | None = None) -> dict[str, Any]:
     """A new outbox row's values: every column but the id, so one INSERT takes them all."""

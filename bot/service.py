@@ -27,7 +27,7 @@ from bot.conversations import OPEN, active_conversation, context_of, remember_op
 from bot.engine.engine import Engine, Input
 from bot.errors import StorageError
 from bot.isotime import format_time, parse_time
-from bot.outbox import PRIORITY_CRISIS
+from bot.outbox import PRIORITY_CRISIS, PRIORITY_REPLY, PRIORITY_SCHEDULED, PRIORITY_STRANGER
 from bot.safety import escalation, question
 from bot.safety.response import crisis_response, safety_response
 from bot.safety.spool import Spool, read_entry
@@ -35,7 +35,7 @@ from bot.safety.verdict import Verdict
 from bot.storage import queued
 from bot.storage.db import Database
 from bot.storage.lists import in_list, not_in_list
-from bot.storage.models import Alert, Clinician, ConversationRow, InboxUpdate, Job, Message, Patient
+from bot.storage.models import Alert, Clinician, ConversationRow, InboxUpdate, Job, Message, Outbox, Patient
 from bot.work import Work, message_entry
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,11 @@ MISUNDERSTOOD = re.compile(
 """A patient taking back a crisis message ("you misunderstood me"): see _while_crisis_open."""
 
 
+STRANGER_REPLIES = 3
+"""Replies to one person who is not enrolled within STRANGER_WINDOW; what they send beyond
+that is stored and audited but not answered (a flood, or guessing invite codes). A crisis
+always gets the safety response."""
+STRANGER_WINDOW = timedelta(minutes=10)
 INVITE_CODE = re.compile(r"[A-Z0-9]{4,32}")
 """What `/start CODE` carries (bot.admin.new_code: capitals and digits); lower-case words after
 /start are someone's words and are triaged."""
@@ -97,6 +102,8 @@ PATIENT_BY_ID = select(Patient).where(Patient.id == bindparam("id"))
 DUE_JOBS = (select(Job).where(Job.status == "pending", Job.due_at <= bindparam("now"),
                               not_in_list(Job.id, "waiting"))
             .order_by(Job.due_at, Job.id).limit(bindparam("size")))
+STRANGER_REPLIES_SINCE = select(func.count()).select_from(Outbox).where(
+    Outbox.recipient == bindparam("to"), Outbox.created_at > bindparam("since"))
 PATIENT_EXISTS = select(Patient.id).where(Patient.id == bindparam("id"))
 
 
@@ -194,9 +201,9 @@ class Coachbot:
             await close()
         await self.db.dispose()
 
-    def _work(self, session: Any) -> Work:
+    def _work(self, session: Any, priority: int = PRIORITY_SCHEDULED) -> Work:
         return Work(session=session, now=self.clock.now(), db=self.db, content=self.content,
-                    engine=self.engine, settings=self.settings)
+                    engine=self.engine, settings=self.settings, priority=priority)
 
     # --- inbound ----------------------------------------------------------------------------
 
@@ -293,7 +300,7 @@ class Coachbot:
             held += await self._pressed_conversations(session, items, {row.id for row in held})
             works = []
             for inbound, verdict in items:
-                work = self._work(session)
+                work = self._work(session, PRIORITY_REPLY)
                 works.append(work)
                 if inbound.inbox_update_id is not None and inbound.inbox_update_id not in handled:
                     continue
@@ -364,7 +371,9 @@ class Coachbot:
                 return
             work.audit(inbound.chat_key, "invite_refused", code=arg.strip()[:64])
             if verdict.risk != "crisis":
-                work.send(to, work.text(
+                if await self._stranger_answered_enough(work, to):
+                    return
+                work.send(to, priority=PRIORITY_STRANGER, text=work.text(
                     "system.invite_invalid", "en",
                     "Sorry, that code didn't work: it may have expired or been used already. "
                     "Please ask your clinician for a new one."))
@@ -380,10 +389,18 @@ class Coachbot:
         if command.startswith("/") and command.split("@")[0] != "/start":
             work.audit(inbound.chat_key, "refused", command=command.split("@")[0][:32],
                        reason="not enrolled and not a clinician")
-        work.send(to, work.text(
+        if await self._stranger_answered_enough(work, to):
+            return
+        work.send(to, priority=PRIORITY_STRANGER, text=work.text(
             "system.not_enrolled", "en",
             "Hello! I'm the coach bot for group programmes. To join, you need an invite code "
             "from your clinician: send /start followed by the code. I can't give access without one."))
+
+    @staticmethod
+    async def _stranger_answered_enough(work: Work, to: str) -> bool:
+        """Whether this stranger already had STRANGER_REPLIES replies within STRANGER_WINDOW."""
+        replies = await work.session.scalar(STRANGER_REPLIES_SINCE, {"to": to, "since": work.now - STRANGER_WINDOW})
+        return int(replies or 0) >= STRANGER_REPLIES
 
     async def _patient(self, work: Work, patient: Patient, inbound: Inbound, verdict: Verdict) -> None:
         if patient.last_message_at is None or work.now - patient.last_message_at >= LAST_SEEN_RESOLUTION:

@@ -17,7 +17,7 @@ from bot import outbox
 from bot.content.bundle import Bundle
 from bot.content.registry import ContentRegistry
 from bot.engine.engine import Engine
-from bot.outbox import PRIORITY_NORMAL
+from bot.outbox import PRIORITY_SCHEDULED
 from bot.storage import queued
 from bot.storage.db import Database
 from bot.storage.models import AuditEntry, ConversationRow, Job, Outbox
@@ -50,6 +50,9 @@ class Work:
     content: ContentRegistry
     engine: Engine
     settings: Any
+    priority: int = PRIORITY_SCHEDULED
+    """What this work sends goes at this priority unless `send` says otherwise: a reply to a
+    person (PRIORITY_REPLY) or the programme's own (bot.outbox)."""
     callback_answer: str | None = None
     """A short reply to a button press (Telegram shows it as a toast)."""
     sent: list[Queued] = field(default_factory=list)
@@ -65,7 +68,7 @@ class Work:
         buttons: list[list[dict[str, str]]] | None = None,
         *,
         kind: str = "message",
-        priority: int = PRIORITY_NORMAL,
+        priority: int | None = None,
         severity: str | None = None,
         patient_id: str | None = None,
         alert_id: int | None = None,
@@ -76,7 +79,8 @@ class Work:
         """Queue a message (bot.storage.queued); `conversation`: the one whose buttons these are;
         `not_before`: when it may go (quiet hours), if later than now."""
         message = queued.queue(self.session, Outbox, outbox.message(
-            recipient, text, self.now, buttons=buttons, kind=kind, priority=priority,
+            recipient, text, self.now, buttons=buttons, kind=kind,
+            priority=self.priority if priority is None else priority,
             severity=severity, patient_id=patient_id, alert_id=alert_id, photo_path=photo_path,
             not_before=not_before), conversation)
         self.sent.append(message)

@@ -34,7 +34,7 @@ from bot import outbox
 from bot.batching import Batcher
 from bot.engine.engine import render
 from bot.errors import StorageError
-from bot.outbox import PRIORITY_NORMAL
+from bot.outbox import PRIORITY_REPLY, PRIORITY_STRANGER
 from bot.service import MAX_TEXT, Coachbot, Inbound
 from bot.storage import queued
 from bot.storage.models import AuditEntry, InboxUpdate, Outbox, Patient
@@ -408,7 +408,7 @@ class Inbox:
             template = note.default
         queued.queue(session, Outbox, outbox.message(
             f"patient:{patient.id}" if patient is not None else f"chat:{key}",
-            render(template, variables), now, priority=PRIORITY_NORMAL,
+            render(template, variables), now, priority=PRIORITY_REPLY if patient is not None else PRIORITY_STRANGER,
             patient_id=patient.id if patient is not None else None))
 
     async def _set_blocked(self, session: Any, key: str, blocked: bool) -> None:

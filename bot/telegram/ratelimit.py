@@ -5,6 +5,10 @@ Telegram received the message somewhere in between, so measuring the next interv
 answer guarantees the gap as Telegram sees it, however late this process got the request out.
 Times are `time.monotonic()` seconds. Only the one active sender paces (see locking), so an
 in-memory limiter is exact for the whole bot.
+
+An urgent send (the safety response, a reply to what a person just did) that only the overall
+window holds back goes before every other send waiting for it: a reply does not queue behind a
+morning's check-ins, and the overall limit still holds.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ FLOOD_CHATS = 3
 then everything pauses, not only those chats."""
 FLOOD_WINDOW_S = 1.0
 _PRUNE_EVERY = 1024
+MAKE_WAY_S = 0.01
+"""How long a send that made way for an urgent one waits before it looks again."""
 
 
 class Slot:
@@ -55,11 +61,17 @@ class RateLimiter:
         self._paused_until = 0.0
         self._recent_429: deque[tuple[float, int]] = deque()
         self._grants = 0
+        self._urgent: set[object] = set()
+        """Urgent sends that only the overall window holds back: the others make way."""
+
+    def chat_ready_at(self, chat_id: int) -> float:
+        """When `chat_id` may have its next message, the overall window aside."""
+        return max(self._paused_until, self._chat_next.get(chat_id, 0.0))
 
     def ready_at(self, chat_id: int) -> float:
         """The earliest moment a message to `chat_id` may go out."""
         now = self.clock()
-        at = max(now, self._paused_until, self._chat_next.get(chat_id, 0.0))
+        at = max(now, self.chat_ready_at(chat_id))
         if self.per_second > 0:
             span = 1.0 + self.margin_s
             self._window = [slot for slot in self._window if slot.at > now - span]
@@ -68,15 +80,24 @@ class RateLimiter:
                 at = max(at, stamps[len(stamps) - self.per_second] + span)
         return at
 
-    async def acquire(self, chat_id: int) -> Slot:
-        """Wait for a free slot for `chat_id`, then take it (no await between check and take).
-        Call `done(slot)` when Telegram has answered (or the request failed)."""
-        while True:
-            at = self.ready_at(chat_id)
-            now = self.clock()
-            if at <= now:
-                return self._take(chat_id, now)
-            await asyncio.sleep(at - now)
+    async def acquire(self, chat_id: int, urgent: bool = False) -> Slot:
+        """Wait for a free slot for `chat_id`, then take it (no await between check and take);
+        an `urgent` send goes first. Call `done(slot)` when Telegram has answered (or the
+        request failed)."""
+        me = object()
+        try:
+            while True:
+                at = self.ready_at(chat_id)
+                now = self.clock()
+                if at <= now and (urgent or not self._urgent):
+                    return self._take(chat_id, now)
+                if urgent and self.chat_ready_at(chat_id) <= now:
+                    self._urgent.add(me)
+                else:
+                    self._urgent.discard(me)
+                await asyncio.sleep(max(at - now, MAKE_WAY_S))
+        finally:
+            self._urgent.discard(me)
 
     def _take(self, chat_id: int, now: float) -> Slot:
         slot = Slot(now, chat_id)

@@ -38,6 +38,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, Ne
 
 from bot.clock import Clock
 from bot.errors import StorageError
+from bot.outbox import PRIORITY_REPLY, PRIORITY_SCHEDULED
 from bot.safety.escalation import audit_alert_deliveries
 from bot.storage.db import Database
 from bot.storage.lists import in_list, not_in_list
@@ -86,16 +87,29 @@ MARK_BATCH_S = 0.005
 SHUTDOWN_GRACE_S = 10.0
 
 
-# The claim's statements, built once (building them cost more than running them, at every wake-up).
-_RANKED = select(
-    Outbox.id, Outbox.recipient, Outbox.priority, Outbox.next_attempt_at,
-    func.row_number().over(partition_by=Outbox.recipient, order_by=(Outbox.priority, Outbox.id)).label("place"),
-).where(Outbox.status == "pending").subquery()
-QUEUE_HEADS = (select(_RANKED.c.id)
-               .where(_RANKED.c.place == 1, _RANKED.c.next_attempt_at <= bindparam("now"),
-                      not_in_list(_RANKED.c.recipient, "busy"))
-               .order_by(_RANKED.c.priority, _RANKED.c.id).limit(bindparam("limit")))
-"""The first pending message of each recipient that is due and not being sent to already."""
+STRANGER_SLOTS = 2
+"""Of the MAX_IN_FLIGHT sending slots, this many are kept for replies to people who are not
+enrolled (recipient `chat:…`), and while patients' or clinicians' rows wait, strangers get no
+more: a flood of strangers cannot crowd out patients, and strangers still get a share while a
+broadcast drains (bot.outbox.PRIORITY_STRANGER). With nobody else waiting they get every slot."""
+STRANGER_CLAIM_S = 0.2
+"""Look for strangers' rows at most this often (a second claim; patients' rows are looked for
+at every wake-up)."""
+STRANGERS = "chat:"
+
+
+def queue_heads(strangers: bool) -> Any:
+    """The first pending message of each recipient that is due and not being sent to already,
+    among strangers' rows or among everyone else's."""
+    of_strangers = Outbox.recipient.startswith(STRANGERS)
+    ranked = select(
+        Outbox.id, Outbox.recipient, Outbox.priority, Outbox.next_attempt_at,
+        func.row_number().over(partition_by=Outbox.recipient, order_by=(Outbox.priority, Outbox.id)).label("place"),
+    ).where(Outbox.status == "pending", of_strangers if strangers else ~of_strangers).subquery()
+    return (select(ranked.c.id)
+            .where(ranked.c.place == 1, ranked.c.next_attempt_at <= bindparam("now"),
+                   not_in_list(ranked.c.recipient, "busy"))
+            .order_by(ranked.c.priority, ranked.c.id).limit(bindparam("limit")))
 
 
 OUTBOX = cast(Table, Outbox.__table__)
@@ -104,7 +118,7 @@ CLAIMED_COLUMNS = (OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.kind, OUTBOX.c.text
                    OUTBOX.c.alert_id)
 
 
-def claim_statement(db: Database) -> Any:
+def claim_statement(db: Database, strangers: bool = False) -> Any:
     """Lease the queue heads and return them, in one statement (so, on PostgreSQL, without a
     transaction around it: `Database.single_statement`). The heads are read without locks,
     then locked with SKIP LOCKED and checked again, so two processes never claim one row.
@@ -113,7 +127,7 @@ def claim_statement(db: Database) -> Any:
     claim is one round trip, on the way of every reply; SQLite, whose UPDATE cannot be a
     CTE, resolves with a second statement (`Sender._resolve`)."""
     claimable = db.locked(select(OUTBOX.c.id).where(
-        OUTBOX.c.id.in_(QUEUE_HEADS.scalar_subquery()), OUTBOX.c.status == "pending",
+        OUTBOX.c.id.in_(queue_heads(strangers).scalar_subquery()), OUTBOX.c.status == "pending",
         OUTBOX.c.next_attempt_at <= bindparam("now")), skip_locked=True)
     claim = (update(OUTBOX).where(OUTBOX.c.id.in_(claimable.scalar_subquery()))
              .values(next_attempt_at=bindparam("lease")).returning(*CLAIMED_COLUMNS))
@@ -177,6 +191,7 @@ class Delivery:
     buttons: list[Any]
     photo_path: str | None
     attempts: int
+    priority: int = PRIORITY_SCHEDULED
     parts_sent: int = 0
     """Pieces already delivered by an earlier attempt (see `pieces`)."""
     alert: bool = False
@@ -220,7 +235,10 @@ class Sender:
         self.limiter = RateLimiter(self.options.messages_per_second, self.options.chat_interval_s,
                                    self.options.group_interval_s, self.options.margin_s)
         self.leadership = SenderLeadership(db)
+        # built once: building a statement cost more than running it, at every wake-up
         self._claim_statement = claim_statement(db)
+        self._claim_strangers = claim_statement(db, strangers=True)
+        self._next_stranger_claim = 0.0
         self._wake = asyncio.Event()
         self._stopping = False
         self._busy: set[str] = set()
@@ -246,14 +264,16 @@ class Sender:
                     await self._sleep(LEADER_RETRY_S)
                     continue
                 await self._renew_leases(loop.time())
-                free = self.options.max_in_flight - len(self._tasks)
+                free = self.options.max_in_flight - len(self._tasks) - self._strangers_reserve()
                 claimed = await self._claim(free) if free > 0 else []
+                for delivery in claimed:
+                    self._spawn(delivery)
+                for delivery in await self._claim_for_strangers(loop.time()):
+                    self._spawn(delivery)
             except StorageError as exc:
                 log.warning("sender: database unavailable (%s); retrying", exc)
                 await self._sleep(self.options.idle_poll_s * 4)
                 continue
-            for delivery in claimed:
-                self._spawn(delivery)
             if len(claimed) < free or free <= 0:
                 await self._sleep(self.options.idle_poll_s)
 
@@ -316,20 +336,37 @@ class Sender:
 
     # --- claim -----------------------------------------------------------------------------
 
-    async def _claim(self, limit: int) -> list[Delivery]:
-        """Lease up to `limit` rows to send now, their recipients resolved. Should the database
-        fail between the lease and resolving the recipients (SQLite), the rows are sent once
-        their lease ends."""
+    def _strangers_reserve(self) -> int:
+        """Slots kept from patients' and clinicians' rows for strangers' (STRANGER_SLOTS, and
+        never the last slot)."""
+        in_flight = sum(1 for d in self._tasks.values() if d.recipient.startswith(STRANGERS))
+        return max(0, min(STRANGER_SLOTS, self.options.max_in_flight - 1) - in_flight)
+
+    async def _claim_for_strangers(self, now: float) -> list[Delivery]:
+        """Strangers' rows into the slots left: their reserve while a backlog drains, all free
+        slots when there is none (every STRANGER_CLAIM_S)."""
+        free = self.options.max_in_flight - len(self._tasks)
+        if free <= 0 or now < self._next_stranger_claim:
+            return []
+        self._next_stranger_claim = now + STRANGER_CLAIM_S
+        return await self._claim(free, self._claim_strangers)
+
+    async def _claim(self, limit: int, statement: Any = None) -> list[Delivery]:
+        """Lease up to `limit` rows to send now (patients' and clinicians', or with the
+        strangers' `statement` theirs), their recipients resolved. Should the database fail
+        between the lease and resolving the recipients (SQLite), the rows are sent once their
+        lease ends."""
         now = self.clock.now()
         lease = now + timedelta(seconds=self.options.lease_s)
         async with self.guard.hold(), self.db.single_statement() as connection:
-            rows = list(await connection.execute(self._claim_statement, {
+            rows = list(await connection.execute(self._claim_statement if statement is None else statement, {
                 "now": now, "busy": sorted(self._busy), "limit": limit, "lease": lease}))
             if not rows:
                 return []
             rows.sort(key=lambda r: (r.priority, r.id))
             deliveries = [Delivery(r.id, r.recipient, r.kind, r.text or "", list(r.buttons or []),
-                                   r.photo_path, r.attempts, r.parts_sent or 0, alert=r.alert_id is not None)
+                                   r.photo_path, r.attempts, r.priority, r.parts_sent or 0,
+                                   alert=r.alert_id is not None)
                           for r in rows]
             if self.db.is_sqlite:
                 await self._resolve(connection, deliveries)
@@ -423,7 +460,7 @@ class Sender:
             if index < d.parts_sent:
                 continue
             last = index == len(pieces) - 1
-            slot = await self.limiter.acquire(chat_id)
+            slot = await self.limiter.acquire(chat_id, urgent=d.priority <= PRIORITY_REPLY)
             d.started = True
             try:
                 if photo is not None:

@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import update
 
 from bot.clock import SystemClock
+from bot.outbox import PRIORITY_BULK, PRIORITY_SCHEDULED, PRIORITY_STRANGER
 from bot.storage.models import Outbox, Patient
+from bot.telegram.sender import MAX_IN_FLIGHT, STRANGER_SLOTS
 from tests.e2e.conftest import CLINICIAN_CHAT, FAST, BotUnderTest, add_invites, add_patients
 from tests.e2e.emulator import BotApiEmulator
 
@@ -314,3 +316,47 @@ async def test_a_send_in_flight_keeps_its_lease_and_a_crash_frees_the_chat_withi
     await emulator.wait_for_text(21, "in flight", count=2, within=20)
     await again.settled()
     assert emulator.texts(21) == ["in flight", "in flight"]
+
+
+def send_order(emulator: BotApiEmulator) -> list[int]:
+    """Chats in the order Telegram received their messages."""
+    return [m.chat_id for m in sorted((m for msgs in emulator.sent.values() for m in msgs),
+                                       key=lambda m: m.message_id)]
+
+
+async def test_a_reply_to_a_patient_overtakes_the_morning_check_ins(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+) -> None:
+    """A broadcast of 150 scheduled messages is draining at 10/s when a patient sends /help:
+    once queued, the reply goes out right after the sends already under way, not after the
+    broadcast."""
+    bot = await bots(replace(FAST, sender=replace(FAST.sender, messages_per_second=10))).start()
+    await add_invites(bot.db)
+    chats = list(range(400, 550))
+    await add_patients(bot.db, [*chats, 21])
+    await add_outbox(bot.db, [(f"patient:tg{c}", f"check-in {c}") for c in chats], priority=PRIORITY_SCHEDULED)
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_until(lambda: len(send_order(emulator)) >= 20)
+    emulator.user_sends(21, "/help")
+    await bot.wait_rows(Outbox, Outbox.recipient == "patient:tg21")
+    before = len(send_order(emulator))  # sent (or in flight) when the reply was queued
+    await emulator.wait_for_text(21, "Here's what I can do", within=20)
+    assert send_order(emulator).index(21) <= before + 2 * MAX_IN_FLIGHT
+    assert len(send_order(emulator)) < len(chats)
+
+
+async def test_strangers_get_a_share_of_sending_while_a_broadcast_drains_and_no_more(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+) -> None:
+    bot = await bots(replace(FAST, sender=replace(FAST.sender, messages_per_second=20))).start()
+    await add_invites(bot.db)
+    chats = list(range(400, 500))
+    strangers = list(range(900, 940))
+    await add_patients(bot.db, chats)
+    await add_outbox(bot.db, [(f"patient:tg{c}", f"to the group {c}") for c in chats], priority=PRIORITY_BULK)
+    await add_outbox(bot.db, [(f"chat:tg:{c}", f"how to join {c}") for c in strangers], priority=PRIORITY_STRANGER)
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_until(lambda: len(send_order(emulator)) == len(chats) + len(strangers), within=30)
+    first_half = send_order(emulator)[:70]
+    to_strangers = sum(1 for c in first_half if c in strangers)
+    assert 0 < to_strangers <= len(first_half) * STRANGER_SLOTS / MAX_IN_FLIGHT * 2

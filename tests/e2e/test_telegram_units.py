@@ -201,6 +201,28 @@ def test_rate_limiter_pauses_one_chat_then_everyone_on_a_flood() -> None:
     assert limiter.ready_at(4) == 5.0
 
 
+async def test_an_urgent_send_goes_before_those_waiting_for_the_overall_window() -> None:
+    limiter = RateLimiter(per_second=10, chat_interval_s=1.0, margin_s=0.0)
+    granted: list[int] = []
+    window_full = asyncio.Event()
+
+    async def send(chat: int, urgent: bool = False) -> None:
+        limiter.done(await limiter.acquire(chat, urgent=urgent))
+        granted.append(chat)
+        if len(granted) == 10:
+            window_full.set()
+
+    bulk = [asyncio.create_task(send(chat)) for chat in range(30)]
+    await window_full.wait()  # the first second's ten went; twenty wait
+    reply = asyncio.create_task(send(999, urgent=True))
+    await asyncio.sleep(0)
+    waiting_before = len(granted)
+    await reply
+    assert granted.index(999) <= waiting_before + 1
+    await asyncio.gather(*bulk)
+    assert sorted(granted) == [*range(30), 999]
+
+
 def test_api_urls_accept_both_forms() -> None:
     assert api_urls("https://api.telegram.org/bot") == ("https://api.telegram.org/bot",
                                                         "https://api.telegram.org/file/bot")
