@@ -10,7 +10,7 @@ What it does, and why:
    the `medical` class. Any text that is also in a blind evaluation set is left out, so those
    sets stay blind.
 2. Reads each message as the model does: the packaged multilingual sentence encoder, the
-   safety rules' verdict and hashed character n-grams (bot.safety.model.TriageModel.features).
+   safety rules' verdict and hashed character n-grams and words (bot.safety.model.TriageModel.features).
 3. Five-fold cross-validation: each fold's classifier scores the messages it did not see; a
    temperature per head is fitted on those out-of-fold scores (so probabilities mean what they
    say), and the band thresholds are chosen on them (crisis: at most CRISIS_FALSE_RATE of
@@ -40,8 +40,8 @@ from bot.progress import Progress
 from bot.safety import rules
 from bot.safety.measure import Labelled, load
 from bot.safety.model import (
-    CHAR_BUCKETS,
     CHAR_NGRAMS,
+    HASHED_BUCKETS,
     META_FILE,
     MODEL_DIR,
     RISK_CLASSES,
@@ -54,6 +54,7 @@ from bot.safety.model import (
     UniversalSentenceEncoder,
     softmax,
 )
+from bot.safety.triage import asks
 
 NLU_DIR = PROJECT_ROOT / "content" / "nlu"
 TRAINING_SETS = (
@@ -62,6 +63,7 @@ TRAINING_SETS = (
     "train/train_en_everyday.jsonl", "train/train_de_everyday.jsonl", "train/train_ruptures.jsonl",
     "train/train_en_contrast.jsonl", "train/train_de_contrast.jsonl",
     "train/train_mixed_lookalikes.jsonl", "train/train_mixed_oblique.jsonl",
+    "train/train_en_boundary.jsonl", "train/train_de_boundary.jsonl",
     "eval/triage_eval.jsonl", "eval/blind_eval.jsonl", "eval/blind_eval_2.jsonl",
     "eval/blind_eval_4.jsonl", "eval/blind_eval_5.jsonl", "eval/blind_eval_6.jsonl",
 )
@@ -69,9 +71,10 @@ TRAINING_SETS = (
 the bands were then tuned on them, so they are training data now (content/nlu/PROVENANCE.md).
 `train/train_{en,de}_plain.jsonl` are not among them: adding them did not help on the
 development set (questions on everyday messages 15.2 % -> 16.9 %, crises caught 0.975 -> 0.983)."""
-BLIND_SETS = ("eval/blind_eval_3.jsonl", "eval/blind_eval_7.jsonl", "eval/blind_eval_8.jsonl")
+BLIND_SETS = ("eval/blind_eval_3.jsonl", "eval/blind_eval_7.jsonl", "eval/blind_eval_8.jsonl",
+              "eval/blind_eval_9.jsonl")
 """Never trained on: no text of theirs is in the training rows (a test checks). Set 7 is the
-development set (DEV_SET); sets 3 and 8 are the measure, never tuned on."""
+development set (DEV_SET); sets 3, 8 and 9 are the measure, never tuned on."""
 DEV_SET = "eval/blind_eval_7.jsonl"
 """Written blind, never trained on; the ask threshold is chosen on it (so it is no longer a
 blind measure: content/nlu/PROVENANCE.md). Out-of-fold scores are of the training data's own
@@ -136,12 +139,13 @@ def digest(root: Path = NLU_DIR) -> str:
     for name in (*TRAINING_SETS, *BLIND_SETS):
         h.update(name.encode())
         h.update((root / name).read_bytes())
-    h.update(json.dumps([C, MAX_ITER, FOLDS, SEED, CHAR_BUCKETS, CHAR_NGRAMS, DEV_SET, DEV_RECALL]).encode())
+    h.update(json.dumps([C, MAX_ITER, FOLDS, SEED, HASHED_BUCKETS, CHAR_NGRAMS, DEV_SET, DEV_RECALL,
+                         "words"]).encode())
     return h.hexdigest()[:16]
 
 
 def design_matrix(dense: np.ndarray, chars: list[dict[int, float]]) -> Any:
-    """[embedding, rule features | hashed n-grams] as one sparse matrix (scikit-learn's input)."""
+    """[embedding, rule features | hashed n-grams and words] as one sparse matrix (scikit-learn's input)."""
     from scipy.sparse import csr_matrix, hstack
 
     rows, cols, values = [], [], []
@@ -150,7 +154,7 @@ def design_matrix(dense: np.ndarray, chars: list[dict[int, float]]) -> Any:
             rows.append(row)
             cols.append(bucket)
             values.append(weight)
-    sparse = csr_matrix((values, (rows, cols)), shape=(len(chars), CHAR_BUCKETS), dtype=np.float64)
+    sparse = csr_matrix((values, (rows, cols)), shape=(len(chars), HASHED_BUCKETS), dtype=np.float64)
     return hstack([csr_matrix(dense.astype(np.float64)), sparse]).tocsr()
 
 
@@ -296,7 +300,7 @@ def ask_threshold_on(model: TriageModel, rows: list[Labelled]) -> float:
     langs = sorted({r.lang for r in crises})
     best = 0.0
     for t in np.round(np.arange(0.01, 0.9, 0.005), 3):
-        if all(np.mean([ruled[i] or scores[i].crisis >= t for i, r in enumerate(crises) if r.lang == lang])
+        if all(np.mean([asks(ruled[i], scores[i].crisis, t) for i, r in enumerate(crises) if r.lang == lang])
                >= DEV_RECALL for lang in langs):
             best = float(t)
     return best

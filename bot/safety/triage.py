@@ -116,6 +116,15 @@ below, a rules crisis becomes a question and a rules concern is dropped (the rul
 idioms, other people and the past, which the model reads better)."""
 
 
+def asks(rules_crisis: bool, crisis: float, ask_threshold: float) -> bool:
+    """Whether a message that is not a confident crisis gets the direct safety question: always
+    when the rules see a crisis. (Dropping rules crises the model gives under 0.1 would have
+    cut everyday questions by about 3 points on the development set, but out of fold it also
+    dropped real ones: "been researching painless ways, don't worry about it", "jahrestag von
+    meinem suizidversuch ... dieses jahr mach ichs richtig".)"""
+    return rules_crisis or crisis >= ask_threshold
+
+
 def decide(ruled: Verdict, scores: Scores, t: Thresholds) -> Verdict:
     """The rules' verdict and the model's scores as one verdict, in three risk bands.
 
@@ -127,7 +136,7 @@ def decide(ruled: Verdict, scores: Scores, t: Thresholds) -> Verdict:
         risk, ask = "crisis", False
         reasons.append(f"model: crisis {scores.crisis:.2f}")
     else:
-        ask = rules_crisis or scores.crisis >= t.ask
+        ask = asks(rules_crisis, scores.crisis, t.ask)
         likely = scores.concern + scores.crisis
         concern = likely >= t.concern or (ruled.risk == "concern" and likely >= RULES_CONFIRMED)
         risk = "concern" if concern else "none"

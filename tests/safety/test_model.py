@@ -19,10 +19,18 @@ from bot.safety.model import (
     Thresholds,
     TriageModel,
     char_features,
+    hashed_features,
     shared_model,
     windows,
+    word_features,
 )
-from bot.safety.triage import RULES_CONFIRMED, Triage, decide, rasa_beside_the_model, run_triage_cli
+from bot.safety.triage import (
+    RULES_CONFIRMED,
+    Triage,
+    decide,
+    rasa_beside_the_model,
+    run_triage_cli,
+)
 from bot.safety.verdict import Verdict, combine
 
 
@@ -82,10 +90,16 @@ def test_long_text_is_read_in_overlapping_windows() -> None:
 
 
 @given(st.text())
-def test_character_features_never_fail_and_are_unit_length(text: str) -> None:
-    features = char_features(text)
-    norm = math.sqrt(sum(v * v for v in features.values()))
-    assert not features or abs(norm - 1.0) < 1e-6
+def test_hashed_features_never_fail_and_each_part_is_unit_length(text: str) -> None:
+    for part in (char_features(text), word_features(text)):
+        norm = math.sqrt(sum(v * v for v in part.values()))
+        assert not part or abs(norm - 1.0) < 1e-6
+    assert set(hashed_features(text)) == set(char_features(text)) | set(word_features(text))
+
+
+def test_word_features_tell_whose_and_when() -> None:
+    assert word_features("my sister had a stroke") != word_features("i had a stroke")
+    assert set(word_features("Years ago")) == set(word_features("years ago!"))
 
 
 T = Thresholds(crisis=0.9, ask=0.2, concern=0.8, rupture=0.7)
