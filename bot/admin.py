@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import secrets
+import sys
 from collections import defaultdict
 from datetime import timedelta
 from typing import TypeVar
@@ -121,6 +122,12 @@ async def _run(bot: Coachbot, args: argparse.Namespace) -> int:
                 print(f"{code}   (expires {now + timedelta(days=args.days):%Y-%m-%d}; "
                       f"deep link: https://t.me/<your_bot>?start={code})")
             work.audit("admin", "invites_created", group=args.group, count=args.count)
+            from bot.safety.escalation import team_reachable
+
+            if not await team_reachable(work, args.group):
+                print(f"Warning: no clinician of group {args.group} (nor a backup) has linked Telegram, so a "
+                      "crisis alert about its patients would reach nobody. Assign one (coachbot admin assign) "
+                      "and have them send /start with their clinician code.", file=sys.stderr)
         elif command == "revoke":
             invite = await _need(session, Invite, args.code, "invite code")
             invite.revoked = True

@@ -66,7 +66,8 @@ async def apply_seed(work: Work, seed: dict[str, Any], chat_prefix: bool = True)
     for entry in seed.get("clinicians") or []:
         cid = _require(entry, "id", "a clinician")
         work.session.add(Clinician(
-            id=cid, name=str(entry.get("name") or cid), chat_key=f"clinician:{cid}" if chat_prefix else None,
+            id=cid, name=str(entry.get("name") or cid),
+            chat_key=f"clinician:{cid}" if chat_prefix and entry.get("linked", True) is not False else None,
             timezone=str(entry.get("timezone") or "UTC"), quiet_start=entry.get("quiet_start"),
             quiet_end=entry.get("quiet_end"), created_at=work.now,
         ))

@@ -29,7 +29,7 @@ from bot.errors import StorageError
 from bot.isotime import format_time, parse_time
 from bot.outbox import PRIORITY_CRISIS, PRIORITY_REPLY, PRIORITY_SCHEDULED, PRIORITY_STRANGER
 from bot.safety import escalation, question
-from bot.safety.response import crisis_response, safety_response
+from bot.safety.response import crisis_response, followup_nobody_reached
 from bot.safety.spool import Spool, read_entry
 from bot.safety.verdict import Verdict
 from bot.storage import queued
@@ -497,7 +497,9 @@ class Coachbot:
                           patient_id=patient.id, alert_id=alert.id, priority=PRIORITY_CRISIS)
             work.audit("coachbot", "forwarded", patient_id=patient.id, alert_id=alert.id,
                        retracted=retracted)
-        if retracted:  # taken seriously, never as a way out: check once more, the team decides
+        if not await escalation.team_reachable(work, patient.group_id):
+            reply = followup_nobody_reached(work.bundle, patient.timezone, patient.locale, patient.name or "")
+        elif retracted:  # taken seriously, never as a way out: check once more, the team decides
             reply = work.text(
                 "safety.misunderstood", patient.locale,
                 "Thank you for telling me, {name}, and sorry if I got that wrong. I'd rather check "
@@ -547,9 +549,10 @@ class Coachbot:
             work.callback_answer = "This question has already been answered."
             return
         to = f"patient:{patient.id}"
+        reached = await escalation.team_reachable(work, patient.group_id)
         if choice == "help":
-            work.send(to, safety_response(work.bundle, patient.timezone, patient.locale),
-                      priority=PRIORITY_CRISIS, patient_id=patient.id)
+            work.send(to, crisis_response(work.bundle, patient.timezone, patient.locale, medical=False,
+                                          team_reached=reached), priority=PRIORITY_CRISIS, patient_id=patient.id)
             await escalation.raise_alert(work, patient, "crisis", "patient",
                                          "patient pressed “I need help now”")
             return
@@ -572,7 +575,9 @@ class Coachbot:
             "safety.confirmed", patient.locale,
             "Thank you for letting me know, {name}. Your care team will still check in with you — "
             "that's what they do for everyone after a message like yours. If things change, "
-            "call your local emergency number.", **context_of(patient)), patient_id=patient.id)
+            "call your local emergency number.", **context_of(patient)) if reached else
+            followup_nobody_reached(work.bundle, patient.timezone, patient.locale, patient.name or ""),
+            patient_id=patient.id)
         for clinician in await escalation.crisis_team(work, patient.group_id):
             work.send(f"clinician:{clinician.id}",
                       f"{patient.name or patient.id} says twice they are safe now. The crisis alert "

@@ -85,6 +85,12 @@ async def crisis_team(work: Work, group_id: str | None) -> list[Clinician]:
     return list(team.values())
 
 
+async def team_reachable(work: Work, group_id: str | None) -> bool:
+    """Whether a crisis alert about this group's patients reaches anyone: a clinician of the
+    group or its backup who has linked Telegram. If not, nobody must be promised to the patient."""
+    return any(c.chat_key for c in await crisis_team(work, group_id))
+
+
 async def backup_clinician(work: Work, group_id: str | None) -> Clinician | None:
     group = await work.session.get(Group, group_id) if group_id else None
     if group is None or not group.backup_clinician_id:
@@ -186,7 +192,8 @@ async def deliver_alert(work: Work, alert: Alert, patient: Patient, include_back
     if backup is not None and (include_backup or not clinicians):
         recipients.setdefault(backup.id, backup)
     if not recipients:
-        log.error("alert %s for patient %s has no clinician to go to", alert.id, patient.id)
+        log.critical("alert %s for patient %s has no clinician to go to: assign one to group %s "
+                     "(coachbot admin assign) or give it a backup", alert.id, patient.id, patient.group_id)
         work.audit("coachbot", "undeliverable", patient_id=patient.id, alert_id=alert.id,
                    reason="no clinician assigned to the group and no backup")
         return
@@ -213,8 +220,10 @@ async def open_crisis(
     it already went out directly during a database outage), then the alert, then pause the
     programme and check once more."""
     if respond:
+        reached = await team_reachable(work, patient.group_id)
         work.send(
-            f"patient:{patient.id}", crisis_response(work.bundle, patient.timezone, patient.locale, medical=medical),
+            f"patient:{patient.id}",
+            crisis_response(work.bundle, patient.timezone, patient.locale, medical=medical, team_reached=reached),
             priority=PRIORITY_CRISIS, patient_id=patient.id,
         )
     patient.crisis_open = True
