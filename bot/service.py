@@ -28,6 +28,7 @@ from bot.engine.engine import Engine, Input
 from bot.errors import StorageError
 from bot.isotime import format_time, parse_time
 from bot.outbox import PRIORITY_CRISIS, PRIORITY_REPLY, PRIORITY_SCHEDULED, PRIORITY_STRANGER
+from bot.replies import plain_intent
 from bot.safety import escalation, question
 from bot.safety.response import crisis_response, followup_nobody_reached
 from bot.safety.spool import Spool, read_entry
@@ -480,7 +481,7 @@ class Coachbot:
                 "Thanks, {name}. I'll be in touch at your check-in time; /help shows what I can do.",
                 **context_of(patient)), patient_id=patient.id)
             return
-        await step(work, patient, row, Input(kind="text", text=text, intent=verdict.intent))
+        await step(work, patient, row, Input(kind="text", text=text, intent=verdict.intent or plain_intent(text)))
 
     async def _while_crisis_open(self, work: Work, patient: Patient, text: str) -> None:
         """Every message is passed to the care team; the patient hears a person is coming."""
