@@ -14,11 +14,20 @@ NO_CHAT_KEY = "tg:none"
 
 
 def chat_key(chat_id: int) -> str:
-    return f"{CHAT_KEY_PREFIX}{chat_id}"
+    """Raises ValueError for a chat id that is not an integer: Telegram's always are, so the
+    update is forged, and its "id" (any text, any length) must not become a key, a recipient
+    or a log line. The inbox sets such an update aside as unreadable."""
+    return f"{CHAT_KEY_PREFIX}{telegram_id(chat_id)}"
 
 
 def new_person_id(chat_id: int) -> str:
-    return f"tg{chat_id}"
+    return f"tg{telegram_id(chat_id)}"
+
+
+def telegram_id(value: int) -> int:
+    if type(value) is not int:  # not bool either
+        raise ValueError("a chat id that is not an integer (a forged update)")
+    return value
 
 
 def chat_id_of(key: str | None) -> int | None:
