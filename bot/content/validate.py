@@ -309,6 +309,8 @@ class _Validator:
         self.keys: set[str] = set()
         for texts in self.refs.messages.values():
             self.keys.update(texts)
+        self.variables: set[str] | None = None
+        """While a dialogue is checked: the variables its conditions may test."""
 
     def run(self) -> list[Problem]:
         for source in self.bundle.files:
@@ -371,9 +373,13 @@ class _Validator:
                      f"set start: to one of the states: {_listing(states)}")
         edges: dict[str, list[tuple[str, bool]]] = {}
         """state -> [(target, always taken at once)]"""
-        for name, body in states.items():
-            if isinstance(body, dict):
-                edges[name] = self._check_state(at.at(name), name, body, states, raw_states)
+        self.variables = dialogue_variables(str(data.get("dialogue")), data, self.refs)
+        try:
+            for name, body in states.items():
+                if isinstance(body, dict):
+                    edges[name] = self._check_state(at.at(name), name, body, states, raw_states)
+        finally:
+            self.variables = None
         if start_ok:
             self._check_reachable(at, str(start), edges, states, raw_states)
         self._check_automatic_loops(at, edges, raw_states)
@@ -579,6 +585,13 @@ class _Validator:
                      "use one comparison per condition, and combine them with all: [...]")
         elif scope is not None:
             scope.check(self, at, line, str(condition.get("var")), operators[0], condition.get(operators[0]))
+        elif self.variables is not None and str(condition.get("var")) not in self.variables:
+            var = str(condition.get("var"))
+            recorded = sorted(self.variables - set(CONTEXT_VARIABLES))
+            self.add(at, line, f"the condition tests '{var}', which this dialogue never records or sets, so "
+                     "it is never true" + _did_you_mean(var, self.variables),
+                     f"test a variable the dialogue records or is started with ({_listing(recorded)}), or "
+                     f"record '{var}' first with do: [{{record: {{{var}: ...}}}}]")
 
     # --- content files ---
 
@@ -770,6 +783,53 @@ class _Validator:
                      f"there is no crisis file for the region '{DEFAULT_REGION}'",
                      f"add content/crisis/{DEFAULT_REGION}.yaml with 'crisis: {DEFAULT_REGION}': it is used "
                      "for every patient whose time zone no region lists")
+
+
+# --- dialogue variables ---------------------------------------------------------------------
+
+CONTEXT_VARIABLES = ("name", "locale", "timezone", "checkin_time", "text")
+"""What every dialogue may test without recording it (bot.conversations.context_of, and the
+text just typed)."""
+STARTED_WITH = ("exercise",)
+"""What the programme starts its scheduled dialogues with (bot.programme.prompt)."""
+EXERCISE_VARIABLES = ("exercise.id", "exercise.outcome", "exercise.rating", "exercise.kind")
+"""What an `exercise:` state records or sets (bot.engine.exercises)."""
+
+
+def dialogue_variables(name: str, data: Any, refs: Bundle) -> set[str]:
+    """The variables a dialogue's conditions may test: the context, what its own actions and
+    its questionnaire and exercise states record or set, and what other dialogues start or
+    schedule it with. A condition on anything else is never true: a misspelt name silently
+    disables its branch (a safety branch included)."""
+    known = {*CONTEXT_VARIABLES, *STARTED_WITH}
+    for key, value in _entries(data):
+        if key in ("record", "set") and isinstance(value, dict):
+            known.update(str(k) for k in value)
+        elif key == "score" and isinstance(value, str):
+            known.update((f"{value}.score", f"{value}.band"))
+        elif key == "questionnaire" and isinstance(value, str):
+            items = dict(refs.questionnaires.get(value) or {}).get("items")
+            known.update(f"{value}.{item.get('id')}" for item in _as_list(items) if isinstance(item, dict))
+            known.update((f"{value}.score", f"{value}.band"))
+        elif key == "exercise":
+            known.update(EXERCISE_VARIABLES)
+    for other in refs.dialogues.values():
+        for key, value in _entries(other):
+            if key in ("start", "schedule") and isinstance(value, dict) and value.get("dialogue") == name:
+                vars_ = value.get("vars")
+                known.update(str(k) for k in (vars_ if isinstance(vars_, dict) else {}))
+    return known
+
+
+def _entries(node: Any) -> Iterator[tuple[str, Any]]:
+    """Every (key, value) of every mapping in a YAML tree."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield str(key), value
+            yield from _entries(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _entries(item)
 
 
 # --- questionnaire scores -------------------------------------------------------------------

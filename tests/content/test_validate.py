@@ -58,6 +58,8 @@ MISTAKES = [
     ("bad_duration.yaml", 8, "badduration", "ask", "'1 day' is not a valid duration"),
     ("condition_operator.yaml", 7, "badoperator", "ask", "unknown operator 'lte' (did you mean 'le'?)"),
     ("condition_no_var.yaml", 7, "novar", "ask", "the condition has no 'var'"),
+    ("condition_unknown_var.yaml", 12, "misspelt", "check",
+     "tests 'pian', which this dialogue never records or sets, so it is never true (did you mean 'pain'?)"),
     ("condition_format.yaml", 8, "badformat", "ask", "'tmezone' is not a known value (did you mean 'timezone'?)"),
     ("next_loop.yaml", 9, "loop", "a", "loop forever without waiting for the patient: a → b → a"),
     ("route_shadowed.yaml", 8, "shadowed", "ask", "route 2 is never taken"),
