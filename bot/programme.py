@@ -39,6 +39,7 @@ from bot.storage.models import (
 from bot.timeutil import (
     after_quiet_hours,
     before_quiet_hours,
+    day_and_time,
     in_quiet_hours,
     next_local,
     parse_hhmm,
@@ -297,7 +298,7 @@ async def run_session_reminder(work: Work, session_id: int, patient_id: str | No
             text = work.text("session.reminder_evening", patient.locale,
                              "Hi {name}, a heads-up before the night: your group session starts at "
                              "{session_time} your time. See you there!", **context_of(patient),
-                             session_time=local.strftime("%H:%M on %a %d %b"))
+                             session_time=day_and_time(local, patient.locale))
         work.send(f"patient:{patient.id}", text, patient_id=patient.id)
 
 

@@ -113,3 +113,20 @@ def before_quiet_hours(tz_name: str, moment: datetime, start: str | None, end: s
     local = moment.astimezone(tz)
     day = local.date() if begin < finish or local.time() >= begin else local.date() - timedelta(days=1)
     return datetime.combine(day, begin, tzinfo=tz).astimezone(UTC) - margin
+
+
+WEEKDAYS = {"en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+            "de": ("Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So.")}
+MONTHS = {"en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+          "de": ("Jan.", "Feb.", "März", "Apr.", "Mai", "Juni", "Juli", "Aug.", "Sept.", "Okt.", "Nov.", "Dez.")}
+"""Built in rather than the C library's locale: the process's locale is not the patient's."""
+
+
+def day_and_time(local: datetime, locale: str) -> str:
+    """A day and time as a patient reads it in their language: "18:30 on Mon 05 May",
+    "Mo., 5. Mai, um 18:30 Uhr" (English for a language without names here)."""
+    if locale == "de":
+        return (f"{WEEKDAYS['de'][local.weekday()]}, {local.day}. {MONTHS['de'][local.month - 1]}, "
+                f"um {local:%H:%M} Uhr")
+    return f"{local:%H:%M} on {WEEKDAYS['en'][local.weekday()]} {local:%d} {MONTHS['en'][local.month - 1]}"
+

@@ -106,8 +106,8 @@ def test_hands_over_to_the_exercise_of_the_day(chat: Chat) -> None:
     assert "Today's exercise: Shoulder rolls" in chat.texts
 
 
-def test_german_patient_reads_german_with_english_fallback(chat_de: Chat) -> None:
+def test_german_patient_reads_german_throughout(chat_de: Chat) -> None:
     chat_de.start("daily_checkin", exercise="walking")
     assert chat_de.last_text.startswith("Hallo Maria!")
     chat_de.press("9")
-    assert chat_de.texts[0] == "That's lovely to hear, Maria!"  # not translated yet: English
+    assert chat_de.texts[0] == "Wie schön, das zu hören, Maria!"

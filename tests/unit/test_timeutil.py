@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import datetime, time
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.engine.conditions import evaluate
-from bot.timeutil import is_valid_zone, parse_hhmm, resolve_zone
+from bot.timeutil import day_and_time, is_valid_zone, parse_hhmm, resolve_zone
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -60,3 +60,10 @@ def test_a_condition_can_check_what_was_typed() -> None:
     assert not evaluate({"var": "text", "is": "time"}, {"text": "after lunch"})
     assert not evaluate({"var": "text", "is": "colour"}, {"text": "red"})
     assert not evaluate({"var": "text", "is": "time"}, {})
+
+
+@pytest.mark.parametrize(("locale", "shown"), [
+    ("en", "18:30 on Mon 04 May"), ("de", "Mo., 4. Mai, um 18:30 Uhr"), ("fr", "18:30 on Mon 04 May"),
+])
+def test_a_day_and_time_in_the_patients_language(locale: str, shown: str) -> None:
+    assert day_and_time(datetime(2026, 5, 4, 18, 30), locale) == shown
