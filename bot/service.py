@@ -444,7 +444,8 @@ class Coachbot:
                                                           verdict.rupture, verdict.reasons))
         key = self._key(inbound, work.now)
         if verdict.risk == "crisis":
-            reason = "crisis language: " + "; ".join(verdict.reasons[:3])
+            what = "a possible medical emergency" if verdict.medical else "a crisis"
+            reason = f"{what}: {escalation.why(verdict.reasons)}"
             await escalation.open_crisis(work, patient, text, reason, "triage", key, medical=verdict.medical,
                                          respond=not inbound.safety_response_sent)
             return
@@ -463,10 +464,10 @@ class Coachbot:
             return
         if verdict.risk == "concern":
             await escalation.raise_alert(work, patient, "concern", "triage",
-                                         "concern: " + "; ".join(verdict.reasons[:3]), text, key)
+                                         "a concern: " + escalation.why(verdict.reasons), text, key)
         elif verdict.rupture != "none":
             await escalation.raise_alert(work, patient, "rupture", "triage",
-                                         f"{verdict.rupture}: " + "; ".join(verdict.reasons[:3]),
+                                         f"a rupture ({verdict.rupture}): " + escalation.why(verdict.reasons),
                                          text, key)
         if patient.status == "stopped":
             work.send(f"patient:{patient.id}", work.text(
@@ -774,6 +775,6 @@ class Coachbot:
             patient.crisis_open = True
             alert = await escalation.raise_alert(
                 work, patient, "crisis", "triage",
-                "crisis language (received while the database was down): " + "; ".join(reasons[:3]),
+                "a crisis (received while the database was down): " + escalation.why(reasons),
                 text or None, key or None)
             work.audit("coachbot", "replayed_from_spool", patient_id=patient.id, alert_id=alert.id)

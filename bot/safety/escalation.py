@@ -11,6 +11,7 @@ Every step is audited. Nobody outside the patient's group can see or act on an a
 from __future__ import annotations
 
 import logging
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -128,6 +129,25 @@ async def alert_context(work: Work, patient: Patient) -> dict[str, Any]:
         "moods": [a.value for a in reversed(moods)],
         "scores": [f"{s.questionnaire} {s.score:g} ({s.band})" for s in scores],
     }
+
+
+_MODEL_READING = re.compile(r"model: (possible crisis|crisis|concern|confrontation|withdrawal) ([0-9.]+)")
+
+
+def why(reasons: list[str], limit: int = 3) -> str:
+    """Triage's reasons as a clinician reads them: "suicidal ideation ('kill myself'); the
+    triage model: crisis, 97 % sure" rather than the verdict's "rule: ...; model: crisis 0.97"."""
+    plain = []
+    for reason in reasons:
+        if reason.startswith("rule: "):
+            plain.append(reason.removeprefix("rule: "))
+        elif (reading := _MODEL_READING.match(reason)) is not None:
+            plain.append(f"the triage model: {reading.group(1)}, {float(reading.group(2)):.0%} sure")
+        elif reason.startswith("rasa: "):
+            plain.append("the language model (Rasa): " + reason.removeprefix("rasa: "))
+        else:
+            plain.append(reason)
+    return "; ".join(plain[:limit]) or "no reason recorded"
 
 
 def alert_text(alert: Alert, patient: Patient, group: str | None, when: str, repeat: int = 0) -> str:

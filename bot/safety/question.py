@@ -125,10 +125,10 @@ async def unanswered(work: Work, patient: Patient, payload: dict[str, object]) -
     minutes = work.settings.safety_question_minutes
     work.audit("coachbot", "safety_question_unanswered", patient_id=patient.id, minutes=minutes)
     reasons = payload.get("reasons")
-    why = "; ".join(str(r) for r in reasons)[:300] if isinstance(reasons, list) else ""
+    asked_after = escalation.why([str(r) for r in reasons])[:300] if isinstance(reasons, list) else ""
     await escalation.open_crisis(
         work, patient, None, f"the direct safety question went unanswered for {minutes} minutes "
-        f"(asked after: {why or 'a possible crisis'})",
+        f"(asked after: {asked_after or 'a possible crisis'})",
         "triage", f"{payload.get('key')}:unanswered", medical=bool(payload.get("medical")))
 
 
