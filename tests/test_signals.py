@@ -75,13 +75,17 @@ async def test_everyday_ups_and_downs_raise_nothing(coach: Any) -> None:
 async def test_no_flood_while_an_alert_of_the_kind_is_unacknowledged(
     coach: Any, database_url: str,
 ) -> None:
+    """Unacknowledged: the next day's drop is suppressed. Acknowledged but not resolved: the
+    drop after that is added to the same alert, with a one-line note, not a new alert."""
     t = days(Timeline(seed()), [(8, "Done"), (7, "Done"), (8, "Done"), (7, "Done"), (3, "Done"), (2, "Done")])
     t.at("2026-03-07T12:00:00Z").press("clinician:c1", "I'm on it")
     days(t, [(1, "Done")], first=8)
     out = await coach(t.steps)
     alerts = signal_alerts(out)
-    assert [a["at"] for a in alerts] == ["2026-03-06T08:05:00Z", "2026-03-08T08:05:00Z"]
-    assert "sudden mood drop: 1/10 today, 4.4 points below the mean of the previous 5 (5.4" in alerts[1]["text"]
+    assert [a["at"] for a in alerts] == ["2026-03-06T08:05:00Z"]
+    [again] = [m for m in out.to("clinician:c1") if m["at"] == "2026-03-08T08:05:00Z" and "again" in m["text"]]
+    assert "(open alert, signal 2)" in again["text"]
+    assert "sudden mood drop: 1/10 today, 4.4 points below the mean of the previous 5 (5.4" in again["text"]
     suppressed = await query(database_url, select(AuditEntry).where(AuditEntry.action == "signal_suppressed"))
     assert [(s.patient_id, s.detail["signal"], s.at.date().isoformat()) for s in suppressed] == [
         ("p1", "mood_drop", "2026-03-07")]

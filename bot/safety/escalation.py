@@ -15,7 +15,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from bot.outbox import PRIORITY_ALERT, PRIORITY_CRISIS
 from bot.safety.response import crisis_response
@@ -150,6 +150,45 @@ def why(reasons: list[str], limit: int = 3) -> str:
     return "; ".join(plain[:limit]) or "no reason recorded"
 
 
+FOLDED_KINDS = ("concern", "rupture")
+"""One unresolved alert per patient and kind: a new concern or rupture signal is added to the
+open one, with a one-line note to the team, instead of a new alert with its buttons (20 open
+alerts for 4 patients in two weeks taught clinicians to skim). A crisis is always its own."""
+MAX_FOLDED = 20
+"""Signals kept in an alert's context (the newest); the count goes on."""
+UNRESOLVED_OF_KIND = (select(Alert)
+                      .where(Alert.patient_id == bindparam("patient"), Alert.severity == bindparam("severity"),
+                             Alert.status != "resolved")
+                      .order_by(Alert.id.desc()).limit(1))
+
+
+async def fold(work: Work, alert: Alert, patient: Patient, reason: str, text: str | None,
+               key: str | None) -> None:
+    """A new signal of the same kind, added to `alert` (once per key: a replayed input adds
+    nothing), and named to the team in one line."""
+    context = dict(alert.context or {})
+    keys = list(context.get("folded_keys") or [])
+    if key is not None and key in keys:
+        return
+    signals = list(context.get("folded") or [])
+    signals.append({"at": work.now.isoformat(), "reason": reason, "text": (text or "")[:600]})
+    context["folded"] = signals[-MAX_FOLDED:]
+    context["folded_count"] = int(context.get("folded_count") or 0) + 1
+    context["folded_keys"] = ([*keys, key] if key is not None else keys)[-MAX_FOLDED:]
+    alert.context = context
+    work.audit("coachbot", "folded", patient_id=patient.id, alert_id=alert.id, reason=reason)
+    line = (f"{SEVERITY_ICON.get(alert.severity, alert.severity)} {patient.name or patient.id}, again "
+            f"(open alert, signal {context['folded_count'] + 1}): {reason}")
+    if text:
+        line += f"\nThey wrote: “{text[:300]}”"
+    for clinician in await group_clinicians(work, patient.group_id):
+        not_before = None
+        if clinician.quiet_start:
+            not_before = after_quiet_hours(clinician.timezone, work.now, clinician.quiet_start, clinician.quiet_end)
+        work.send(f"clinician:{clinician.id}", line, priority=PRIORITY_ALERT, severity=alert.severity,
+                  patient_id=patient.id, alert_id=alert.id, not_before=not_before)
+
+
 def alert_text(alert: Alert, patient: Patient, group: str | None, when: str, repeat: int = 0) -> str:
     head = SEVERITY_ICON.get(alert.severity, alert.severity)
     lines = [f"{head}: {patient.name or patient.id} (group {group or '-'})"]
@@ -177,11 +216,17 @@ async def raise_alert(
     work: Work, patient: Patient, severity: str, source: str, reason: str,
     text: str | None = None, idempotency_key: str | None = None,
 ) -> Alert:
-    """Create an alert and queue it for the group's clinicians (never anyone else)."""
+    """Create an alert and queue it for the group's clinicians (never anyone else); a concern
+    or rupture folds into the patient's unresolved alert of that kind instead (FOLDED_KINDS)."""
     if idempotency_key is not None:
         existing = await work.session.scalar(select(Alert).where(Alert.idempotency_key == idempotency_key))
         if existing is not None:
             return existing
+    if severity in FOLDED_KINDS:
+        unresolved = await work.session.scalar(UNRESOLVED_OF_KIND, {"patient": patient.id, "severity": severity})
+        if unresolved is not None:
+            await fold(work, unresolved, patient, reason, text, idempotency_key)
+            return unresolved
     alert = Alert(
         patient_id=patient.id, group_id=patient.group_id, severity=severity, source=source,
         reason=reason, text=text, context=await alert_context(work, patient), status="open",

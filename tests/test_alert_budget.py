@@ -1,0 +1,31 @@
+"""One unresolved alert per patient and kind: a new concern or rupture signal is added to the
+open alert with a one-line note to the team, not a new alert; a crisis is always its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CONCERN = "i feel hopeless about everything"
+ANOTHER = "i haven't slept properly for a week and feel hopeless"
+
+
+def says(text: str) -> dict[str, Any]:
+    return {"as": "patient:p1", "text": text}
+
+
+async def test_a_second_concern_folds_into_the_open_one(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([{"seed": seed}, says(CONCERN), {"advance": "PT1H"}, says(ANOTHER)])
+    assert [a["severity"] for a in t.alerts("clinician:c1")] == ["concern"]
+    [note] = [m for m in t.to("clinician:c1") if m["kind"] != "alert"]
+    assert "Maria, again (open alert, signal 2)" in note["text"] and ANOTHER in note["text"]
+
+
+async def test_after_it_is_resolved_a_new_concern_is_a_new_alert(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([{"seed": seed}, says(CONCERN), {"as": "clinician:c1", "press": "Resolved"},
+                        {"advance": "PT1H"}, says(ANOTHER)])
+    assert [a["severity"] for a in t.alerts("clinician:c1")] == ["concern", "concern"]
+
+
+async def test_a_crisis_is_never_folded(scenario: Any, seed: dict[str, Any]) -> None:
+    t = await scenario([{"seed": seed}, says(CONCERN), says("i want to kill myself")])
+    assert [a["severity"] for a in t.alerts("clinician:c1")] == ["concern", "crisis"]
