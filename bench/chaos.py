@@ -25,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.postgres import admin
 from bot import PROJECT_ROOT, eventloop
 from bot.config import load_settings
 from bot.telegram.channel import ChannelOptions
@@ -34,16 +35,6 @@ from tests.e2e.emulator import BotApiEmulator
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 FIXTURE = PROJECT_ROOT / "tests" / "fixtures" / "project"
-
-
-async def admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 async def one(database: str, config: ChaosConfig, admin_url: str) -> Figures:

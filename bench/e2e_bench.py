@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.postgres import admin
 from bot import PROJECT_ROOT, eventloop
 from bot.config import Settings, load_settings
 
@@ -55,16 +56,6 @@ def percentile(samples: list[float], share: float) -> float:
 def bench_settings() -> Settings:
     return replace(load_settings({}), dialogues_dir=FIXTURE / "dialogues", content_dir=FIXTURE / "content",
                    rasa_url=None)
-
-
-async def admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 # --- the bot side (a child process) -------------------------------------------------------------

@@ -32,22 +32,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import httpx
 
+from bench.postgres import admin
 from bot import PROJECT_ROOT, eventloop
 from bot.clock import SystemClock
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 FIRST_CHAT = 200_000
 TOKEN = "123456:TEST-token_emulator"
-
-
-async def admin(url: str, sql: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(url)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 REPLY_CHAT = 900_000
