@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from bot import logs
 from bot.config import load_settings
 from bot.errors import CoachbotError, ConfigError
 
@@ -75,10 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "chat" and not args.verbose:  # the terminal is the conversation
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         log_file = settings.data_dir / "coachbot.log"
-    logging.basicConfig(
-        level=settings.log_level, **({"filename": str(log_file)} if log_file else {"stream": sys.stderr}),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(settings.log_level, log_file, settings.log_content)
     if args.command in ("simulate", "triage", "validate", "diagram") and settings.log_level == "INFO":
         logging.getLogger().setLevel(logging.WARNING)  # a person reads this terminal; LOG_LEVEL=DEBUG shows all
     try:

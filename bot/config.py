@@ -34,6 +34,9 @@ class Settings:
     """A possible crisis's safety question unanswered this long becomes a crisis alert."""
     triage_model: bool = True
     """Whether triage loads the learned model (COACHBOT_TRIAGE_MODEL=off: rules and Rasa only)."""
+    log_content: bool = False
+    """LOG_CONTENT=on lets libraries' debug lines through, which can quote what people wrote
+    (bot.logs): for an operator chasing a fault, never by default."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,6 +108,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=level,
         safety_question_minutes=int(_float(env, "SAFETY_QUESTION_MINUTES", 30, 1, 24 * 60)),
         triage_model=_switch(env, "COACHBOT_TRIAGE_MODEL", True),
+        log_content=_switch(env, "LOG_CONTENT", False),
     )
 
 
