@@ -23,7 +23,7 @@ from bot import clinicians, programme, signals
 from bot.batching import Batcher
 from bot.clock import Clock
 from bot.content.registry import ContentRegistry
-from bot.conversations import OPEN, active_conversation, context_of, remember_open, step
+from bot.conversations import OPEN, active_conversation, context_of, remember_open, set_aside, start_dialogue, step
 from bot.engine.engine import Engine, Input
 from bot.errors import StorageError
 from bot.isotime import format_time, parse_time
@@ -69,6 +69,12 @@ MISUNDERSTOOD = re.compile(
 """A patient taking back a crisis message ("you misunderstood me"): see _while_crisis_open."""
 
 
+REPAIR_DIALOGUE = "rupture_repair"
+REPAIR_EVERY = timedelta(days=1)
+"""A second rupture signal within this is folded into the open rupture alert, without a second
+round of questions."""
+REPAIR_QUOTE_CHARS = 120
+"""How much of what they wrote the repair dialogue quotes back."""
 STRANGER_REPLIES = 3
 """Replies to one person who is not enrolled within STRANGER_WINDOW; what they send beyond
 that is stored and audited but not answered (a flood, or guessing invite codes). A crisis
@@ -105,6 +111,9 @@ DUE_JOBS = (select(Job).where(Job.status == "pending", Job.due_at <= bindparam("
             .order_by(Job.due_at, Job.id).limit(bindparam("size")))
 STRANGER_REPLIES_SINCE = select(func.count()).select_from(Outbox).where(
     Outbox.recipient == bindparam("to"), Outbox.created_at > bindparam("since"))
+RECENT_REPAIR = select(ConversationRow.id).where(
+    ConversationRow.patient_id == bindparam("patient"), ConversationRow.dialogue == REPAIR_DIALOGUE,
+    ConversationRow.started_at > bindparam("since")).limit(1)
 PATIENT_EXISTS = select(Patient.id).where(Patient.id == bindparam("id"))
 
 
@@ -475,6 +484,8 @@ class Coachbot:
                 "You've left the programme. Your care team can give you a new code to return."),
                 patient_id=patient.id)
             return
+        if verdict.rupture != "none" and await self._repair(work, patient, verdict.rupture, text):
+            return
         row = await active_conversation(work, patient.id)
         if row is None:
             work.send(f"patient:{patient.id}", work.text(
@@ -483,6 +494,23 @@ class Coachbot:
                 **context_of(patient)), patient_id=patient.id)
             return
         await step(work, patient, row, Input(kind="text", text=text, intent=verdict.intent or plain_intent(text)))
+
+    @staticmethod
+    async def _repair(work: Work, patient: Patient, rupture: str, text: str) -> bool:
+        """A patient who pushes back or pulls away gets the rupture_repair dialogue (its
+        question waiting, if any, is set aside and comes back after), rather than "thanks, I'll
+        be in touch" or "sorry, I didn't understand". At most once in REPAIR_EVERY, and only
+        when the content has the dialogue. True when it started."""
+        if REPAIR_DIALOGUE not in work.bundle.dialogues:
+            return False
+        if await work.session.scalar(RECENT_REPAIR, {"patient": patient.id, "since": work.now - REPAIR_EVERY}):
+            return False
+        active = await active_conversation(work, patient.id)
+        if active is not None:
+            set_aside(work, active)
+        said = text if len(text) <= REPAIR_QUOTE_CHARS else text[:REPAIR_QUOTE_CHARS - 1].rstrip() + "…"
+        started = await start_dialogue(work, patient, REPAIR_DIALOGUE, {"rupture": rupture, "said": said})
+        return started is not None
 
     async def _while_crisis_open(self, work: Work, patient: Patient, text: str) -> None:
         """Every message is passed to the care team; the patient hears a person is coming."""

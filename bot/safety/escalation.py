@@ -177,7 +177,7 @@ async def fold(work: Work, alert: Alert, patient: Patient, reason: str, text: st
     context["folded_keys"] = ([*keys, key] if key is not None else keys)[-MAX_FOLDED:]
     alert.context = context
     work.audit("coachbot", "folded", patient_id=patient.id, alert_id=alert.id, reason=reason)
-    line = (f"{SEVERITY_ICON.get(alert.severity, alert.severity)} {patient.name or patient.id}, again "
+    line = (f"{SEVERITY_ICON.get(alert.severity, alert.severity)}: {patient.name or patient.id}, again "
             f"(open alert, signal {context['folded_count'] + 1}): {reason}")
     if text:
         line += f"\nThey wrote: “{text[:300]}”"

@@ -17,7 +17,8 @@ from bot.safety.response import safety_response
 MAX_TELEGRAM_TEXT = 4096
 MAX_BUTTON_LABEL = 40
 KNOWN_PLACEHOLDERS = {"name", "commands", "days", "checkin_time", "time", "locales", "session_time",
-                      "count", "total", "title", "command", "timezone", "locale", "group", "status", "date"}
+                      "count", "total", "title", "command", "timezone", "locale", "group", "status", "date",
+                      "said"}
 """Placeholders the bot fills in; anything else in a message is almost certainly a typo."""
 
 
