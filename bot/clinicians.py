@@ -45,7 +45,7 @@ from bot.storage.models import (
     Patient,
     Score,
 )
-from bot.timeutil import after_quiet_hours, is_valid_zone, parse_hhmm, zone
+from bot.timeutil import after_quiet_hours, clinician_time, is_valid_zone, parse_hhmm, zone
 from bot.work import Work
 
 CLINICIAN_COMMANDS = {
@@ -552,8 +552,7 @@ async def patient_status(work: Work, patient: Patient, since_days: int = STATUS_
 
 
 def _when(clinician: Clinician, moment: datetime) -> str:
-    local = moment.astimezone(zone(clinician.timezone))
-    return f"{local:%a %d %b %H:%M} {local.tzname() or ''}".strip()
+    return clinician_time(clinician.timezone, moment)
 
 
 async def _members(work: Work, group_id: str) -> list[Patient]:

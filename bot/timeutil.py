@@ -130,3 +130,9 @@ def day_and_time(local: datetime, locale: str) -> str:
                 f"um {local:%H:%M} Uhr")
     return f"{local:%H:%M} on {WEEKDAYS['en'][local.weekday()]} {local:%d} {MONTHS['en'][local.month - 1]}"
 
+
+def clinician_time(timezone: str | None, moment: datetime) -> str:
+    """A moment as a clinician reads it, in their own time zone: "Mon 02 Mar 10:00 CET"."""
+    local = moment.astimezone(zone(timezone))
+    return f"{local:%a %d %b %H:%M} {local.tzname() or ''}".strip()
+

@@ -1,5 +1,6 @@
-"""One unresolved alert per patient and kind: a new concern or rupture signal is added to the
-open alert with a one-line note to the team, not a new alert; a crisis is always its own."""
+"""Alerts a busy clinician can trust: one unresolved alert per patient and kind (a new concern
+or rupture signal is added to it with a one-line note, not a new alert; a crisis is always its
+own), with times in the clinician's own zone."""
 
 from __future__ import annotations
 
@@ -29,3 +30,10 @@ async def test_after_it_is_resolved_a_new_concern_is_a_new_alert(scenario: Any, 
 async def test_a_crisis_is_never_folded(scenario: Any, seed: dict[str, Any]) -> None:
     t = await scenario([{"seed": seed}, says(CONCERN), says("i want to kill myself")])
     assert [a["severity"] for a in t.alerts("clinician:c1")] == ["concern", "crisis"]
+
+
+async def test_a_pushed_alert_tells_the_time_in_the_clinicians_zone(scenario: Any, seed: dict[str, Any]) -> None:
+    seed["clinicians"][0]["timezone"] = "Europe/Berlin"
+    t = await scenario([{"seed": seed}, says(CONCERN)])
+    [alert] = t.alerts("clinician:c1")
+    assert "At Mon 02 Mar 08:00 CET:" in alert["text"]  # 07:00 UTC

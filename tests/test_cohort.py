@@ -359,14 +359,14 @@ async def test_who5_and_phq9_item_by_item_with_alerts_to_the_groups_clinician(co
         return [(a["patient"], a["severity"], a["text"].splitlines()[1]) for a in t.alerts(clinician)]
 
     assert alerts("clinician:c1") == [
-        ("p3", "rupture", "At 2026-03-04 18:05 UTC: session feedback: at least one answer of 4/10 or "
+        ("p3", "rupture", "At Wed 04 Mar 18:05 UTC: session feedback: at least one answer of 4/10 or "
                           "lower (mean 5)"),
-        ("p4", "concern", "At 2026-03-08 01:05 UTC: WHO-5 20%: likely depression (≤ 28 %)"),
-        ("p2", "concern", "At 2026-03-15 21:35 UTC: PHQ-9 16: moderately severe depressive symptoms"),
+        ("p4", "concern", "At Sun 08 Mar 01:05 UTC: WHO-5 20%: likely depression (≤ 28 %)"),
+        ("p2", "concern", "At Sun 15 Mar 21:35 UTC: PHQ-9 16: moderately severe depressive symptoms"),
     ]
     assert [a["text"].splitlines()[0] for a in t.alerts("clinician:c1")] == [
         "🟡 Rupture signal: Tom (group g1)", "🟠 Concern: Ken (group g1)", "🟠 Concern: Lena (group g1)"]
-    ana = ("p5", "concern", "At 2026-03-08 08:05 UTC: WHO-5 0%: likely depression (≤ 28 %)")
+    ana = ("p5", "concern", "At Sun 08 Mar 08:05 UTC: WHO-5 0%: likely depression (≤ 28 %)")
     assert ana in alerts("clinician:c3")
     assert t.to("clinician:c2") == []  # the backup hears of crises only, and there were none
 

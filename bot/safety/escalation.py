@@ -33,7 +33,7 @@ from bot.storage.models import (
     Patient,
     Score,
 )
-from bot.timeutil import after_quiet_hours, in_quiet_hours
+from bot.timeutil import after_quiet_hours, clinician_time, in_quiet_hours
 from bot.work import Work, audit_entry
 
 log = logging.getLogger(__name__)
@@ -262,9 +262,9 @@ async def deliver_alert(work: Work, alert: Alert, patient: Patient, include_back
         work.audit("coachbot", "undeliverable", patient_id=patient.id, alert_id=alert.id,
                    reason="no clinician assigned to the group and no backup")
         return
-    when = alert.created_at.strftime("%Y-%m-%d %H:%M UTC")
-    text = alert_text(alert, patient, patient.group_id, when, alert.escalation_level)
     for clinician in recipients.values():
+        when = clinician_time(clinician.timezone, alert.created_at)
+        text = alert_text(alert, patient, patient.group_id, when, alert.escalation_level)
         not_before = None
         if not crisis and clinician.quiet_start:
             not_before = after_quiet_hours(clinician.timezone, work.now, clinician.quiet_start, clinician.quiet_end)
