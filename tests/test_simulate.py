@@ -218,6 +218,8 @@ async def test_an_unacknowledged_crisis_alert_is_never_dropped(scenario: Any, se
     reminders = [a for a in t.alerts("clinician:c1") if "not yet acknowledged" in a["text"]]
     fast = MAX_ESCALATIONS * 15
     assert len(reminders) >= MAX_ESCALATIONS + (12 * 60 - fast) // ESCALATION_SLOW_MINUTES
+    next_step = [a for a in reminders if "hand it to your on-call service" in a["text"]]
+    assert next_step and all(f"reminder {n}" not in next_step[0]["text"] for n in range(1, MAX_ESCALATIONS))
 
 
 async def test_safety_buttons_speak_the_patients_language(

@@ -194,6 +194,10 @@ def alert_text(alert: Alert, patient: Patient, group: str | None, when: str, rep
     lines = [f"{head}: {patient.name or patient.id} (group {group or '-'})"]
     if repeat:
         lines[0] += f" — not yet acknowledged, reminder {repeat}"
+    if repeat >= MAX_ESCALATIONS:
+        lines.append(f"Nobody has tapped “I'm on it” after {repeat} reminders; from now on this comes "
+                     "hourly. If you cannot take it, call the patient or hand it to your on-call service, "
+                     "then tap a button so the team knows.")
     lines.append(f"At {when}: {alert.reason}")
     if alert.text:
         lines.append(f"They wrote: “{alert.text[:600]}”")
