@@ -623,7 +623,7 @@ async def show_alerts(work: Work, clinician: Clinician) -> None:
         return
     for alert in alerts:
         patient = await work.session.get(Patient, alert.patient_id)
-        name = (patient.name or patient.id) if patient else alert.patient_id
+        name = patient.display_name if patient else alert.patient_id
         work.send(me, f"{escalation.SEVERITY_ICON.get(alert.severity, alert.severity)} {name}: "
                   f"{alert.reason} ({alert.status}, {_when(clinician, alert.created_at)})",
                   escalation.alert_buttons(alert.id),
@@ -664,7 +664,7 @@ async def show_patient(work: Work, clinician: Clinician, name: str) -> list[Char
     for chart in drawn:
         work.send(me, chart.caption, kind="photo", photo_path=str(chart.path), patient_id=patient.id)
     if not drawn:
-        work.send(me, f"No charts for {patient.name or patient.id} yet: no answers recorded.")
+        work.send(me, f"No charts for {patient.display_name} yet: no answers recorded.")
     return drawn
 
 
@@ -716,7 +716,7 @@ async def patient_charts(work: Work, patient: Patient) -> list[Chart]:
 
 
 async def chart_plans(work: Work, patient: Patient) -> list[ChartPlan]:
-    name = patient.name or patient.id
+    name = patient.display_name
     path = lambda kind: charts.new_chart_path(work.settings, patient.id, kind)  # noqa: E731
     plans: list[ChartPlan] = []
     moods = [(_local(patient, at), v) for at, v in _moods(await answers(work, patient, MOOD_KEY))]
@@ -756,7 +756,7 @@ def _feedback_plan(work: Work, patient: Patient, scores: list[Score], path: Any)
                 items.setdefault(item, []).append((_local(patient, score.at), number))
     overall = [(_local(patient, s.at), s.score) for s in scores]
     scale = charts.item_max(spec) or signals.DEFAULT_ITEM_MAX
-    title = f"{patient.name or patient.id}: session feedback"
+    title = f"{patient.display_name}: session feedback"
     return ChartPlan(charts.feedback_chart, (items, overall, title, path),
                      {"scale_max": scale, "low_line": round(scale * signals.LOW_ITEM_SHARE, 1)})
 
@@ -790,7 +790,7 @@ async def send_message(work: Work, clinician: Clinician, arg: str) -> None:
     quiet_start, quiet_end = programme.quiet(work)
     sent, skipped, later = [], [], []
     for patient in members:
-        name = patient.name or patient.id
+        name = patient.display_name
         if patient.status not in REACHABLE or patient.blocked:
             skipped.append(f"{name} ({'blocked the bot' if patient.blocked else patient.status})")
             continue
@@ -876,7 +876,7 @@ async def resume_patient(work: Work, clinician: Clinician, name: str) -> None:
         alert.status, alert.resolved_at = "resolved", work.now
         work.audit(f"clinician:{clinician.id}", "resolved", patient_id=patient.id, alert_id=alert.id)
     await escalation.resume_after_crisis(work, patient, f"clinician:{clinician.id}")
-    work.send(f"clinician:{clinician.id}", f"{patient.name or patient.id}'s programme is running again.")
+    work.send(f"clinician:{clinician.id}", f"{patient.display_name}'s programme is running again.")
 
 
 # --- the pre-session digest ------------------------------------------------------------------

@@ -522,7 +522,7 @@ class Coachbot:
             what = "says the bot misunderstood them" if retracted else "wrote again"
             for clinician in await escalation.crisis_team(work, patient.group_id):
                 work.send(f"clinician:{clinician.id}",
-                          f"🔴 {patient.name or patient.id} {what} (open crisis alert): “{text[:600]}”",
+                          f"🔴 {patient.display_name} {what} (open crisis alert): “{text[:600]}”",
                           escalation.alert_buttons(alert.id), kind="alert", severity="crisis",
                           patient_id=patient.id, alert_id=alert.id, priority=PRIORITY_CRISIS)
             work.audit("coachbot", "forwarded", patient_id=patient.id, alert_id=alert.id,
@@ -610,7 +610,7 @@ class Coachbot:
             patient_id=patient.id)
         for clinician in await escalation.crisis_team(work, patient.group_id):
             work.send(f"clinician:{clinician.id}",
-                      f"{patient.name or patient.id} says twice they are safe now. The crisis alert "
+                      f"{patient.display_name} says twice they are safe now. The crisis alert "
                       "stays open and their programme paused until you resolve it.",
                       escalation.alert_buttons(alert.id), kind="alert", severity="crisis",
                       patient_id=patient.id, alert_id=alert.id, priority=PRIORITY_CRISIS)

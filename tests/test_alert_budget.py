@@ -37,3 +37,10 @@ async def test_a_pushed_alert_tells_the_time_in_the_clinicians_zone(scenario: An
     t = await scenario([{"seed": seed}, says(CONCERN)])
     [alert] = t.alerts("clinician:c1")
     assert "At Mon 02 Mar 08:00 CET:" in alert["text"]  # 07:00 UTC
+
+
+def test_a_patient_still_joining_is_not_named_by_an_internal_id() -> None:
+    from bot.storage.models import Patient
+
+    assert Patient(id="tg7100002", name="").display_name == "a new patient who has not given a name yet (tg7100002)"
+    assert Patient(id="p1", name="Maria").display_name == "Maria"

@@ -177,7 +177,7 @@ async def fold(work: Work, alert: Alert, patient: Patient, reason: str, text: st
     context["folded_keys"] = ([*keys, key] if key is not None else keys)[-MAX_FOLDED:]
     alert.context = context
     work.audit("coachbot", "folded", patient_id=patient.id, alert_id=alert.id, reason=reason)
-    line = (f"{SEVERITY_ICON.get(alert.severity, alert.severity)}: {patient.name or patient.id}, again "
+    line = (f"{SEVERITY_ICON.get(alert.severity, alert.severity)}: {patient.display_name}, again "
             f"(open alert, signal {context['folded_count'] + 1}): {reason}")
     if text:
         line += f"\nThey wrote: “{text[:300]}”"
@@ -191,7 +191,7 @@ async def fold(work: Work, alert: Alert, patient: Patient, reason: str, text: st
 
 def alert_text(alert: Alert, patient: Patient, group: str | None, when: str, repeat: int = 0) -> str:
     head = SEVERITY_ICON.get(alert.severity, alert.severity)
-    lines = [f"{head}: {patient.name or patient.id} (group {group or '-'})"]
+    lines = [f"{head}: {patient.display_name} (group {group or '-'})"]
     if repeat:
         lines[0] += f" — not yet acknowledged, reminder {repeat}"
     if repeat >= MAX_ESCALATIONS:

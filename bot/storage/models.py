@@ -113,6 +113,12 @@ class Patient(Base):
     safety_question_at: Mapped[datetime | None]
     """Set while the direct safety question waits for an answer (bot.safety.question)."""
 
+    @property
+    def display_name(self) -> str:
+        """How clinicians read the patient: their name, or, before onboarding asked for it, a
+        description rather than an internal id ("tg7100002")."""
+        return self.name or f"a new patient who has not given a name yet ({self.id})"
+
 
 class Invite(Base):
     __tablename__ = "invites"
