@@ -25,6 +25,7 @@ from bot.storage.models import (
     Alert,
     Answer,
     AuditEntry,
+    Clinician,
     ConversationRow,
     ExerciseAssignment,
     Group,
@@ -384,10 +385,13 @@ PATIENT_COMMANDS = {  # English defaults; each locale's text is `system.command.
     "resume": "Start again after a pause",
     "time": "Change your check-in time",
     "language": "Change the language",
+    "talk": "Write to your care team (not for emergencies)",
     "mydata": "See everything stored about you",
     "delete": "Erase your data",
     "stop": "Leave the programme",
 }
+TALK_CHARS = 1500
+"""How much of a /talk message reaches the care team (a Telegram message holds 4,096)."""
 
 
 def command_descriptions(bundle: Bundle, locale: str) -> dict[str, str]:
@@ -397,7 +401,7 @@ def command_descriptions(bundle: Bundle, locale: str) -> dict[str, str]:
 
 
 async def patient_command(work: Work, patient: Patient, command: str, arg: str) -> bool:
-    """Handle /help, /pause N, /resume, /time HH:MM, /language xx, /stop, /mydata, /delete."""
+    """Handle /help, /pause N, /resume, /time HH:MM, /language xx, /talk ..., /stop, /mydata, /delete."""
     to = f"patient:{patient.id}"
     ctx = context_of(patient)
     say = lambda key, default, **kw: work.send(  # noqa: E731
@@ -436,13 +440,22 @@ async def patient_command(work: Work, patient: Patient, command: str, arg: str) 
         else:
             say("system.language_usage", "Choose one of: {locales} (e.g. /language en)",
                 locales=", ".join(locales))
+    elif command == "talk":
+        await talk(work, patient, arg.strip())
     elif command == "stop":
         patient.status = "stopped"
         await cancel_jobs(work, patient)
         work.audit(to, "stopped", patient_id=patient.id)
-        say("system.stopped", "You've left the programme, {name}. Thank you for the work you did. "
-            "Your care team has been told. Send /start with a new code to come back; "
-            "/delete erases your data.")
+        told = tell_the_team(work, patient, await reachable_clinicians(work, patient),
+                             f"{patient.display_name} has left the programme (/stop).")
+        if told:
+            say("system.stopped", "You've left the programme, {name}. Thank you for the work you did. "
+                "Your care team has been told. Send /start with a new code to come back; "
+                "/delete erases your data.")
+        else:
+            say("system.stopped_untold", "You've left the programme, {name}. Thank you for the work you "
+                "did. Please let your care team know yourself. Send /start with a new code to come back; "
+                "/delete erases your data.")
     elif command == "mydata":
         work.send(to, await export_text(work, patient), patient_id=patient.id)
     elif command == "delete":
@@ -457,6 +470,50 @@ async def patient_command(work: Work, patient: Patient, command: str, arg: str) 
     else:
         return False
     return True
+
+
+async def talk(work: Work, patient: Patient, words: str) -> None:
+    """/talk: a non-urgent message to the care team, as a routine item (not an alert), with an
+    honest word on when to expect an answer; the clinician answers with /message NAME. Triage
+    has already read the words (a crisis never gets here)."""
+    to = f"patient:{patient.id}"
+    ctx = context_of(patient)
+    if not words:
+        work.send(to, work.text("system.talk_usage", patient.locale, "Write /talk and then your message for "
+                                "your care team, for example: /talk can we change my exercises?", **ctx),
+                  patient_id=patient.id)
+        return
+    team = await reachable_clinicians(work, patient)
+    note = (f"💬 {patient.display_name} writes to the care team (not urgent): “{words[:TALK_CHARS]}”\n"
+            f"Answer with /message {patient.name or patient.id} and your reply.")
+    if tell_the_team(work, patient, team, note):
+        work.audit(to, "talked", patient_id=patient.id)
+        work.send(to, work.text("system.talk_sent", patient.locale, "I've passed this on to your care team, "
+                                "{name}. It isn't urgent mail: they usually answer within a few working days, "
+                                "here in this chat. If you need help sooner, or are in danger, please call "
+                                "your local emergency number.", **ctx), patient_id=patient.id)
+    else:
+        work.send(to, work.text("system.talk_nobody", patient.locale, "I can't pass messages to your care "
+                                "team here yet, {name}. Please contact them directly. If you are in danger, "
+                                "please call your local emergency number.", **ctx), patient_id=patient.id)
+
+
+async def reachable_clinicians(work: Work, patient: Patient) -> list[Clinician]:
+    """The patient's group's clinicians who have linked Telegram."""
+    from bot.safety.escalation import group_clinicians
+
+    return [c for c in await group_clinicians(work, patient.group_id) if c.chat_key]
+
+
+def tell_the_team(work: Work, patient: Patient, team: list[Clinician], text: str) -> bool:
+    """A routine note to each of `team` (after their quiet hours, for those who set them, as
+    routine alerts); False when there is nobody."""
+    for clinician in team:
+        not_before = None
+        if clinician.quiet_start:
+            not_before = after_quiet_hours(clinician.timezone, work.now, clinician.quiet_start, clinician.quiet_end)
+        work.send(f"clinician:{clinician.id}", text, patient_id=patient.id, not_before=not_before)
+    return bool(team)
 
 
 async def reschedule_daily(work: Work, patient: Patient) -> None:
