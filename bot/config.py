@@ -34,6 +34,9 @@ class Settings:
     """A possible crisis's safety question unanswered this long becomes a crisis alert."""
     triage_model: bool = True
     """Whether triage loads the learned model (COACHBOT_TRIAGE_MODEL=off: rules and Rasa only)."""
+    paid_broadcast: bool = False
+    """TELEGRAM_PAID_BROADCAST=on: messages go with Telegram's paid broadcasts (up to 1,000 a
+    second, charged in Stars beyond the free 30 a second); off by default."""
     log_content: bool = False
     """LOG_CONTENT=on lets libraries' debug lines through, which can quote what people wrote
     (bot.logs): for an operator chasing a fault, never by default."""
@@ -109,6 +112,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         safety_question_minutes=int(_float(env, "SAFETY_QUESTION_MINUTES", 30, 1, 24 * 60)),
         triage_model=_switch(env, "COACHBOT_TRIAGE_MODEL", True),
         log_content=_switch(env, "LOG_CONTENT", False),
+        paid_broadcast=_switch(env, "TELEGRAM_PAID_BROADCAST", False),
     )
 
 

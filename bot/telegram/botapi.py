@@ -19,9 +19,11 @@ from telegram.ext import ExtBot
 
 class TelegramBot(ExtBot[None]):
     async def send_text(self, chat_id: int, text: str,
-                        reply_markup: InlineKeyboardMarkup | None = None) -> int:
+                        reply_markup: InlineKeyboardMarkup | None = None, paid_broadcast: bool = False) -> int:
         """`sendMessage`; the new message's id. Errors raise as from `send_message`."""
         data: dict[str, Any] = {"chat_id": chat_id, "text": text, "reply_markup": reply_markup}
+        if paid_broadcast:
+            data["allow_paid_broadcast"] = True
         result = await self._post("sendMessage", data)
         try:
             return int(result["message_id"])

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 GLOBAL_MESSAGES_PER_SECOND = 30
 """About 30 messages per second in total for one bot."""
+PAID_BROADCAST_MESSAGES_PER_SECOND = 1000
+"""With `allow_paid_broadcast`, up to 1,000 messages per second; Telegram charges Stars for
+each message beyond the free 30 (bot.config TELEGRAM_PAID_BROADCAST)."""
 PER_CHAT_INTERVAL_S = 1.0
 """About one message per second to any one chat."""
 GROUP_MESSAGES_PER_MINUTE = 20

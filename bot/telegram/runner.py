@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import sys
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,6 +18,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.errors import CoachbotError, ConfigError
 from bot.telegram.channel import ChannelOptions, TelegramChannel, WebhookConfig, build_application
+from bot.telegram.limits import PAID_BROADCAST_MESSAGES_PER_SECOND
 from bot.telegram.webhook import check_secret, parse_listen
 
 log = logging.getLogger(__name__)
@@ -68,6 +70,9 @@ async def serve(settings: Settings, token: str, webhook: WebhookConfig | None,
     from bot.app import build_service, settle
 
     options = options or ChannelOptions()
+    if settings.paid_broadcast:
+        options = replace(options, sender=replace(options.sender, paid_broadcast=True,
+                                                   messages_per_second=PAID_BROADCAST_MESSAGES_PER_SECOND))
     application = build_application(token, settings.telegram_api_base_url, options.http)
     api = settings.telegram_api_base_url
     try:

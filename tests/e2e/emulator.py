@@ -68,6 +68,8 @@ class Sent:
     reply_markup: dict[str, Any] | None
     at: float
     photo_bytes: int = 0
+    paid_broadcast: bool = False
+    """Sent with `allow_paid_broadcast`."""
     edits: list[str] = field(default_factory=list)
 
     @property
@@ -419,7 +421,8 @@ class BotApiEmulator:
     def _record_send(self, method: str, chat_id: int, params: dict[str, Any], files: dict[str, int]) -> Sent:
         text = str(params.get("text") if method == "sendMessage" else params.get("caption") or "")
         sent = Sent(next(self._message_ids), chat_id, method, text, params.get("reply_markup"),
-                    time.monotonic(), photo_bytes=sum(files.values()))
+                    time.monotonic(), photo_bytes=sum(files.values()),
+                    paid_broadcast=params.get("allow_paid_broadcast") in (True, "true"))
         self.sent[chat_id].append(sent)
         self.messages[sent.message_id] = sent
         for listener in self.on_send:

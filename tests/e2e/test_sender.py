@@ -360,3 +360,26 @@ async def test_strangers_get_a_share_of_sending_while_a_broadcast_drains_and_no_
     first_half = send_order(emulator)[:70]
     to_strangers = sum(1 for c in first_half if c in strangers)
     assert 0 < to_strangers <= len(first_half) * STRANGER_SLOTS / MAX_IN_FLIGHT * 2
+
+
+async def test_paid_broadcasts_are_an_operators_choice(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator, tmp_path: Path,
+) -> None:
+    """Off by default; on, every message carries allow_paid_broadcast (Telegram charges only
+    beyond its free 30 a second), photos too."""
+    chart = tmp_path / "chart.png"
+    chart.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 200)
+    bot = await bots().start()
+    await add_invites(bot.db)
+    await add_patients(bot.db, [21, 22])
+    await add_outbox(bot.db, [("patient:tg21", "free")])
+    bot.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_for_text(21, "free")
+    await bot.stop()
+    paid = await bots(replace(FAST, sender=replace(FAST.sender, paid_broadcast=True))).start()
+    await add_outbox(paid.db, [("patient:tg22", "paid")])
+    await add_outbox(paid.db, [("patient:tg22", "a chart")], kind="photo", photo_path=str(chart))
+    paid.channel.sender.wake()  # type: ignore[union-attr]
+    await emulator.wait_until(lambda: len(emulator.sent.get(22, [])) == 2)
+    assert [m.paid_broadcast for m in emulator.sent[21]] == [False]
+    assert [m.paid_broadcast for m in emulator.sent[22]] == [True, True]
