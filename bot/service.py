@@ -509,7 +509,8 @@ class Coachbot:
         if active is not None:
             set_aside(work, active)
         said = text if len(text) <= REPAIR_QUOTE_CHARS else text[:REPAIR_QUOTE_CHARS - 1].rstrip() + "…"
-        started = await start_dialogue(work, patient, REPAIR_DIALOGUE, {"rupture": rupture, "said": said})
+        team = "reachable" if await escalation.team_reachable(work, patient.group_id) else "none"
+        started = await start_dialogue(work, patient, REPAIR_DIALOGUE, {"rupture": rupture, "said": said, "team": team})
         return started is not None
 
     async def _while_crisis_open(self, work: Work, patient: Patient, text: str) -> None:

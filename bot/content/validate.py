@@ -790,9 +790,10 @@ class _Validator:
 CONTEXT_VARIABLES = ("name", "locale", "timezone", "checkin_time", "text")
 """What every dialogue may test without recording it (bot.conversations.context_of, and the
 text just typed)."""
-STARTED_WITH = ("exercise", "rupture", "said")
+STARTED_WITH = ("exercise", "rupture", "said", "team")
 """What the bot starts dialogues with: the day's `exercise` (bot.programme.prompt); the kind of
-`rupture` and what the patient `said` (bot.service, for the rupture_repair dialogue)."""
+`rupture`, what the patient `said` and whether the `team` can be told (bot.service, for the
+rupture_repair dialogue)."""
 EXERCISE_VARIABLES = ("exercise.id", "exercise.outcome", "exercise.rating", "exercise.kind")
 """What an `exercise:` state records or sets (bot.engine.exercises)."""
 

@@ -53,3 +53,23 @@ async def test_the_bot_repairs_instead_of_brushing_off(shipped_settings: Setting
     assert "easier exercises" in maria[-3] and maria[-1].startswith("Hi Maria!")  # the check-in again
     assert [a["severity"] for a in t.alerts("clinician:c1")] == ["rupture"]
     assert any("asked for easier exercises" in m["text"] for m in t.to("clinician:c1") if m["kind"] != "alert")
+
+
+@pytest.mark.parametrize("choice", ["Easier exercises", "Fewer messages", "Talk to a person"])
+def test_nothing_is_promised_when_nobody_can_be_told(chat: Chat, choice: str) -> None:
+    chat.start("rupture_repair", rupture="confrontation", said=ANGRY, team="none").press(choice)
+    assert chat.finished and chat.flags == []
+    assert "please tell them yourself" in chat.last_text
+
+
+async def test_a_group_without_a_reachable_team_gets_no_promise(
+    shipped_settings: Settings, database_url: str, seed: dict[str, Any],
+) -> None:
+    seed["groups"].append({"id": "g3", "clinicians": []})
+    seed["patients"].append({"id": "p3", "name": "Lena", "group": "g3", "timezone": "Europe/Berlin",
+                             "checkin_time": "09:00", "locale": "en"})
+    t = await run_scenario(shipped_settings, [
+        {"seed": seed}, {"as": "patient:p3", "text": ANGRY}, {"as": "patient:p3", "press": "Talk to a person"},
+    ], database_url)
+    assert "please tell them yourself" in t.texts("patient:p3")[-1]
+    assert not any("I've asked your care team" in text for text in t.texts("patient:p3"))
