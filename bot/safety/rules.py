@@ -545,8 +545,11 @@ GERMAN = Rule("suicidal ideation or self-harm (de)", risk=CRISIS, negated=CONCER
         r"nicht mehr (?:leben|da sein|aufwachen))",
     r"(?:will|mochte|kann) nicht mehr (?:leben|weiterleben|da sein)|(?:ich )?will nicht mehr<END>|"
         r"keinen sinn mehr (?:zu leben|im leben)",
-    r"(?:bringe|bring) mich um|mich (?:umbringen|toten|umzubringen)|mir das leben nehmen|(?:meinem|"
-        r"mein) leben (?:ein )?ende (?:setzen|machen)",
+    # "ich bringe mich (heute nacht) um", "heute bringe ich mich um": the separable verb, with up
+    # to four words between and "um" ending the clause ("um den schlaf bringen" is an idiom)
+    r"(?:bringe|bring) (?:ich )?mich (?:(?!nicht |nie |niemals |doch nicht )\w+ ){0,4}?um(?:<END>| (?:ja|jetzt|"
+        r"bald|heute|morgen|noch|einfach|wirklich))|mich (?:(?!nicht |nie |niemals )\w+ ){0,4}?(?:umbringen|toten|"
+        r"umzubringen)|mir das leben nehmen|(?:meinem|mein) leben (?:ein )?ende (?:setzen|machen)",
     r"(?:ritze|ritzen|schneide|verletze) mich|mich (?:ritzen|selbst verletzen|schneiden)|geritzt|selbstverletz\w*",
     r"(?:schmerzen|druck|stechen) in der brust|brustschmerz\w*|kann nicht (?:mehr )?atmen|bekomme keine luft",
     r"(?:er|sie|mein (?:mann|partner|freund|vater)|meine (?:frau|partnerin|freundin|mutter)) (?:schlagt|schlug|"

@@ -52,6 +52,9 @@ MUST_ESCALATE = [
     "ich möchte nicht mehr leben",
     "Ich will sterben",
     "ich bringe mich um",
+    "Ich bringe mich heute Nacht um.",
+    "heute nacht bringe ich mich um",
+    "ich werde mich heute nacht umbringen",
     "ich habe mich wieder geritzt",
     "Schmerzen in der Brust seit der Übung",
     # self-harm
@@ -103,6 +106,8 @@ EVERYDAY = [
     "killed it at the gym!",
     "I'd rather die than do another plank 😂",
     "I cut myself shaving this morning",
+    "ich bringe mich um den Schlaf mit dem Handy",
+    "die Hitze bringt mich um",
     "I nearly died of embarrassment",
     "my wife will kill me if I'm late",
     "I'm gonna hit the gym later",
