@@ -550,6 +550,10 @@ GERMAN = Rule("suicidal ideation or self-harm (de)", risk=CRISIS, negated=CONCER
     r"(?:bringe|bring) (?:ich )?mich (?:(?!nicht |nie |niemals |doch nicht )\w+ ){0,4}?um(?:<END>| (?:ja|jetzt|"
         r"bald|heute|morgen|noch|einfach|wirklich))|mich (?:(?!nicht |nie |niemals )\w+ ){0,4}?(?:umbringen|toten|"
         r"umzubringen)|mir das leben nehmen|(?:meinem|mein) leben (?:ein )?ende (?:setzen|machen)",
+    # hanging: "ich häng mich (heute) auf", "ich erhänge mich", "mich aufhängen"
+    r"(?:hange|hang) (?:ich )?mich (?:(?!nicht |nie |niemals )\w+ ){0,4}?auf(?:<END>| (?:ja|jetzt|bald|heute|"
+        r"morgen|noch|einfach|wirklich))|(?:erhange|erhang) (?:ich )?mich|mich (?:(?!nicht |nie |niemals )\w+ )"
+        r"{0,4}?(?:aufhangen|aufzuhangen|erhangen|zu erhangen)",
     r"(?:ritze|ritzen|schneide|verletze) mich|mich (?:ritzen|selbst verletzen|schneiden)|geritzt|selbstverletz\w*",
     r"(?:schmerzen|druck|stechen) in der brust|brustschmerz\w*|kann nicht (?:mehr )?atmen|bekomme keine luft",
     r"(?:er|sie|mein (?:mann|partner|freund|vater)|meine (?:frau|partnerin|freundin|mutter)) (?:schlagt|schlug|"
