@@ -550,6 +550,14 @@ GERMAN = Rule("suicidal ideation or self-harm (de)", risk=CRISIS, negated=CONCER
     r"(?:bringe|bring) (?:ich )?mich (?:(?!nicht |nie |niemals |doch nicht )\w+ ){0,4}?um(?:<END>| (?:ja|jetzt|"
         r"bald|heute|morgen|noch|einfach|wirklich))|mich (?:(?!nicht |nie |niemals )\w+ ){0,4}?(?:umbringen|toten|"
         r"umzubringen)|mir das leben nehmen|(?:meinem|mein) leben (?:ein )?ende (?:setzen|machen)",
+    # "ich nehme mir (heute) das leben", shooting, a train: the other plain ways to say it
+    r"(?:nehme|nehm) (?:ich )?mir (?:(?!nicht |nie |niemals )\w+ ){0,3}?das leben",
+    r"(?:erschiesse|erschiess|erschiese) (?:ich )?mich|mich (?:(?!nicht |nie |niemals )\w+ ){0,3}?"
+        r"(?:erschiessen|zu erschiessen)",
+    r"(?:werfe|werf|schmeisse|schmeiss|lege|leg|sturze|sturz) (?:ich )?mich (?:(?!nicht |nie |niemals )\w+ ){0,3}?"
+        r"(?:vor|unter) (?:den|einen|die|eine|das|ein) (?:zug|bahn|u-bahn|s-bahn|auto|lkw|bus|laster)",
+    r"(?:keiner|niemand) wurde mich (?:\w+ )?vermissen|(?:ohne mich|wenn ich (?:weg|nicht mehr da) "
+        r"(?:bin|ware)) (?:waren|ware|ist|sind|geht es) (?:alle|es|ihr|die anderen|allen|euch) (?:\w+ )?besser",
     # hanging: "ich häng mich (heute) auf", "ich erhänge mich", "mich aufhängen"
     r"(?:hange|hang) (?:ich )?mich (?:(?!nicht |nie |niemals )\w+ ){0,4}?auf(?:<END>| (?:ja|jetzt|bald|heute|"
         r"morgen|noch|einfach|wirklich))|(?:erhange|erhang) (?:ich )?mich|mich (?:(?!nicht |nie |niemals )\w+ )"
