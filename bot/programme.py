@@ -20,6 +20,7 @@ from bot.content.bundle import Bundle
 from bot.conversations import active_conversation, ask_again, context_of, forget_open, start_dialogue
 from bot.engine.engine import render
 from bot.isotime import parse_duration
+from bot.safety.escalation import after_their_quiet_hours, reachable_clinicians
 from bot.storage.lists import in_list
 from bot.storage.models import (
     Alert,
@@ -446,7 +447,7 @@ async def patient_command(work: Work, patient: Patient, command: str, arg: str) 
         patient.status = "stopped"
         await cancel_jobs(work, patient)
         work.audit(to, "stopped", patient_id=patient.id)
-        told = tell_the_team(work, patient, await reachable_clinicians(work, patient),
+        told = tell_the_team(work, patient, await reachable_clinicians(work, patient.group_id),
                              f"{patient.display_name} has left the programme (/stop).")
         if told:
             say("system.stopped", "You've left the programme, {name}. Thank you for the work you did. "
@@ -483,7 +484,7 @@ async def talk(work: Work, patient: Patient, words: str) -> None:
                                 "your care team, for example: /talk can we change my exercises?", **ctx),
                   patient_id=patient.id)
         return
-    team = await reachable_clinicians(work, patient)
+    team = await reachable_clinicians(work, patient.group_id)
     note = (f"💬 {patient.display_name} writes to the care team (not urgent): “{words[:TALK_CHARS]}”\n"
             f"Answer with /message {patient.name or patient.id} and your reply.")
     if tell_the_team(work, patient, team, note):
@@ -498,21 +499,12 @@ async def talk(work: Work, patient: Patient, words: str) -> None:
                                 "please call your local emergency number.", **ctx), patient_id=patient.id)
 
 
-async def reachable_clinicians(work: Work, patient: Patient) -> list[Clinician]:
-    """The patient's group's clinicians who have linked Telegram."""
-    from bot.safety.escalation import group_clinicians
-
-    return [c for c in await group_clinicians(work, patient.group_id) if c.chat_key]
-
-
 def tell_the_team(work: Work, patient: Patient, team: list[Clinician], text: str) -> bool:
-    """A routine note to each of `team` (after their quiet hours, for those who set them, as
-    routine alerts); False when there is nobody."""
+    """A routine note to each of `team` (after the quiet hours they set, as routine alerts);
+    False when there is nobody."""
     for clinician in team:
-        not_before = None
-        if clinician.quiet_start:
-            not_before = after_quiet_hours(clinician.timezone, work.now, clinician.quiet_start, clinician.quiet_end)
-        work.send(f"clinician:{clinician.id}", text, patient_id=patient.id, not_before=not_before)
+        work.send(f"clinician:{clinician.id}", text, patient_id=patient.id,
+                  not_before=after_their_quiet_hours(work, clinician))
     return bool(team)
 
 

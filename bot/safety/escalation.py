@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -90,6 +90,19 @@ async def team_reachable(work: Work, group_id: str | None) -> bool:
     """Whether a crisis alert about this group's patients reaches anyone: a clinician of the
     group or its backup who has linked Telegram. If not, nobody must be promised to the patient."""
     return any(c.chat_key for c in await crisis_team(work, group_id))
+
+
+async def reachable_clinicians(work: Work, group_id: str | None) -> list[Clinician]:
+    """The group's clinicians who have linked Telegram (routine notes go to them, not the backup)."""
+    return [c for c in await group_clinicians(work, group_id) if c.chat_key]
+
+
+def after_their_quiet_hours(work: Work, clinician: Clinician) -> datetime | None:
+    """When a routine message to `clinician` may go: after the quiet hours they set, if now is
+    in them (None: at once). A crisis never waits."""
+    if not clinician.quiet_start:
+        return None
+    return after_quiet_hours(clinician.timezone, work.now, clinician.quiet_start, clinician.quiet_end)
 
 
 async def backup_clinician(work: Work, group_id: str | None) -> Clinician | None:
@@ -182,11 +195,8 @@ async def fold(work: Work, alert: Alert, patient: Patient, reason: str, text: st
     if text:
         line += f"\nThey wrote: “{text[:300]}”"
     for clinician in await group_clinicians(work, patient.group_id):
-        not_before = None
-        if clinician.quiet_start:
-            not_before = after_quiet_hours(clinician.timezone, work.now, clinician.quiet_start, clinician.quiet_end)
         work.send(f"clinician:{clinician.id}", line, priority=PRIORITY_ALERT, severity=alert.severity,
-                  patient_id=patient.id, alert_id=alert.id, not_before=not_before)
+                  patient_id=patient.id, alert_id=alert.id, not_before=after_their_quiet_hours(work, clinician))
 
 
 def alert_text(alert: Alert, patient: Patient, group: str | None, when: str, repeat: int = 0) -> str:
@@ -269,9 +279,7 @@ async def deliver_alert(work: Work, alert: Alert, patient: Patient, include_back
     for clinician in recipients.values():
         when = clinician_time(clinician.timezone, alert.created_at)
         text = alert_text(alert, patient, patient.group_id, when, alert.escalation_level)
-        not_before = None
-        if not crisis and clinician.quiet_start:
-            not_before = after_quiet_hours(clinician.timezone, work.now, clinician.quiet_start, clinician.quiet_end)
+        not_before = None if crisis else after_their_quiet_hours(work, clinician)
         work.send(
             f"clinician:{clinician.id}", text, alert_buttons(alert.id), kind="alert",
             priority=PRIORITY_CRISIS if crisis else PRIORITY_ALERT, severity=alert.severity,
