@@ -3,7 +3,9 @@
 Dialogues branch on the intents `affirm` and `deny` (Rasa's names). Without Rasa (not set up,
 down, or its circuit open) a patient who types "nein" or "yes please" instead of pressing a
 button would otherwise be asked again. Only a whole short reply counts: "no, but my knee hurts"
-is left to the dialogue's other routes.
+is left to the dialogue's other routes. The direct safety question reads its answers its own
+way (bot.safety.question.read_answer: there doubt and "help" count as yes), so the two word
+lists are kept apart on purpose.
 """
 
 from __future__ import annotations

@@ -236,7 +236,7 @@ class TriageModel:
         return cls(embedder or UniversalSentenceEncoder(), risk, rupture, thresholds, meta)
 
     def features(self, texts: list[str]) -> tuple[np.ndarray, list[dict[int, float]]]:
-        """What both heads read: [embedding, rule features] and the hashed n-grams."""
+        """What both heads read: [embedding, rule features] and the hashed n-grams and words."""
         vectors = self.embedder.encode(texts)
         flags = np.array([rule_features(self.rules_assess(t)) for t in texts], dtype=np.float32)
         return np.hstack([vectors, flags.reshape(len(texts), RULE_FEATURES)]), [hashed_features(t) for t in texts]
