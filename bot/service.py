@@ -499,9 +499,10 @@ class Coachbot:
     async def _repair(work: Work, patient: Patient, rupture: str, text: str) -> bool:
         """A patient who pushes back or pulls away gets the rupture_repair dialogue (its
         question waiting, if any, is set aside and comes back after), rather than "thanks, I'll
-        be in touch" or "sorry, I didn't understand". At most once in REPAIR_EVERY, and only
-        when the content has the dialogue. True when it started."""
-        if REPAIR_DIALOGUE not in work.bundle.dialogues:
+        be in touch" or "sorry, I didn't understand". At most once in REPAIR_EVERY, only when
+        the content has the dialogue, and not before onboarding is done (someone who has not yet
+        agreed to the programme is not asked how to change it). True when it started."""
+        if patient.status == "onboarding" or REPAIR_DIALOGUE not in work.bundle.dialogues:
             return False
         if await work.session.scalar(RECENT_REPAIR, {"patient": patient.id, "since": work.now - REPAIR_EVERY}):
             return False

@@ -3,6 +3,7 @@ it on a confrontation or withdrawal instead of brushing it off."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,3 +74,20 @@ async def test_a_group_without_a_reachable_team_gets_no_promise(
     ], database_url)
     assert "please tell them yourself" in t.texts("patient:p3")[-1]
     assert not any("I've asked your care team" in text for text in t.texts("patient:p3"))
+
+
+async def test_not_before_onboarding_is_done(shipped_settings: Settings, database_url: str, seed: dict[str, Any],
+                                            tmp_path: Path) -> None:
+    """Someone who has not agreed to the programme yet is not asked how to change it: the
+    onboarding question stands."""
+    from tests.test_cohort import invite_code
+
+    await run_scenario(shipped_settings, [{"seed": seed}], database_url)
+    code = await invite_code(shipped_settings, database_url, tmp_path)
+    t = await run_scenario(shipped_settings, [
+        {"seed": {"start": seed["start"]}},
+        {"as": "patient:new1", "text": f"/start {code}"}, {"as": "patient:new1", "text": ANGRY},
+    ], database_url)
+    texts = t.texts("patient:new1")
+    assert texts and not any("You wrote:" in text for text in texts)
+    assert texts[-1] == "Are you happy to go ahead?"  # asked again, not set aside
