@@ -37,7 +37,7 @@ from bot.errors import StorageError
 from bot.outbox import PRIORITY_REPLY, PRIORITY_STRANGER
 from bot.service import MAX_TEXT, Coachbot, Inbound
 from bot.storage import queued
-from bot.storage.models import AuditEntry, InboxUpdate, Outbox, Patient
+from bot.storage.models import AuditEntry, Clinician, InboxUpdate, Outbox, Patient
 from bot.telegram.chats import chat_key_of_payload
 from bot.telegram.inbound import NOTE_TOO_LONG, Interpretation, Note, read
 from bot.telegram.locking import ChatLocks, Pending, WriteGuard
@@ -52,6 +52,11 @@ whose MAX_BATCH is as large). A chat holds no connection of its own while it is 
 lock is on the one ChatLocks connection); only what it writes outside the batch, such as a
 note or a failure count, takes a pooled one. Measured with bench/e2e_bench.py at 500 updates/s
 offered: 16 gave p99 767 ms (the bot short of CPU), 32 gave 151 ms."""
+STRANGER_CHATS = 4
+"""Of those, at most this many may be chats of strangers (nobody enrolled or invited as a
+clinician) at once: a flood of strangers or forged updates waits in a lane of its own and never
+holds a patient's or clinician's message back. Someone enrolling is a stranger until their
+/start is handled."""
 SCAN_INTERVAL_S = 1.0
 """How often pending rows are looked for: crash recovery, other processes' rows, retries."""
 SCAN_CHATS = 500
@@ -112,6 +117,11 @@ class Inbox:
         self.on_start_command = on_start_command
         self.options = options or InboxOptions()
         self._semaphore = asyncio.Semaphore(self.options.max_concurrent_chats)
+        self._strangers = asyncio.Semaphore(min(STRANGER_CHATS, self.options.max_concurrent_chats))
+        self._known: set[str] = set()
+        """Chat keys of patients and clinicians (bot.telegram.chats): read at start, and a
+        stranger's key is added once handling made them one of ours (see `_work_chat`)."""
+        self._known_loaded = False
         self._active: set[str] = set()
         self._again: set[str] = set()
         self._not_before: dict[str, float] = {}
@@ -208,6 +218,9 @@ class Inbox:
         """Scan for pending rows now (crash recovery) and every SCAN_INTERVAL_S."""
         while not self._stopping:
             try:
+                if not self._known_loaded:
+                    self._known |= await self.known_chats()
+                    self._known_loaded = True
                 for key in await self.pending_chats():
                     self.kick(key)
             except StorageError as exc:
@@ -221,6 +234,14 @@ class Inbox:
     async def pending_chats(self) -> list[str]:
         async with self.db.transaction() as session:
             return list(await session.scalars(PENDING_CHATS))
+
+    async def known_chats(self, key: str | None = None) -> set[str]:
+        """Chat keys of patients and clinicians (or, given `key`, that one if it is theirs)."""
+        keys = [select(Patient.chat_key), select(Clinician.chat_key)]
+        if key is not None:
+            keys = [keys[0].where(Patient.chat_key == key), keys[1].where(Clinician.chat_key == key)]
+        async with self.db.transaction() as session:
+            return {found for query in keys for found in await session.scalars(query) if found}
 
     async def stop(self, grace_s: float) -> None:
         """Stop taking new work; let chats in progress finish their current update."""
@@ -236,16 +257,14 @@ class Inbox:
 
     async def _work_chat(self, key: str) -> None:
         try:
-            async with self._semaphore:
-                while not self._stopping:
-                    self._again.discard(key)
-                    async with self.locks.hold(key) as rows:
-                        if rows is None:
-                            self._later(key, LOCK_RETRY_S)
-                            return
-                        more = await self._drain(rows)
-                    if not more and key not in self._again:
-                        return
+            if key in self._known:
+                async with self._semaphore:
+                    await self._work_locked(key)
+                return
+            async with self._strangers, self._semaphore:
+                await self._work_locked(key)
+                if await self.known_chats(key):
+                    self._known.add(key)  # they enrolled (or a clinician joined)
         except StorageError as exc:
             log.warning("inbox %s: database unavailable (%s); retrying", key, exc)
             self._later(key, STORAGE_RETRY_S)
@@ -254,6 +273,18 @@ class Inbox:
             self._later(key, self.options.failure_retry_s)
         finally:
             self._active.discard(key)
+
+    async def _work_locked(self, key: str) -> None:
+        """Drain chat `key` under its lock, again while more arrives."""
+        while not self._stopping:
+            self._again.discard(key)
+            async with self.locks.hold(key) as rows:
+                if rows is None:
+                    self._later(key, LOCK_RETRY_S)
+                    return
+                more = await self._drain(rows)
+            if not more and key not in self._again:
+                return
 
     async def _drain(self, rows: Pending) -> bool:
         """Process a chat's pending rows (read with its lock) in order; True when there may be more."""

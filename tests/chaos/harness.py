@@ -108,6 +108,7 @@ class Figures:
     probe_messages: int = 0
     probe_max_s: float = 0.0
     probe_p50_s: float = 0.0
+    probe_p95_s: float = 0.0
     stranger_max_replies: int = 0
     """The most "how to join" replies one stranger got (at most 3 in 10 minutes)."""
     text_in_logs: int = 0
@@ -134,7 +135,8 @@ class Figures:
                 f"{self.lost_replies}, unsent {self.unsent}, tracebacks {self.tracebacks} "
                 f"(of {self.log_records} log records), 503 during outage {self.outage_5xx}, "
                 f"faults {dict(self.faults_injected)}, probes {self.probe_replies}/{self.probe_messages} "
-                f"replied (p50 {self.probe_p50_s:.2f} s, max {self.probe_max_s:.2f} s), forged chat ids "
+                f"replied (p50 {self.probe_p50_s:.2f} s, p95 {self.probe_p95_s:.2f} s, "
+                f"max {self.probe_max_s:.2f} s), forged chat ids "
                 f"in logs {self.forged_in_logs}, most join replies to one stranger "
                 f"{self.stranger_max_replies}, {self.seconds:.0f} s")
 
@@ -492,6 +494,7 @@ class Chaos:
         await asyncio.gather(*(probe(chat) for chat in PROBES))
         if delays:
             self.figures.probe_p50_s = sorted(delays)[len(delays) // 2]
+            self.figures.probe_p95_s = sorted(delays)[int(len(delays) * 0.95)]
             self.figures.probe_max_s = max(delays)
 
     # --- phase 2 ----------------------------------------------------------------------------

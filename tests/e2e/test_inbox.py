@@ -15,9 +15,10 @@ from bot.clock import SystemClock
 from bot.service import Inbound
 from bot.storage.db import Database
 from bot.storage.models import AuditEntry, ConversationRow, InboxUpdate, Message, Outbox
+from bot.telegram.chats import chat_key_of_payload
 from bot.telegram.inbox import INBOX_RETENTION, PENDING_CHATS, Inbox
 from bot.telegram.locking import WriteGuard
-from tests.e2e.conftest import CODE, BotUnderTest, add_invites, add_patients, make_service
+from tests.e2e.conftest import CODE, BotUnderTest, add_invites, add_patients, enrol, make_service
 from tests.e2e.emulator import BotApiEmulator
 
 
@@ -265,3 +266,59 @@ async def test_handled_updates_are_forgotten_after_a_week_in_chunks(settings: An
     assert len(deletes) == 3  # 5, 5, then 3
     assert left == [14, 15, 16, 17, 18]
     assert ("ix_inbox_received_at", ["received_at"]) in [(index["name"], index["column_names"]) for index in indexes]
+
+
+def _strangers_hang(bot: BotUnderTest, ours: set[str]) -> asyncio.Event:
+    """Handling a stranger's update hangs (before it writes anything) until the returned event
+    is set."""
+    assert bot.channel is not None
+    release = asyncio.Event()
+    process = bot.channel.inbox._process
+
+    async def hangs_for_strangers(update_id: int, payload: dict[str, Any]) -> bool:
+        if chat_key_of_payload(payload) not in ours:
+            await release.wait()
+        return await process(update_id, payload)
+
+    bot.channel.inbox._process = hangs_for_strangers  # type: ignore[method-assign]
+    return release
+
+
+async def _flood_of_strangers(bot: BotUnderTest, emulator: BotApiEmulator) -> None:
+    """More strangers than the inbox works chats at once, each stuck in handling."""
+    assert bot.channel is not None
+    for n in range(bot.channel.inbox.options.max_concurrent_chats + 8):
+        emulator.user_sends(900_000 + n, "hello?")
+    await emulator.wait_until(lambda: not emulator.queue, what="strangers' updates fetched")
+
+
+async def test_a_flood_of_strangers_never_holds_back_a_patient(
+    bots: Callable[..., BotUnderTest], emulator: BotApiEmulator,
+) -> None:
+    """Strangers wait in a lane of their own (STRANGER_CHATS): with every one of them stuck, an
+    enrolled patient (known from the start) is still answered. Before, the strangers took all
+    of the inbox's places and the patient waited behind them."""
+    first = await bots().start()
+    await add_invites(first.db)
+    await add_patients(first.db, [42])
+    await first.stop()
+    bot = await bots().start()
+    release = _strangers_hang(bot, ours={"tg:42"})
+    await _flood_of_strangers(bot, emulator)
+    emulator.user_sends(42, "/help")
+    await emulator.wait_for_text(42, "Here's what I can do")
+    release.set()
+    await bot.settled()
+
+
+async def test_someone_who_enrols_joins_the_patients_lane(
+    bot: BotUnderTest, emulator: BotApiEmulator,
+) -> None:
+    """Enrolling makes a stranger one of ours: their next message no longer waits with strangers."""
+    await enrol(bot, emulator, 43)
+    release = _strangers_hang(bot, ours={"tg:43"})
+    await _flood_of_strangers(bot, emulator)
+    emulator.user_sends(43, "/help")
+    await emulator.wait_for_text(43, "Here's what I can do")
+    release.set()
+    await bot.settled()
