@@ -16,8 +16,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -55,6 +57,12 @@ class Triage:
         return self.rasa is not None
 
     async def assess(self, text: str) -> Verdict:
+        verdict = await self._assess(text)
+        if verdict.rupture != "none" and only_hello_or_thanks(text):
+            verdict = replace(verdict, rupture="none")
+        return verdict
+
+    async def _assess(self, text: str) -> Verdict:
         verdict = self._with_model(text, self._rules(text))
         if self.rasa is None or verdict.risk == "crisis":
             return verdict
@@ -108,6 +116,26 @@ class Triage:
     async def aclose(self) -> None:
         if self.rasa is not None:
             await self.rasa.aclose()
+
+
+HELLO_OR_THANKS = re.compile(
+    r"(?:hi|hii+|hello|hallo|hey|heya|hiya|howdy|yo|morning|good (?:morning|afternoon|evening|night)|"
+    r"moin(?: moin)?|servus|grüß gott|gruess gott|grüezi|grüß dich|hoi|tach|guten (?:morgen|tag|abend)|"
+    r"gute nacht|thanks?(?: a lot| so much)?|thank you(?: so much)?|thx|ty|cheers|danke(?: schön| sehr)?|"
+    r"dankeschön|vielen dank|merci|yes|yeah|yep|ok|okay|okey|alright|ja|jo|jawohl|gerne|klar)"
+    r"(?: (?:there|all|everyone|bot|coach|du|ihr|zusammen))?",
+    re.IGNORECASE)
+"""A greeting, a thank-you or a plain yes or okay, alone: what a patient writes most often.
+The model read some of them as withdrawal ("hey there" 0.88, "moin" 0.81, "hello" 0.55): its
+data labels minimal replies as pulling away, and these are as short. One of them is never a
+rupture signal (an alert to the clinician and the repair dialogue); withdrawal shows in what
+someone refuses ("whatever", "not today", "egal"), which is left to the model and the rules."""
+_SPACING = re.compile(r"[\s.!?,;:…~*()\-]+|[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F]+")
+
+
+def only_hello_or_thanks(text: str) -> bool:
+    words = _SPACING.sub(" ", text).strip()
+    return bool(words) and len(words.split()) <= 3 and HELLO_OR_THANKS.fullmatch(words) is not None
 
 
 RULES_CONFIRMED = 0.7

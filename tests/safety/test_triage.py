@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.safety.model import TriageModel
 from bot.safety.rasa import CircuitBreaker
 from bot.safety.triage import Triage, run_triage_cli
 from bot.safety.verdict import Verdict
@@ -147,3 +148,27 @@ def test_cli_flushes_after_each_line() -> None:
 def test_cli_keeps_unicode_readable() -> None:
     rows, _, _ = _run(["schöner Tag heute 😊\n"], None)
     assert rows[0]["text"] == "schöner Tag heute 😊"
+
+
+@pytest.mark.parametrize("text", ["hello", "Hey there!", "moin 👋", "Servus!!", "thanks :)", "Danke schön",
+                                  "good morning everyone ☀️", "ok."])
+async def test_a_greeting_or_thanks_alone_is_never_a_rupture(
+    triage: Triage, fake_rasa: FakeRasa, text: str,
+) -> None:
+    """Whatever a layer reads into it (here Rasa says withdrawal), "hello" alerts nobody."""
+    fake_rasa.default = parse_answer("rupture_withdrawal", 0.99)
+    assert (await triage.assess(text)).rupture == "none"
+
+
+@pytest.mark.parametrize("text", ["whatever", "not today", "egal", "hello, stop messaging me"])
+async def test_a_refusal_stays_a_withdrawal(triage: Triage, fake_rasa: FakeRasa, text: str) -> None:
+    fake_rasa.default = parse_answer("rupture_withdrawal", 0.99)
+    assert (await triage.assess(text)).rupture == "withdrawal"
+
+
+async def test_the_shipped_model_reads_no_greeting_as_a_rupture() -> None:
+    """Found trying the terminal chat: "hello" as a first message paged the demo clinician."""
+    triage = Triage(None, model=TriageModel.load())
+    for text in ("hello", "hey there", "moin", "hi bot", "ok", "servus"):
+        assert (await triage.assess(text)).rupture == "none", text
+    await triage.aclose()
