@@ -51,16 +51,20 @@ async def _enrol_if_new(bot: Coachbot, person: str) -> None:
     await bot.receive(Inbound(chat_key=person, text=f"/start {code}", new_id=person.split(":", 1)[1]))
 
 
-async def _show(bot: Coachbot, person: str, buttons: list[dict[str, str]]) -> None:
+async def _show(bot: Coachbot, person: str, buttons: list[dict[str, str]], glimpsed: set[int]) -> None:
+    """Print this person's due messages (and mark them sent), and once each a glimpse of what
+    went to someone else, left for their own terminal (`--as clinician:demo` in another one)."""
     async with bot.db.transaction() as session:
         rows = list(await session.scalars(
             select(Outbox).where(Outbox.status == "pending", Outbox.next_attempt_at <= bot.clock.now())
             .order_by(Outbox.priority, Outbox.id)))
         for row in rows:
-            row.status, row.sent_at = "sent", bot.clock.now()
             if row.recipient not in (person, f"chat:{person}"):
-                print(f"  [to {row.recipient}] {row.text.splitlines()[0][:100]}")
+                if row.id not in glimpsed:
+                    glimpsed.add(row.id)
+                    print(f"  [to {row.recipient}] {row.text.splitlines()[0][:100]}")
                 continue
+            row.status, row.sent_at = "sent", bot.clock.now()
             print(f"\nbot: {row.text}")
             if row.buttons:
                 buttons.clear()
@@ -84,18 +88,19 @@ async def chat(settings: Settings, person: str) -> int:
     clock = AheadClock()
     bot = await build_service(settings, None, clock)
     buttons: list[dict[str, str]] = []
+    glimpsed: set[int] = set()
     print(f"coachbot chat as {person} — type a message, a button's label or number, /next (skip to the "
           "next scheduled message) or /quit.")
     try:
         await _enrol_if_new(bot, person)
-        await _show(bot, person, buttons)
+        await _show(bot, person, buttons, glimpsed)
         loop = asyncio.get_running_loop()
         reading = loop.run_in_executor(None, sys.stdin.readline)
         while True:
             done, _ = await asyncio.wait({reading}, timeout=TICK_SECONDS)
             if not done:  # nothing typed yet: what fell due meanwhile
                 await bot.run_due_jobs(worker="chat")
-                await _show(bot, person, buttons)
+                await _show(bot, person, buttons, glimpsed)
                 continue
             line = reading.result()
             if not line or line.strip() in ("/quit", "/exit"):
@@ -104,7 +109,7 @@ async def chat(settings: Settings, person: str) -> int:
             text = line.strip()
             if text == "/next":
                 await _next(bot, clock)
-                await _show(bot, person, buttons)
+                await _show(bot, person, buttons, glimpsed)
                 continue
             press = None
             chosen = [b for b in buttons if b["label"].lower() == text.lower()]  # "7" on a 0-10 scale is 7
@@ -119,7 +124,7 @@ async def chat(settings: Settings, person: str) -> int:
             if reply.callback_answer:
                 print(f"  ({reply.callback_answer})")
             await bot.run_due_jobs(worker="chat")
-            await _show(bot, person, buttons)
+            await _show(bot, person, buttons, glimpsed)
     finally:
         await bot.close()
     return 0

@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+QUIET_COMMANDS = ("simulate", "triage", "validate", "diagram", "migrate", "admin")
+"""A person reads what these print, so INFO log lines (alembic's among them) stay off the
+terminal; LOG_LEVEL=DEBUG shows everything."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -77,8 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         log_file = settings.data_dir / "coachbot.log"
     logs.configure(settings.log_level, log_file, settings.log_content)
-    if args.command in ("simulate", "triage", "validate", "diagram") and settings.log_level == "INFO":
-        logging.getLogger().setLevel(logging.WARNING)  # a person reads this terminal; LOG_LEVEL=DEBUG shows all
+    if args.command in QUIET_COMMANDS and settings.log_level == "INFO":
+        logging.getLogger().setLevel(logging.WARNING)
     try:
         return _dispatch(args, settings)
     except CoachbotError as exc:

@@ -84,3 +84,15 @@ async def test_next_moves_the_clock_to_the_next_scheduled_message(
 ) -> None:
     out = await typed(chat_settings, "I am going to kill myself tonight\n/next\n/quit\n", monkeypatch, capsys)
     assert "the clock moves ahead to" in out  # the crisis alert's escalation is scheduled
+
+
+async def test_each_terminal_takes_only_its_own_messages(
+    chat_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The patient's terminal glimpses the alert; the clinician's own terminal still gets it
+    (before, the first terminal took every message, whoever it was for)."""
+    await typed(chat_settings, "I am going to kill myself tonight\n/quit\n", monkeypatch, capsys)
+    monkeypatch.setattr("sys.stdin", io.StringIO("/quit\n"))
+    assert await terminal.chat(chat_settings, "clinician:demo") == 0
+    out = capsys.readouterr().out
+    assert "bot: " in out and "URGENT" in out and "[to clinician:demo]" not in out
