@@ -184,8 +184,10 @@ def _store(row: ConversationRow, conversation: Conversation) -> None:
     row.state, row.seq, row.vars = conversation.state, conversation.seq, dict(conversation.vars)
 
 
-async def step(work: Work, patient: Patient, row: ConversationRow, inp: Input) -> bool:
-    """Feed one input; False when it fit no transition (the patient got a helpful reply)."""
+async def step(work: Work, patient: Patient, row: ConversationRow, inp: Input, hint: bool = True) -> bool:
+    """Feed one input; False when it fit no transition (the patient got a helpful reply: with
+    `hint`, "I didn't quite catch that" and the question again; without, just the question,
+    after a message that was answered otherwise, such as a concern passed on)."""
     bundle = await work.content.get(work.session, row.version)
     try:
         result = work.engine.handle(bundle, _to_engine(row), inp, context_of(patient))
@@ -202,7 +204,10 @@ async def step(work: Work, patient: Patient, row: ConversationRow, inp: Input) -
             patient_id=patient.id)
         return False
     if not result.matched:
-        await apply(work, patient, row, result)
+        if hint:
+            await apply(work, patient, row, result)
+        else:
+            await ask_again(work, patient, row)
         return False
     _store(row, result.conversation)
     row.updated_at, row.reminded = work.now, False

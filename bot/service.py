@@ -471,7 +471,8 @@ class Coachbot:
         if verdict.ask:
             await question.ask(work, patient, verdict.reasons, key, verdict.medical)
             return
-        if verdict.risk == "concern":
+        concern = verdict.risk == "concern"
+        if concern:
             await escalation.raise_alert(work, patient, "concern", "triage",
                                          "a concern: " + escalation.why(verdict.reasons), text, key)
         elif verdict.rupture != "none":
@@ -486,14 +487,35 @@ class Coachbot:
             return
         if verdict.rupture != "none" and await self._repair(work, patient, verdict.rupture, text):
             return
+        if concern:
+            await self._passed_on(work, patient)
         row = await active_conversation(work, patient.id)
         if row is None:
-            work.send(f"patient:{patient.id}", work.text(
-                "system.idle", patient.locale,
-                "Thanks, {name}. I'll be in touch at your check-in time; /help shows what I can do.",
-                **context_of(patient)), patient_id=patient.id)
+            if not concern:
+                work.send(f"patient:{patient.id}", work.text(
+                    "system.idle", patient.locale,
+                    "Thanks, {name}. I'll be in touch at your check-in time; /help shows what I can do.",
+                    **context_of(patient)), patient_id=patient.id)
             return
-        await step(work, patient, row, Input(kind="text", text=text, intent=verdict.intent or plain_intent(text)))
+        await step(work, patient, row, Input(kind="text", text=text, intent=verdict.intent or plain_intent(text)),
+                   hint=not concern)
+
+    @staticmethod
+    async def _passed_on(work: Work, patient: Patient) -> None:
+        """A concern is answered as heard, not with "I'll be in touch at your check-in time" or
+        "I didn't catch that": the patient is told it was passed on only when a clinician of
+        their group can receive it; otherwise, honestly, whom to tell."""
+        if await escalation.reachable_clinicians(work, patient.group_id):
+            key, default = "system.concern_passed_on", (
+                "Thank you for telling me, {name}. I've passed this on to your care team so they "
+                "know how things are for you.")
+        else:
+            key, default = "system.concern_nobody", (
+                "Thank you for telling me, {name}. Your care team isn't connected to me yet, so "
+                "please tell them at your next session. If it becomes urgent, call your local "
+                "emergency number.")
+        work.send(f"patient:{patient.id}", work.text(key, patient.locale, default, **context_of(patient)),
+                  patient_id=patient.id)
 
     @staticmethod
     async def _repair(work: Work, patient: Patient, rupture: str, text: str) -> bool:
