@@ -37,8 +37,8 @@ async def test_a_concern_between_conversations_is_answered_as_heard(scenario: An
 async def test_a_concern_during_the_check_in_is_heard_then_the_question_comes_again(
     scenario: Any, seed: dict[str, Any],
 ) -> None:
-    t = await scenario([{"seed": seed}, {"advance": "PT2H"},
-                        {"as": "patient:p1", "text": "my knee is much worse since yesterday, swollen and hurts at night"}])
+    worse = "my knee is much worse since yesterday, swollen and hurts at night"
+    t = await scenario([{"seed": seed}, {"advance": "PT2H"}, {"as": "patient:p1", "text": worse}])
     question, heard, again = t.to("patient:p1")
     assert question["buttons"] and PASSED_ON in heard["text"]
     assert again["text"] == question["text"] and again["buttons"] == question["buttons"]
