@@ -345,6 +345,10 @@ SUICIDAL = Rule("suicidal ideation", risk=CRISIS, negated=CONCERN, past=CONCERN,
         r" at)(?: all| tonight| now| today| soon| for good)?",
     r"i (?:will |am going to |could |might |should |just )?end it(?: all| tonight| now| today| soon| for good)?<END>|"
         r"just end it<END>",
+    # "i'm ending it this weekend": the progressive with a when
+    r"i am (?:just )?ending it(?: all)? (?:this (?:weekend|week|evening|afternoon|morning|year)|tonight|tomorrow|"
+        r"today|soon|on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|after (?:christmas|"
+        r"the weekend|the holidays)|for good)",
     r"(?:do not think|not sure|doubt|no way) i can (?:go on|carry on|keep going|keep living|do this anymore|"
         r"do this any more|last much longer)<END>",
     r"(?:except|other than|but|apart from) (?:dying|death|<SUI>|to die|killing <SELF>|ending it)",
@@ -545,6 +549,9 @@ GERMAN = Rule("suicidal ideation or self-harm (de)", risk=CRISIS, negated=CONCER
         r"nicht mehr (?:leben|da sein|aufwachen))",
     r"(?:will|mochte|kann) nicht mehr (?:leben|weiterleben|da sein)|(?:ich )?will nicht mehr<END>|"
         r"keinen sinn mehr (?:zu leben|im leben)",
+    # "keine kraft mehr zum weiterleben", "keine lust mehr aufs leben": no will left to live
+    r"(?:keine|keinen|kein|koi|kei|null) (?:kraft|lust|energie|bock|luscht) (?:mehr |meh )?"
+        r"(?:zum (?:weiter)?leben|(?:auf das|aufs) leben|zu leben|weiterzuleben|am leben)",
     # "ich bringe mich (heute nacht) um", "heute bringe ich mich um": the separable verb, with up
     # to four words between and "um" ending the clause ("um den schlaf bringen" is an idiom)
     r"(?:bringe|bring) (?:ich )?mich (?:(?!nicht |nie |niemals |doch nicht )\w+ ){0,4}?um(?:<END>| (?:ja|jetzt|"
@@ -563,9 +570,19 @@ GERMAN = Rule("suicidal ideation or self-harm (de)", risk=CRISIS, negated=CONCER
         r"morgen|noch|einfach|wirklich))|(?:erhange|erhang) (?:ich )?mich|mich (?:(?!nicht |nie |niemals )\w+ )"
         r"{0,4}?(?:aufhangen|aufzuhangen|erhangen|zu erhangen)",
     r"(?:ritze|ritzen|schneide|verletze) mich|mich (?:ritzen|selbst verletzen|schneiden)|geritzt|selbstverletz\w*",
+    # hurting oneself on purpose: "hab mir absichtlich kochendes wasser über die hand gekippt"
+    r"(?:mir|mich) (?:\w+ ){0,4}?(?:absichtlich|mit absicht|bewusst) (?:\w+ ){0,6}?(?:verbrannt|verbruht|"
+        r"geschnitten|gekippt|geschuttet|verletzt|aufgeschnitten|aufgekratzt|geschlagen|gebrochen)",
+    r"(?:verbrenne|verbruhe|schlage|verletze|schneide) (?:ich )?mich (?:\w+ ){0,3}?(?:absichtlich|mit absicht|selbst)",
     r"(?:schmerzen|druck|stechen) in der brust|brustschmerz\w*|kann nicht (?:mehr )?atmen|bekomme keine luft",
     r"(?:er|sie|mein (?:mann|partner|freund|vater)|meine (?:frau|partnerin|freundin|mutter)) (?:schlagt|schlug|"
         r"hat) mich(?: geschlagen)?",
+    # "mein mann hat gestern wieder zugeschlagen", "... hat mich gewürgt"
+    r"(?:mein (?:mann|partner|freund|vater|sohn|ex|stiefvater|pfleger)|meine (?:frau|partnerin|freundin|mutter|"
+        r"tochter|pflegerin)) hat (?:(?:gestern|heute|wieder|schon|erneut|mal|nochmal|abends|nachts|da) ){0,3}"
+        r"(?:zugeschlagen|zugetreten)|(?:mein (?:mann|partner|freund|vater|sohn|ex|stiefvater|pfleger)|meine (?:frau|"
+        r"partnerin|freundin|mutter|tochter|pflegerin)) hat mich (?:\w+ ){0,2}?(?:geschlagen|getreten|gewurgt|"
+        r"geschubst|gestossen|eingesperrt|bedroht|verprugelt)",
 ))
 
 SELF_HARM = Rule("self-harm", risk=CRISIS, negated=NONE, past=CONCERN, others=NONE, patterns=(
