@@ -58,6 +58,8 @@ def add_admin_commands(admin: argparse.ArgumentParser) -> None:
     audit.add_argument("--alert", type=int)
     audit.add_argument("--limit", type=int, default=100)
     sub.add_parser("triage-report", help="precision of alerts over time, from clinicians' feedback")
+    login = sub.add_parser("login-link", help="a one-time sign-in link to the web dashboard for a clinician")
+    login.add_argument("clinician")
 
 
 async def run_admin(args: argparse.Namespace, settings: Settings) -> int:
@@ -149,6 +151,13 @@ async def _run(bot: Coachbot, args: argparse.Namespace) -> int:
                 print("The audit log is empty.")
         elif command == "triage-report":
             print(await triage_report(session))
+        elif command == "login-link":
+            from bot.signin import LINK_MINUTES, create_login_link
+
+            clinician = await _need(session, Clinician, args.clinician, "clinician")
+            link = await create_login_link(work, clinician, work.settings.dashboard_url, "admin")
+            print(f"Sign-in link for {clinician.name} (works once, for {LINK_MINUTES} minutes):")
+            print(link)
     return 0
 
 

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import json
 import logging
+import textwrap
 import time
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -29,24 +31,38 @@ from matplotlib.figure import Figure
 
 log = logging.getLogger(__name__)
 
-CHART_SIZE_INCHES = (10.0, 7.0)
-CHART_DPI = 100
-"""10 × 7 inches at 100 dpi: 1000 × 700 pixels, sharp on a phone and small to send."""
-TITLE_SIZE = 22
-LABEL_SIZE = 17
+CHART_SIZE_INCHES = (8.0, 6.0)
+CHART_DPI = 150
+"""8 × 6 inches at 150 dpi: 1200 × 900 pixels, 4:3 so it fills a phone held upright. Telegram
+shows a photo about 390 pixels wide on a phone: the smallest text here (14 points, 29 pixels
+in the file) is still about 9–10 pixels there."""
+PHONE_WIDTH_PX = 390
+TITLE_SIZE = 20
+LABEL_SIZE = 16
 TICK_SIZE = 15
 LEGEND_SIZE = 14
 NOTE_SIZE = 14
 LINE_WIDTH = 3.0
-MARKER_SIZE = 9
+MARKER_SIZE = 10
 DATA_KEY = "coachbot-data"
 """PNG text chunk holding the JSON of what was plotted."""
 CHARTS_FOLDER = "charts"
 CHART_RETENTION = timedelta(days=7)
 """Charts hold patient data: files older than this are deleted when new ones are drawn."""
 MOOD_MAX = 10
+LOW_MOOD = 3
+"""Mood at or below this is "low": the daily check-in's own cut-off (dialogues/daily_checkin)."""
 ROLLING_WINDOW = 5
 """The mood chart's average line uses the same window as the mood-drop signal."""
+MAX_DATE_TICKS = 7
+"""At most this many dates on a time axis (one tick per date that has data, never repeated)."""
+SAME_DAY_SPREAD = 0.25
+"""Points of one series on the same day are drawn this many days apart, side by side."""
+SERIES_SPREAD = 0.06
+"""Several series on one date (the feedback chart) are shifted this many days apart."""
+Y_PAD_SHARE = 0.05
+"""The y-axis reaches this share of its range beyond the lowest and highest possible value,
+so a point at 0 (or at the top) is drawn whole, not half hidden on the axis."""
 
 COLOR_DONE = "#2e7d32"
 COLOR_HARD = "#81c784"
@@ -54,8 +70,20 @@ COLOR_SKIPPED = "#ef6c00"
 COLOR_NO_ANSWER = "#bdbdbd"
 COLOR_LINE = "#1565c0"
 COLOR_THRESHOLD = "#c62828"
-BAND_COLORS = ("#e8f5e9", "#fffde7", "#fff3e0", "#ffebee", "#fce4ec")
+COLOR_MARK = "#b71c1c"
+BAND_SCALE = ("#c8e6c9", "#f0f4c3", "#fff9c4", "#ffe0b2", "#ffcdd2")
+"""Band shades from the best (green) to the worst (red)."""
+BAND_BEST, BAND_WORST = BAND_SCALE[0], BAND_SCALE[-1]
+THRESHOLD_STYLES = (("#b71c1c", "--"), ("#ef6c00", "-."), ("#6a1b9a", ":"), ("#37474f", "--"))
+"""Threshold lines, the most severe first: each its own colour and dash."""
 ITEM_COLORS = ("#1565c0", "#6a1b9a", "#00838f", "#ef6c00", "#5d4037", "#2e7d32")
+COLOR_MEAN = "#212121"
+EVENT_STYLES = {
+    "session": ("#546e7a", ":", "Group session"),
+    "crisis": ("#b71c1c", "-", "Crisis alert"),
+    "pause": ("#8e24aa", "--", "Pause"),
+}
+"""The mood chart's vertical markers: colour, line style, legend text."""
 
 
 @dataclass
@@ -66,6 +94,8 @@ class Chart:
     title: str
     path: Path
     data: dict[str, Any] = field(default_factory=dict)
+    figure: Figure | None = field(default=None, repr=False, compare=False)
+    """The Matplotlib figure it was drawn from (tests inspect its axes, lines and texts)."""
 
     @property
     def caption(self) -> str:
@@ -171,15 +201,62 @@ def _x(moments: Sequence[datetime]) -> Any:
     return mdates.date2num(list(moments))
 
 
-def _date_axis(ax: Axes, moments: Sequence[datetime]) -> None:
-    locator = mdates.AutoDateLocator(minticks=3, maxticks=7)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
-    if moments:
-        first, last = min(moments), max(moments)
-        if last - first < timedelta(days=2):
-            ax.set_xlim(_x([first - timedelta(days=1), last + timedelta(days=1)]))
-    ax.set_xlabel("Date", fontsize=LABEL_SIZE)
+def _day_x(day: date) -> float:
+    """Where a day sits on a date axis: its noon, so its tick is in the middle of its points."""
+    return float(mdates.date2num(datetime(day.year, day.month, day.day, 12)))
+
+
+def _spread(moments: Sequence[datetime], shift: float = 0.0) -> list[float]:
+    """Each point at its day's noon (+ `shift` days); several on one day side by side, in
+    order, so none hides another."""
+    per_day = Counter(m.date() for m in moments)
+    seen: Counter[date] = Counter()
+    out = []
+    for moment in moments:
+        day = moment.date()
+        count, index = per_day[day], seen[day]
+        seen[day] += 1
+        step = min(SAME_DAY_SPREAD, 0.8 / count)
+        out.append(_day_x(day) + shift + (index - (count - 1) / 2) * step)
+    return out
+
+
+def date_ticks(days: Sequence[date], most: int = MAX_DATE_TICKS) -> list[date]:
+    """One tick per date with data, none repeated; when there are many, only dates far enough
+    apart that their labels do not run into each other (the first one always)."""
+    unique = sorted(set(days))
+    if len(unique) <= 1:
+        return unique
+    gap = max(1.0, ((unique[-1] - unique[0]).days + 1) / most)
+    ticks = [unique[0]]
+    for day in unique[1:]:
+        if (day - ticks[-1]).days >= gap:
+            ticks.append(day)
+    return ticks
+
+
+def _date_axis(ax: Axes, days: Sequence[date], extra: Sequence[datetime] = ()) -> None:
+    """Ticks on the dates that have data ("02 Mar"), each once; the view spans them and
+    `extra` moments (events drawn on the chart)."""
+    ticks = date_ticks(days)
+    if not ticks:
+        ax.set_xticks([])
+        return
+    ax.set_xticks([_day_x(d) for d in ticks], [f"{d:%d %b}" for d in ticks])
+    ends = [_day_x(min(days)) - 0.6, _day_x(max(days)) + 0.6, *(float(v) for v in _x(extra))]
+    ax.set_xlim(min(ends) - (0.1 if extra else 0), max(ends) + (0.1 if extra else 0))
+
+
+def _pad_y(ax: Axes, low: float, high: float) -> tuple[float, float]:
+    pad = (high - low) * Y_PAD_SHARE
+    ax.set_ylim(low - pad, high + pad)
+    return low - pad, high + pad
+
+
+def _legend(ax: Axes, ncols: int = 2) -> None:
+    """Under the plot, where it covers no point."""
+    ax.legend(fontsize=LEGEND_SIZE, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncols=ncols,
+              frameon=False)
 
 
 def _save(figure: Figure, path: Path, data: dict[str, Any]) -> None:
@@ -209,28 +286,45 @@ def rolling_mean(values: Sequence[float], window: int = ROLLING_WINDOW) -> list[
 # --- per patient -----------------------------------------------------------------------------
 
 
-def mood_chart(points: Sequence[tuple[datetime, float]], title: str, path: Path) -> Chart:
-    """Mood (0–10) over the programme, with a running average to show the trend."""
+def mood_chart(
+    points: Sequence[tuple[datetime, float]], title: str, path: Path, *,
+    events: Sequence[tuple[datetime, str]] = (), low_line: float | None = LOW_MOOD,
+) -> Chart:
+    """Mood (0–10) over the programme, with a running average to show the trend, the low-mood
+    line, and `events` (moment, "session" | "crisis" | "pause") as vertical lines."""
     moments = [at for at, _ in points]
     values = [float(v) for _, v in points]
     average = rolling_mean(values)
     figure, (ax,) = _figure(title)
+    xs = _spread(moments)
+    shown = [(at, kind) for at, kind in events if kind in EVENT_STYLES]
     if points:
-        ax.plot(_x(moments), values, marker="o", linewidth=LINE_WIDTH, markersize=MARKER_SIZE,
-                color=COLOR_LINE, label="Mood")
+        ax.plot(xs, values, marker="o", linewidth=LINE_WIDTH, markersize=MARKER_SIZE,
+                color=COLOR_LINE, label="Mood", zorder=3)
         if len(values) >= 3:
-            ax.plot(_x(moments), average, linewidth=2, linestyle="--", color="#616161",
-                    label=f"Average of the last {ROLLING_WINDOW}")
-        ax.legend(fontsize=LEGEND_SIZE, loc="lower left")
+            ax.plot(xs, average, linewidth=2, linestyle="--", color="#616161",
+                    label=f"Average of the last {ROLLING_WINDOW}", zorder=2)
+        if low_line is not None:
+            ax.axhline(low_line, color=COLOR_THRESHOLD, linestyle="--", linewidth=2,
+                       label=f"Low mood (≤ {low_line:g})", zorder=1)
+        labelled: set[str] = set()
+        for at, kind in sorted(shown):
+            color, style, label = EVENT_STYLES[kind]
+            ax.axvline(float(mdates.date2num(at)), color=color, linestyle=style, linewidth=2,
+                       label=None if kind in labelled else label, zorder=1)
+            labelled.add(kind)
+        _legend(ax, ncols=3)
     else:
         _no_data(ax)
-    ax.set_ylim(-0.3, MOOD_MAX + 0.3)
+    _pad_y(ax, 0, MOOD_MAX)
     ax.set_yticks(range(0, MOOD_MAX + 1, 2))
     ax.set_ylabel("Mood (0 = worst, 10 = best)", fontsize=LABEL_SIZE)
-    _date_axis(ax, moments)
-    data = {"dates": [_iso(m) for m in moments], "values": values, "average": average}
+    _date_axis(ax, [m.date() for m in moments], [at for at, _ in shown] if points else ())
+    data = {"dates": [_iso(m) for m in moments], "values": values, "average": average,
+            "low_line": low_line if points else None,
+            "events": [[_iso(at), kind] for at, kind in sorted(shown)] if points else []}
     _save(figure, path, data)
-    return Chart("mood", title, path, data)
+    return Chart("mood", title, path, data, figure)
 
 
 def adherence_chart(weeks: Sequence[WeekAdherence], title: str, path: Path) -> Chart:
@@ -255,83 +349,151 @@ def adherence_chart(weeks: Sequence[WeekAdherence], title: str, path: Path) -> C
     ax.set_ylim(0, max([7, *[w.offered for w in weeks]]) + 1.2)
     ax.set_ylabel("Days", fontsize=LABEL_SIZE)
     ax.set_xlabel("Programme week (starting)", fontsize=LABEL_SIZE)
-    ax.legend(fontsize=LEGEND_SIZE, loc="upper left", ncols=4)
+    ax.legend(fontsize=LEGEND_SIZE, loc="upper left", ncols=2)
     data = {"weeks": [{"week": w.week, "start": w.start.isoformat(), "offered": w.offered,
                        "done": w.done, "hard": w.hard, "skipped": w.skipped,
                        "percent": w.percent} for w in weeks]}
     _save(figure, path, data)
-    return Chart("adherence", title, path, data)
+    return Chart("adherence", title, path, data, figure)
+
+
+def band_colors(count: int, higher_is_better: bool = False) -> list[str]:
+    """Shades for `count` bands from the lowest score up: green where the scores are good,
+    red where they are bad (a low WHO-5 is bad, a low PHQ-9 is good)."""
+    if count <= 0:
+        return []
+    if count == 1:
+        return [BAND_BEST]
+    last = len(BAND_SCALE) - 1
+    best_first = [BAND_SCALE[round(i * last / (count - 1))] for i in range(count)]
+    return best_first[::-1] if higher_is_better else best_first
+
+
+def _band_of(value: float, bands: Sequence[tuple[float, str]]) -> str | None:
+    name = None
+    for low, band in sorted(bands):
+        if value >= low:
+            name = band
+    return name
 
 
 def questionnaire_chart(
     points: Sequence[tuple[datetime, float]], title: str, path: Path, *,
     thresholds: Sequence[tuple[float, str]] = (), bands: Sequence[tuple[float, str]] = (),
-    max_score: float | None = None, ylabel: str = "Score",
+    max_score: float | None = None, ylabel: str = "Score", higher_is_better: bool = False,
+    marked: Sequence[tuple[int, str]] = (), mark_label: str = "",
 ) -> Chart:
-    """Scores over time against the instrument's bands (shaded) and thresholds (red lines)."""
+    """Scores over time against the instrument's bands (shaded green for good to red for bad)
+    and thresholds (a line each, the most severe first, told apart by colour and dash).
+    `marked`: (index of a point, note) for answers that need a look on their own (PHQ-9 item 9
+    above 0), ringed and noted."""
     moments = [at for at, _ in points]
     values = [float(v) for _, v in points]
     top = max([*values, *(t for t, _ in thresholds), *(b for b, _ in bands), max_score or 0, 1])
     figure, (ax,) = _figure(title)
+    bottom_y, top_y = _pad_y(ax, 0, top)
     ordered = sorted(bands)
+    colors = band_colors(len(ordered), higher_is_better)
     for index, (low, name) in enumerate(ordered):
-        high = ordered[index + 1][0] if index + 1 < len(ordered) else top
-        ax.axhspan(low, high, color=BAND_COLORS[min(index, len(BAND_COLORS) - 1)], zorder=0)
-        ax.text(1.0, (low + high) / 2, f" {name}", transform=ax.get_yaxis_transform(),
-                va="center", ha="left", fontsize=NOTE_SIZE, clip_on=False)
-    for value, label in thresholds:
-        ax.axhline(value, color=COLOR_THRESHOLD, linestyle="--", linewidth=2, label=label)
+        high = ordered[index + 1][0] if index + 1 < len(ordered) else top_y
+        ax.axhspan(bottom_y if index == 0 else low, high, color=colors[index], zorder=0, label=None)
+        ax.text(1.0, (max(low, 0) + min(high, top)) / 2, " " + textwrap.fill(name, 12, break_on_hyphens=False),
+                transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=NOTE_SIZE,
+                clip_on=False)
+    severe_first = sorted(thresholds, key=lambda t: t[0], reverse=not higher_is_better)
+    for index, (value, label) in enumerate(severe_first):
+        color, style = THRESHOLD_STYLES[min(index, len(THRESHOLD_STYLES) - 1)]
+        band = _band_of(value, ordered)
+        ax.axhline(value, color=color, linestyle=style, linewidth=2.5, zorder=2,
+                   label=f"{label} ({band})" if band else label)
+    xs = _spread(moments)
     if points:
-        ax.plot(_x(moments), values, marker="o", linewidth=LINE_WIDTH, markersize=MARKER_SIZE,
+        ax.plot(xs, values, marker="o", linewidth=LINE_WIDTH, markersize=MARKER_SIZE,
                 color=COLOR_LINE, label="Score", zorder=3)
     else:
         _no_data(ax)
+    rings = [(i, note) for i, note in marked if 0 <= i < len(points)]
+    if rings:
+        ax.plot([xs[i] for i, _ in rings], [values[i] for i, _ in rings], linestyle="none", marker="o",
+                markersize=MARKER_SIZE * 2.2, markerfacecolor="none", markeredgecolor=COLOR_MARK,
+                markeredgewidth=3, label=mark_label or "Needs a look", zorder=4)
+        for i, note in rings:
+            ax.annotate(note, (xs[i], values[i]), xytext=(0, 16), textcoords="offset points",
+                        ha="center", va="bottom", fontsize=NOTE_SIZE, color=COLOR_MARK, fontweight="bold")
     if points or thresholds:
-        ax.legend(fontsize=LEGEND_SIZE, loc="upper left")
-    ax.set_ylim(0, top * 1.05)
+        _legend(ax, ncols=2)
     ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
-    _date_axis(ax, moments)
+    _date_axis(ax, [m.date() for m in moments])
     data = {"dates": [_iso(m) for m in moments], "values": values,
             "thresholds": [[v, label] for v, label in thresholds],
-            "bands": [[v, name] for v, name in ordered], "max_score": max_score}
+            "bands": [[v, name] for v, name in ordered], "max_score": max_score,
+            "higher_is_better": higher_is_better, "marked": [[i, note] for i, note in rings]}
     _save(figure, path, data)
-    return Chart("questionnaire", title, path, data)
+    return Chart("questionnaire", title, path, data, figure)
+
+
+MEAN_LABEL = "Mean of the items"
+"""The feedback chart's thick line: the score (the mean of the items), never called "overall"
+(an item may be called that)."""
 
 
 def feedback_chart(
-    items: dict[str, Sequence[tuple[datetime, float]]], overall: Sequence[tuple[datetime, float]],
+    items: Mapping[str, Sequence[tuple[datetime, float]]], overall: Sequence[tuple[datetime, float]],
     title: str, path: Path, *, scale_max: float = 10, low_line: float | None = None,
 ) -> Chart:
-    """Session feedback per item (thin lines) and overall (thick), with the 'low' line."""
+    """Session feedback per item (thin lines) and their mean (thick), with the 'low' line.
+
+    On a date each series is shifted a little to the side, so equal ratings do not hide each
+    other; the legend names each once (item ids capitalised, the mean as MEAN_LABEL)."""
     figure, (ax,) = _figure(title)
     moments = [at for at, _ in overall]
-    for index, (label, series) in enumerate(items.items()):
-        ax.plot(_x([at for at, _ in series]), [float(v) for _, v in series], marker="o",
-                linewidth=1.8, markersize=6, color=ITEM_COLORS[index % len(ITEM_COLORS)],
+    count = len(items) + (1 if overall else 0)
+    shift = lambda index: (index - (count - 1) / 2) * SERIES_SPREAD  # noqa: E731
+    names: dict[str, str] = {}
+    for index, (item, series) in enumerate(items.items()):
+        label = _unique_label(item[:1].upper() + item[1:], names)
+        ax.plot(_spread([at for at, _ in series], shift(index)), [float(v) for _, v in series], marker="o",
+                linewidth=1.8, markersize=7, color=ITEM_COLORS[index % len(ITEM_COLORS)],
                 label=label, alpha=0.85)
         moments.extend(at for at, _ in series)
     if overall:
-        ax.plot(_x([at for at, _ in overall]), [float(v) for _, v in overall], marker="s",
-                linewidth=LINE_WIDTH + 1, markersize=MARKER_SIZE, color="#212121", label="Overall")
+        ax.plot(_spread([at for at, _ in overall], shift(count - 1)), [float(v) for _, v in overall],
+                marker="s", linewidth=LINE_WIDTH + 1, markersize=MARKER_SIZE, color=COLOR_MEAN,
+                label=_unique_label(MEAN_LABEL, names), zorder=3)
     if low_line is not None:
         ax.axhline(low_line, color=COLOR_THRESHOLD, linestyle="--", linewidth=2,
-                   label=f"Low (≤ {low_line:g})")
+                   label=_unique_label(f"Low (≤ {low_line:g})", names))
     if overall or items:
-        ax.legend(fontsize=LEGEND_SIZE - 2, loc="lower left", ncols=2)
+        _legend(ax, ncols=3)
     else:
         _no_data(ax)
-    ax.set_ylim(-0.3, scale_max + 0.3)
+    _pad_y(ax, 0, scale_max)
     ax.set_ylabel(f"Rating (0–{scale_max:g})", fontsize=LABEL_SIZE)
-    _date_axis(ax, moments)
+    _date_axis(ax, [m.date() for m in moments])
     data = {"overall": {"dates": [_iso(at) for at, _ in overall],
                         "values": [float(v) for _, v in overall]},
             "items": {label: [float(v) for _, v in series] for label, series in items.items()},
             "low_line": low_line}
     _save(figure, path, data)
-    return Chart("session_feedback", title, path, data)
+    return Chart("session_feedback", title, path, data, figure)
+
+
+def _unique_label(label: str, taken: dict[str, str]) -> str:
+    """A legend text no other entry has, ignoring case ("overall" and "Overall" are one)."""
+    key, number = label.casefold(), 2
+    while key in taken:
+        key = f"{label} ({number})".casefold()
+        number += 1
+    taken[key] = label if number == 2 else f"{label} ({number - 1})"
+    return taken[key]
 
 
 # --- per group -------------------------------------------------------------------------------
+
+
+VALUE_GAP_POINTS = MARKER_SIZE / 2 + 7
+"""The digest chart writes each mood this far (in points) right of the end of its bar or of
+its week-before marker, whichever is further: never under the marker."""
 
 
 def group_chart(members: Sequence[MemberWeek], title: str, path: Path) -> Chart:
@@ -343,8 +505,8 @@ def group_chart(members: Sequence[MemberWeek], title: str, path: Path) -> Chart:
     for y, member in zip(rows, members, strict=True):
         label = f" {member.did}/{member.offered}" if member.offered else " –"
         left.text(min(member.percent, 100), y, label, va="center", fontsize=NOTE_SIZE)
-    left.set_xlim(0, 125)
-    left.set_xticks([0, 25, 50, 75, 100])
+    left.set_xlim(0, 130)
+    left.set_xticks([0, 50, 100])
     left.set_xlabel("Exercise days done (%)", fontsize=LABEL_SIZE)
     left.set_yticks(rows, names)
     left.invert_yaxis()
@@ -354,15 +516,16 @@ def group_chart(members: Sequence[MemberWeek], title: str, path: Path) -> Chart:
     if previous:
         right.plot([p for _, p in previous], [y for y, _ in previous], "D", color="#212121",
                    markersize=MARKER_SIZE, markerfacecolor="white", markeredgewidth=2,
-                   label="Week before", linestyle="none")
+                   label="Week before", linestyle="none", zorder=3)
     for y, member in zip(rows, members, strict=True):
-        if member.mood is None:
-            right.text(0.2, y, "no answers", va="center", fontsize=NOTE_SIZE, color="#757575")
-        else:
-            inside = member.mood >= 1.5  # room for the label on the bar itself
-            right.text(0.2 if inside else member.mood + 0.2, y, f"{member.mood:g}", va="center",
-                       fontsize=NOTE_SIZE, color="white" if inside else "#212121", fontweight="bold")
-    right.set_xlim(0, MOOD_MAX)
+        end = max(member.mood or 0.0, member.previous_mood or 0.0)  # the label starts past both
+        missing = member.mood is None
+        right.annotate("no answers" if missing else f"{member.mood:g}", (end, y),
+                       xytext=(VALUE_GAP_POINTS, 0), textcoords="offset points", va="center", ha="left",
+                       fontsize=NOTE_SIZE, zorder=4, color="#757575" if missing else "#212121",
+                       fontweight="normal" if missing else "bold")
+    right.set_xlim(0, MOOD_MAX + 2.5)
+    right.set_xticks(range(0, MOOD_MAX + 1, 2))
     right.set_xlabel("Average mood (0–10)", fontsize=LABEL_SIZE)
     right.legend(fontsize=LEGEND_SIZE, loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2,
                  frameon=False)
@@ -371,7 +534,7 @@ def group_chart(members: Sequence[MemberWeek], title: str, path: Path) -> Chart:
     data = {"members": [{"name": m.name, "did": m.did, "offered": m.offered, "percent": m.percent,
                          "mood": m.mood, "previous_mood": m.previous_mood} for m in members]}
     _save(figure, path, data)
-    return Chart("group", title, path, data)
+    return Chart("group", title, path, data, figure)
 
 
 # --- reading questionnaire content -----------------------------------------------------------
@@ -415,6 +578,66 @@ def score_thresholds(spec: dict[str, Any]) -> list[tuple[float, str]]:
     for threshold in _entries(spec.get("thresholds")):
         walk(threshold.get("if"), str(threshold.get("flag", "flag")))
     return sorted(lines)
+
+
+def higher_is_better(spec: dict[str, Any]) -> bool:
+    """Whether a high total score is the good end: the instrument's thresholds on the score
+    flag low scores (WHO-5: ≤ 28 % likely depression) rather than high ones (PHQ-9, GAD-7)."""
+    low = high = 0
+
+    def walk(condition: Any, depth: int = 0) -> None:
+        nonlocal low, high
+        if not isinstance(condition, dict) or depth > 10:
+            return
+        for key in ("all", "any"):
+            for part in _entries(condition.get(key)):
+                walk(part, depth + 1)
+        if condition.get("var") == "score":
+            low += sum(1 for op in ("le", "lt") if _float(condition.get(op)) is not None)
+            high += sum(1 for op in ("ge", "gt") if _float(condition.get(op)) is not None)
+
+    for threshold in _entries(spec.get("thresholds")):
+        walk(threshold.get("if"))
+    return low > high
+
+
+COMPARE = {"ge": lambda a, b: a >= b, "gt": lambda a, b: a > b, "le": lambda a, b: a <= b,
+           "lt": lambda a, b: a < b, "eq": lambda a, b: a == b}
+
+
+def item_flags(spec: dict[str, Any]) -> list[tuple[str, str, float, str, str]]:
+    """Thresholds on one item's answer (PHQ-9: q9 > 0 → crisis), as (item id, comparison,
+    value, flag, words: "item 9 > 0"); only plain conditions, not inside any/all/not."""
+    numbers = {str(item.get("id")): n for n, item in enumerate(_entries(spec.get("items")), start=1)}
+    out = []
+    for threshold in _entries(spec.get("thresholds")):
+        condition = threshold.get("if")
+        if not isinstance(condition, dict) or str(condition.get("var")) not in numbers:
+            continue
+        item = str(condition.get("var"))
+        for op, word in COMPARISON_WORDS.items():
+            value = _float(condition.get(op))
+            if value is not None:
+                out.append((item, op, value, str(threshold.get("flag", "flag")),
+                            f"item {numbers[item]} {word} {value:g}"))
+    return out
+
+
+def item_marks(spec: dict[str, Any], answers: Sequence[Any]) -> tuple[list[tuple[int, str]], str]:
+    """Which scores (by index) had an item answer that its own threshold flags, with a note
+    ("item 9: 2"), and the legend text ("item 9 > 0 (crisis)")."""
+    flags = item_flags(spec)
+    marked: list[tuple[int, str]] = []
+    for index, given in enumerate(answers):
+        notes = []
+        for item, op, value, _, words in flags:
+            answer = _float(given.get(item)) if isinstance(given, dict) else None
+            if answer is not None and COMPARE[op](answer, value):
+                notes.append(f"{words.split(' ')[0]} {words.split(' ')[1]}: {answer:g}")
+        if notes:
+            marked.append((index, ", ".join(dict.fromkeys(notes))))
+    label = "; ".join(dict.fromkeys(f"{words} ({flag})" for _, _, _, flag, words in flags))
+    return marked, label
 
 
 def score_bands(spec: dict[str, Any]) -> list[tuple[float, str]]:

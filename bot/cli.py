@@ -1,4 +1,4 @@
-"""`coachbot` command line: run, chat, simulate, validate, diagram, triage, admin, migrate."""
+"""`coachbot` command line: run, chat, simulate, validate, diagram, triage, admin, migrate, dashboard."""
 
 from __future__ import annotations
 
@@ -54,6 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     diagram = sub.add_parser("diagram", help="draw a dialogue's states and transitions")
     diagram.add_argument("dialogue")
     diagram.add_argument("--out", type=Path, default=Path("diagrams"), help="output folder")
+
+    dashboard = sub.add_parser("dashboard", help="serve the clinicians' web dashboard")
+    dashboard.add_argument("--listen", default="127.0.0.1:8080", help="listen address host:port")
 
     sub.add_parser("triage", help="triage lines of text from stdin into JSON lines")
     sub.add_parser("migrate", help="bring the database schema up to date")
@@ -174,6 +177,15 @@ def _dispatch(args: argparse.Namespace, settings: object) -> int:
 
         return run(settings, webhook=args.webhook, listen=args.listen, url=args.url,
                    secret=args.secret)
+    if args.command == "dashboard":
+        from bot.web.app import parse_listen, serve
+
+        try:
+            parse_listen(args.listen)
+        except ValueError as exc:
+            print(f"coachbot: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        return serve(settings, args.listen)
     if args.command == "admin":
         from bot.admin import run_admin
 

@@ -21,10 +21,10 @@ import asyncio
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from bot import charts, programme, signals
 from bot.charts import Chart, MemberWeek, WeekAdherence
@@ -34,6 +34,7 @@ from bot.signals import EXERCISE_KEY, MOOD_KEY, SESSION_FEEDBACK
 from bot.storage.models import (
     Alert,
     Answer,
+    AuditEntry,
     Clinician,
     ConversationRow,
     ExerciseAssignment,
@@ -52,16 +53,18 @@ CLINICIAN_COMMANDS = {
     "groups": ("/groups", "Your groups, with their next session and open alerts"),
     "patients": ("/patients [GROUP]", "Your patients, one line each (last 7 days)"),
     "patient": ("/patient NAME", "A patient's summary with charts"),
-    "alerts": ("/alerts", "Open alerts, with buttons"),
+    "alerts": ("/alerts", "Open alerts, most urgent first; tap one to open it"),
     "message": ("/message GROUP|NAME text", "Send a message to a whole group or one patient"),
     "assign": ("/assign GROUP|NAME ex1,ex2,...", "Exercises from the next check-in on (one a day, in turn)"),
     "resume": ("/resume NAME", "Resume a patient's programme after a crisis"),
     "quiet": ("/quiet 21:00 07:00 [Europe/Berlin] | off",
               "Your quiet hours: concerns wait, a crisis goes to whoever is on call"),
+    "dashboard": ("/dashboard", "A one-time link to sign in to the web dashboard"),
     "help": ("/help", "What I can do for you"),
 }
 STATUS_DAYS = 7
 """/patients and /patient look at the last week."""
+MOOD_SCALE_MAX = 10
 MOOD_TREND_STEP = 1.0
 """A change in mean mood of at least this much (0–10 scale) shows as ↑ or ↓."""
 ADHERENCE_TREND_STEP = 15
@@ -74,7 +77,21 @@ MAX_ASSIGNED_EXERCISES = 14
 MAX_QUESTIONNAIRE_CHARTS = 3
 MAX_RUPTURES_LISTED = 2
 RUPTURE_REASON_CHARS = 80
-MAX_ALERTS_LISTED = 20
+MAX_ALERTS_LISTED = 200
+"""/alerts reads at most this many open alerts (the most urgent, then the oldest)."""
+ALERTS_PER_PAGE = 8
+"""/alerts lists this many alerts in its one message; "More" buttons page through the rest."""
+ALERT_LINE_CHARS = 90
+"""What an alert is about, in /alerts: its reason cut to this length (opening it shows all)."""
+SEVERITY_RANK = {"crisis": 0, "concern": 1, "rupture": 2}
+"""Most urgent first: a crisis, then a concern, then a rupture signal (anything else last)."""
+SEVERITY_DOT = {"crisis": "🔴", "concern": "🟠", "rupture": "🟡"}
+OPEN_ALERT = "ao"
+"""Callback data `ao:<alert id>`: open one alert from /alerts (its full text and buttons)."""
+ALERTS_PAGE = "al"
+"""Callback data `al:<page>`: another page of /alerts (pages count from 0)."""
+MAX_ROW_ID = 2**31 - 1
+"""Row ids are 32-bit integers on PostgreSQL: a press naming a larger one is forged."""
 TEXT_LIMIT = 3900
 """Longer texts are split into several messages at line breaks."""
 REACHABLE = ("active", "paused", "onboarding")
@@ -125,8 +142,12 @@ async def handle(work: Work, clinician: Clinician, text: str | None, press: str 
     me = f"clinician:{clinician.id}"
     if press:
         parts = press.split(":")
-        if parts[0] == "a" and len(parts) == 3 and parts[1].isdigit():
+        if parts[0] == "a" and len(parts) == 3 and _row_id(parts[1]) is not None:
             await escalation.act_on_alert(work, clinician, int(parts[1]), parts[2])
+        elif parts[0] == OPEN_ALERT and len(parts) == 2 and _row_id(parts[1]) is not None:
+            await open_alert(work, clinician, int(parts[1]))
+        elif parts[0] == ALERTS_PAGE and len(parts) == 2 and _row_id(parts[1]) is not None:
+            await show_alerts(work, clinician, page=int(parts[1]))
         else:
             work.audit(me, "forged_button", data=press[:64])
             work.callback_answer = "This button is no longer valid."
@@ -157,6 +178,8 @@ async def handle(work: Work, clinician: Clinician, text: str | None, press: str 
         await resume_patient(work, clinician, arg)
     elif command == "quiet":
         set_quiet_hours(work, clinician, arg)
+    elif command == "dashboard":
+        await send_dashboard_link(work, clinician)
     else:
         show_help(work, clinician)
 
@@ -183,6 +206,15 @@ def set_quiet_hours(work: Work, clinician: Clinician, arg: str) -> None:
         return
     work.send(me, "Tell me your quiet hours like this: /quiet 21:00 07:00 Europe/Berlin (the time "
                   "zone is optional), or /quiet off.")
+
+
+async def send_dashboard_link(work: Work, clinician: Clinician) -> None:
+    """A one-time sign-in link to the web dashboard (bot.signin), in the clinician's own chat."""
+    from bot.signin import LINK_MINUTES, create_login_link
+
+    link = await create_login_link(work, clinician, work.settings.dashboard_url, f"clinician:{clinician.id}")
+    work.send(f"clinician:{clinician.id}", f"Your sign-in link to the dashboard (it works once, for "
+              f"{LINK_MINUTES} minutes; don't pass it on):\n{link}")
 
 
 def show_help(work: Work, clinician: Clinician) -> None:
@@ -612,37 +644,137 @@ async def show_patients(work: Work, clinician: Clinician, only: str = "") -> Non
     send_long(work, me, lines)
 
 
-async def show_alerts(work: Work, clinician: Clinician) -> None:
-    me = f"clinician:{clinician.id}"
+def _row_id(text: str) -> int | None:
+    """A row id or page number from callback data: ASCII digits, within a 32-bit integer."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if number <= MAX_ROW_ID else None
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITY_RANK.get(severity, len(SEVERITY_RANK))
+
+
+def alert_order(alert: Alert) -> tuple[int, datetime, int]:
+    """Most urgent severity first; within one severity, the oldest (waiting longest) first."""
+    return severity_rank(alert.severity), _aware(alert.created_at), alert.id or 0
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def ago(now: datetime, moment: datetime) -> str:
+    """How long ago, in a few characters: "just now", "25 min ago", "3 h ago", "2 d ago"."""
+    minutes = max(0, int((_aware(now) - _aware(moment)).total_seconds() // 60))
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h ago"
+    return f"{minutes // (24 * 60)} d ago"
+
+
+def alert_line(work: Work, clinician: Clinician, alert: Alert, name: str, number: int) -> str:
+    """One line of /alerts: who, what, how long ago (and when, in the clinician's zone)."""
+    what = shorten(" ".join(alert.reason.split()), ALERT_LINE_CHARS)
+    status = "" if alert.status == "open" else f" [{alert.status}]"
+    return (f"{number}. {escalation.SEVERITY_ICON.get(alert.severity, alert.severity)} {name}: {what} "
+            f"— {ago(work.now, alert.created_at)} ({_when(clinician, alert.created_at)}){status}")
+
+
+async def open_alerts(work: Work, clinician: Clinician) -> list[Alert]:
+    """The clinician's groups' unresolved alerts, most urgent first, then oldest first."""
     groups = await group_ids(work, clinician)
-    alerts = list(await work.session.scalars(
+    if not groups:
+        return []
+    rank = case(SEVERITY_RANK, value=Alert.severity, else_=len(SEVERITY_RANK))
+    return list(await work.session.scalars(
         select(Alert).where(Alert.group_id.in_(groups), Alert.status != "resolved")
-        .order_by(Alert.created_at.desc()).limit(MAX_ALERTS_LISTED)))
+        .order_by(rank, Alert.created_at, Alert.id).limit(MAX_ALERTS_LISTED)))
+
+
+async def show_alerts(work: Work, clinician: Clinician, page: int = 0) -> None:
+    """One message: a line per open alert (most urgent, then oldest first), a button per alert
+    to open it, and "More" buttons when there are more than ALERTS_PER_PAGE."""
+    me = f"clinician:{clinician.id}"
+    alerts = sorted(await open_alerts(work, clinician), key=alert_order)
     if not alerts:
         work.send(me, "No open alerts. 👍")
         return
-    for alert in alerts:
+    pages = (len(alerts) + ALERTS_PER_PAGE - 1) // ALERTS_PER_PAGE
+    page = min(max(page, 0), pages - 1)
+    first = page * ALERTS_PER_PAGE
+    shown = alerts[first:first + ALERTS_PER_PAGE]
+    heading = f"Open alerts: {len(alerts)}" + (" or more" if len(alerts) >= MAX_ALERTS_LISTED else "")
+    heading += ", most urgent first, then the longest waiting"
+    if pages > 1:
+        heading += f" (page {page + 1} of {pages})"
+    lines = [heading + ". Tap one to open it:"]
+    buttons: list[list[dict[str, str]]] = []
+    for number, alert in enumerate(shown, start=first + 1):
         patient = await work.session.get(Patient, alert.patient_id)
         name = patient.display_name if patient else alert.patient_id
-        work.send(me, f"{escalation.SEVERITY_ICON.get(alert.severity, alert.severity)} {name}: "
-                  f"{alert.reason} ({alert.status}, {_when(clinician, alert.created_at)})",
-                  escalation.alert_buttons(alert.id),
-                  patient_id=alert.patient_id, alert_id=alert.id)
+        lines.append(alert_line(work, clinician, alert, name, number))
+        dot = SEVERITY_DOT.get(alert.severity, "⚪")
+        buttons.append([{"label": f"{dot} {number}. {shorten(name, 40)}", "data": f"{OPEN_ALERT}:{alert.id}"}])
+    paging = []
+    if page > 0:
+        paging.append({"label": "◀ Previous", "data": f"{ALERTS_PAGE}:{page - 1}"})
+    if page + 1 < pages:
+        paging.append({"label": f"More ({len(alerts) - first - len(shown)}) ▶",
+                       "data": f"{ALERTS_PAGE}:{page + 1}"})
+    if paging:
+        buttons.append(paging)
+    send_long(work, me, lines, buttons=buttons)
 
 
-def send_long(work: Work, to: str, lines: list[str], **kwargs: Any) -> None:
-    """Send lines as few messages as Telegram's length limit allows, split between lines."""
+async def open_alert(work: Work, clinician: Clinician, alert_id: int) -> None:
+    """A press on an alert in /alerts: its full text with its buttons, as when it was raised.
+
+    Only for the clinicians of the alert's group (or its backup); anything else gets the same
+    answer as an alert that does not exist, and is audited."""
+    me = f"clinician:{clinician.id}"
+    alert = await work.session.get(Alert, alert_id)
+    if alert is None or not await escalation.may_see(work, clinician.id, alert.group_id):
+        work.audit(me, "refused", alert_id=alert_id, button="open",
+                   reason="no such alert, or not assigned to the patient's group")
+        work.callback_answer = "This button is no longer valid."
+        return
+    patient = await work.session.get(Patient, alert.patient_id)
+    if patient is None:
+        work.callback_answer = "This button is no longer valid."
+        return
+    work.audit(me, "viewed_alert", patient_id=alert.patient_id, alert_id=alert.id)
+    text = escalation.alert_text(alert, patient, alert.group_id, _when(clinician, alert.created_at))
+    if alert.status != "open":
+        text += f"\nStatus: {alert.status}" + (f" ({_when(clinician, alert.resolved_at)})"
+                                                if alert.status == "resolved" and alert.resolved_at else "")
+    if alert.note:
+        text += f"\nNote: {alert.note[:600]}"
+    work.send(me, text, escalation.alert_buttons(alert.id), patient_id=alert.patient_id, alert_id=alert.id)
+
+
+def send_long(work: Work, to: str, lines: list[str],
+              buttons: list[list[dict[str, str]]] | None = None, **kwargs: Any) -> None:
+    """Send lines as few messages as Telegram's length limit allows, split between lines;
+    `buttons` go with the last message."""
+    chunks: list[list[str]] = []
     chunk: list[str] = []
     size = 0
     for line in lines:
         line = line[:TEXT_LIMIT]
         if chunk and size + len(line) + 1 > TEXT_LIMIT:
-            work.send(to, "\n".join(chunk), **kwargs)
+            chunks.append(chunk)
             chunk, size = [], 0
         chunk.append(line)
         size += len(line) + 1
     if chunk:
-        work.send(to, "\n".join(chunk), **kwargs)
+        chunks.append(chunk)
+    for index, part in enumerate(chunks):
+        work.send(to, "\n".join(part), buttons if index == len(chunks) - 1 else None, **kwargs)
 
 
 # --- /patient NAME: summary and charts --------------------------------------------------------
@@ -721,7 +853,8 @@ async def chart_plans(work: Work, patient: Patient) -> list[ChartPlan]:
     plans: list[ChartPlan] = []
     moods = [(_local(patient, at), v) for at, v in _moods(await answers(work, patient, MOOD_KEY))]
     if moods:
-        plans.append(ChartPlan(charts.mood_chart, (moods, f"{name}: mood over the programme", path("mood"))))
+        plans.append(ChartPlan(charts.mood_chart, (moods, f"{name}: mood over the programme", path("mood")),
+                               {"events": await mood_events(work, patient)}))
     outcomes = [(a.at, str(a.value)) for a in await answers(work, patient, EXERCISE_KEY)]
     if outcomes:
         offered = [r.started_at for r in await offered_times(work, patient)]
@@ -737,13 +870,33 @@ async def chart_plans(work: Work, patient: Patient) -> list[ChartPlan]:
         spec = dict(work.bundle.questionnaires.get(qid) or {})
         title = charts.localized(spec.get("title")) or qid
         points = [(_local(patient, s.at), s.score) for s in by_questionnaire[qid]]
+        marked, mark_label = charts.item_marks(spec, [s.answers or {} for s in by_questionnaire[qid]])
         plans.append(ChartPlan(charts.questionnaire_chart, (points, f"{name}: {title}", path(qid)), {
             "thresholds": charts.score_thresholds(spec), "bands": charts.score_bands(spec),
-            "max_score": charts.max_score(spec), "ylabel": f"{title} score"}))
+            "max_score": charts.max_score(spec), "ylabel": f"{title} score",
+            "higher_is_better": charts.higher_is_better(spec), "marked": marked, "mark_label": mark_label}))
     feedback = by_questionnaire.get(SESSION_FEEDBACK)
     if feedback:
         plans.append(_feedback_plan(work, patient, feedback, path(SESSION_FEEDBACK)))
     return plans
+
+
+async def mood_events(work: Work, patient: Patient) -> list[tuple[datetime, str]]:
+    """What the mood chart marks, in the patient's local time: their group's sessions so far,
+    their crisis alerts, and the pauses they asked for (/pause)."""
+    events: list[tuple[datetime, str]] = []
+    if patient.group_id:
+        for at in await work.session.scalars(select(GroupSession.starts_at).where(
+                GroupSession.group_id == patient.group_id, GroupSession.starts_at >= patient.enrolled_at,
+                GroupSession.starts_at <= work.now)):
+            events.append((_local(patient, at), "session"))
+    for at in await work.session.scalars(select(Alert.created_at).where(
+            Alert.patient_id == patient.id, Alert.severity == "crisis")):
+        events.append((_local(patient, at), "crisis"))
+    for at in await work.session.scalars(select(AuditEntry.at).where(
+            AuditEntry.patient_id == patient.id, AuditEntry.action == "paused")):
+        events.append((_local(patient, at), "pause"))
+    return sorted(events)
 
 
 def _feedback_plan(work: Work, patient: Patient, scores: list[Score], path: Any) -> ChartPlan:
@@ -899,10 +1052,11 @@ class Digest:
                   else f"Since the last session ({_when(clinician, self.since)})")
         head = [f"📋 Group {self.group_id} — session {_when(clinician, self.starts_at)}.",
                 f"{period}: exercise days done/offered, "
-                "check-ins answered, mean mood (0–10); arrows compare with the week before."]
+                "check-ins answered, mean mood (0–10); arrows compare with the week before. "
+                "Most at risk first (open alerts, silence, ruptures, low mood)."]
         if not self.weeks:
             return [*head, "No patients in this group yet."]
-        body = ["• " + status_line(week) for week in self.weeks]
+        body = ["• " + status_line(week) for week in self.weeks]  # most at risk first (risk_order)
         silent = [w.name for w in self.weeks if w.silent and w.patient.status != "stopped"]
         tail = [f"Not answered since the last session: {', '.join(silent)}." if silent
                 else "Everyone answered at least once since the last session."]
@@ -914,6 +1068,21 @@ class Digest:
         return [*head, *body, *tail]
 
 
+def risk_order(week: PatientWeek) -> tuple[int, int, int, float, str, str]:
+    """The digest's order, most at risk first: an open crisis, then an open concern, then a
+    rupture (open, or signalled in the period), then the rest; within each, those who said
+    nothing in the period, then more rupture signals, then lower mood; then by name."""
+    ranks = [severity_rank(a.severity) for a in week.open_alerts]
+    if week.patient.crisis_open:
+        ranks.append(SEVERITY_RANK["crisis"])
+    if week.ruptures:
+        ranks.append(SEVERITY_RANK["rupture"])
+    rank = min(ranks, default=len(SEVERITY_RANK))
+    silent = 0 if week.silent and week.patient.status != "stopped" else 1
+    mood = week.mood if week.mood is not None else float(MOOD_SCALE_MAX + 1)
+    return rank, silent, -len(week.ruptures), mood, week.name.lower(), week.patient.id
+
+
 async def build_digest(work: Work, session: GroupSession) -> Digest:
     """The figures for the period since the previous session (or the week before this one)."""
     previous = await work.session.scalar(select(GroupSession.starts_at).where(
@@ -923,6 +1092,7 @@ async def build_digest(work: Work, session: GroupSession) -> Digest:
     until = min(work.now, session.starts_at)
     weeks = [await patient_week(work, patient, since, until)
              for patient in await _members(work, session.group_id)]
+    weeks.sort(key=risk_order)
     return Digest(group_id=session.group_id, starts_at=session.starts_at, since=since, weeks=weeks,
                   first=previous is None)
 

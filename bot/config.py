@@ -13,6 +13,7 @@ from bot.errors import ConfigError
 
 DEFAULT_DATA_DIR = PROJECT_ROOT / "var"
 DEFAULT_TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_DASHBOARD_URL = "http://127.0.0.1:8080"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class Settings:
     paid_broadcast: bool = False
     """TELEGRAM_PAID_BROADCAST=on: messages go with Telegram's paid broadcasts (up to 1,000 a
     second, charged in Stars beyond the free 30 a second); off by default."""
+    dashboard_url: str = DEFAULT_DASHBOARD_URL
+    """DASHBOARD_URL: where clinicians reach the web dashboard; sign-in links start with it."""
     log_content: bool = False
     """LOG_CONTENT=on lets libraries' debug lines through, which can quote what people wrote
     (bot.logs): for an operator chasing a fault, never by default."""
@@ -113,6 +116,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         triage_model=_switch(env, "COACHBOT_TRIAGE_MODEL", True),
         log_content=_switch(env, "LOG_CONTENT", False),
         paid_broadcast=_switch(env, "TELEGRAM_PAID_BROADCAST", False),
+        dashboard_url=_url(env, "DASHBOARD_URL", ("http", "https")) or DEFAULT_DASHBOARD_URL,
     )
 
 

@@ -255,8 +255,12 @@ def test_a_crisis_gets_the_safety_response_and_the_demo_clinician_sees_the_alert
     # The other side, in a second terminal on the same database.
     clinician = open_chat(terminals, chat_env, "--as", "clinician:demo")
     clinician.type("/alerts")
-    clinician.expect(re.compile(r"bot: .*URGENT.*kill myself"), REPLY_SECONDS)
-    clinician.expect("[1] ", REPLY_SECONDS)  # the alert's buttons (I'm on it, ...)
+    # one message listing the open alerts, most urgent first, a button to open each
+    clinician.expect(re.compile(r"bot: Open alerts: 1,[^\n]*\n1\. 🔴 URGENT[^\n]*kill myself"), REPLY_SECONDS)
+    clinician.expect("[1] 🔴 1.", REPLY_SECONDS)
+    clinician.type("1")  # opens it: the alert in full, with its buttons (I'm on it, ...)
+    clinician.expect(re.compile(r"bot: 🔴 URGENT: [^\n]*\nAt [^\n]*kill myself"), REPLY_SECONDS)
+    clinician.expect("[1] I'm on it", REPLY_SECONDS)
     assert clinician.quit() == 0
 
     for terminal in (patient, clinician):

@@ -23,7 +23,7 @@ from bot.storage.models import Answer, AuditEntry, ExerciseAssignment, Score
 from tests.conftest import FIXTURE_PROJECT, Transcript, run_scenario
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-CHART_PIXELS = (1000, 700)
+CHART_PIXELS = (1200, 900)
 
 
 def coach_project(settings: Settings, tmp_path: Path) -> Settings:
@@ -237,6 +237,8 @@ async def test_patient_summary_charts_are_valid_and_match_the_records(
     assert mood["values"] == [float(a.value) for a in answers if a.key == "mood"]
     assert mood["dates"][0] == "2026-03-02T09:05"  # Berlin time
     assert len(mood["dates"]) == 8
+    assert mood["events"] == [["2026-03-02T18:00", "session"]]  # the group's session so far, her time
+    assert mood["low_line"] == 3
 
     weeks = read_chart_data(Path(charts["Maria: exercise per week"]))["weeks"]
     outcomes = [a.value for a in answers if a.key == "exercise.outcome"]
@@ -454,3 +456,52 @@ async def test_quiet_hours_hold_concerns_but_never_a_crisis(coach: Any, seed: di
     assert [a["at"] for a in concern] == ["2026-03-03T06:00:00Z"], "the concern waits for 07:00 Berlin"
     assert sorted((a["to"], a["at"]) for a in crisis) == [
         ("clinician:c1", "2026-03-02T21:00:00Z"), ("clinician:c2", "2026-03-02T21:00:00Z")]
+
+
+# --- the digest's order: most at risk first ---------------------------------------------------------
+
+
+def test_digest_lists_patients_most_at_risk_first() -> None:
+    from datetime import UTC, datetime
+
+    from bot.clinicians import PatientWeek, risk_order
+    from bot.storage.models import Alert, Patient
+
+    since, until = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC)
+
+    def week(name: str, *, alerts: tuple[str, ...] = (), ruptures: int = 0, moods: tuple[float, ...] = (5,),
+             answered: int = 3, crisis_open: bool = False) -> PatientWeek:
+        patient = Patient(id=name.lower(), name=name, status="active", crisis_open=crisis_open)
+        return PatientWeek(patient=patient, since=since, until=until, moods=list(moods), answered=answered,
+                           open_alerts=[Alert(severity=s) for s in alerts],
+                           ruptures=[Alert(severity="rupture") for _ in range(ruptures)])
+
+    weeks = [week("Anna", moods=(8,)), week("Ben", alerts=("rupture",), ruptures=1),
+             week("Cleo", alerts=("concern", "rupture")), week("Dan", moods=(), answered=0),
+             week("Eva", alerts=("crisis",)), week("Finn", moods=(2,)), week("Gus", crisis_open=True),
+             week("Hal", ruptures=2), week("Ida", alerts=("concern",), moods=(), answered=0)]
+    ordered = [w.name for w in sorted(weeks, key=risk_order)]
+    assert ordered == ["Eva", "Gus",          # a crisis
+                       "Ida", "Cleo",         # a concern (silent first)
+                       "Hal", "Ben",          # rupture signals (more first)
+                       "Dan",                 # nothing heard from them
+                       "Finn", "Anna"]        # the rest, lowest mood first
+
+
+async def test_digest_order_follows_risk_not_the_alphabet(
+    coach: Any, seed: dict[str, Any],
+) -> None:
+    seed["patients"].append({"id": "p4", "name": "Anna", "group": "g1", "timezone": "UTC", "checkin_time": "09:00"})
+    t = Timeline(seed)  # as maria_week, and Anna (UTC) answers every day in a good mood
+    t.checkin("patient:p1", "2026-03-02T08:05:00Z", 8).checkin("patient:p4", "2026-03-02T09:05:00Z", 9)
+    for day, mood, outcome in MARIA_WEEK:
+        t.checkin("patient:p1", f"{day}T08:05:00Z", mood, outcome)
+        t.checkin("patient:p4", f"{day}T09:05:00Z", 9)
+        if day == "2026-03-03":
+            t.press("patient:p4", "Not at all", "Not at all")
+    out = await coach(t.at("2026-03-09T15:01:00Z").steps)
+    [digest] = [line["text"] for line in out.to("clinician:c1")
+                if line["at"] == "2026-03-09T15:00:00Z" and line["text"].startswith("📋")]
+    names = [line[2:].split(":")[0] for line in digest.splitlines() if line.startswith("• ")]
+    assert names == ["Lena", "Maria", "Anna"]  # Lena: rupture, silent; then lower mood first
+    assert "Most at risk first" in digest
