@@ -37,6 +37,10 @@ check-in by an unfinished questionnaire."""
 QUEUE_KEEP = timedelta(days=3)
 """Queued or set-aside prompts older than this are dropped: no pile of old questions."""
 PROFILE_FIELDS = ("name", "timezone", "checkin_time", "locale")
+CHAIN_VAR = "_then"
+"""A conversation's variable with the rest of the day's chain (bot.programme.continue_chain)."""
+CHAINED_VAR = "_chained"
+"""Set on a conversation of the day's chain that followed another (or ran at its own time)."""
 
 
 def context_of(patient: Patient) -> dict[str, Any]:
@@ -280,8 +284,14 @@ async def apply(work: Work, patient: Patient, row: ConversationRow, result: Step
         row.status = "finished"
         row.updated_at = work.now
         await on_finished(work, patient, row)
-        for start in to_start:
-            await start_dialogue(work, patient, start.dialogue, start.vars)
+        chain = (row.vars or {}).get(CHAIN_VAR)
+        if isinstance(chain, list):  # one of the day's chain: the next follows (bot.programme)
+            from bot.programme import continue_chain
+
+            await continue_chain(work, patient, chain, to_start, chained=bool((row.vars or {}).get(CHAINED_VAR)))
+        else:
+            for start in to_start:
+                await start_dialogue(work, patient, start.dialogue, start.vars)
         await start_next_queued(work, patient)
     else:
         for start in to_start:
@@ -307,6 +317,10 @@ async def start_next_queued(work: Work, patient: Patient) -> None:
             queued.status, queued.updated_at = "abandoned", work.now
             continue
         if queued.state:
+            from bot.programme import resume_fits
+
+            if not await resume_fits(work, patient, queued.dialogue):
+                return  # today's budget is spent: it waits (and is dropped after QUEUE_KEEP)
             await _resume(work, patient, queued)
         else:
             await _begin(work, patient, queued.dialogue, dict(queued.vars or {}), queued)

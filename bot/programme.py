@@ -13,11 +13,20 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from bot import signals
 from bot.content.bundle import Bundle
-from bot.conversations import active_conversation, ask_again, context_of, forget_open, start_dialogue
+from bot.conversations import (
+    CHAIN_VAR,
+    CHAINED_VAR,
+    _queued,
+    active_conversation,
+    ask_again,
+    context_of,
+    forget_open,
+    start_dialogue,
+)
 from bot.engine.engine import render
 from bot.isotime import parse_duration
 from bot.safety.escalation import after_their_quiet_hours, reachable_clinicians
@@ -61,6 +70,7 @@ DEFAULT_PROGRAMME: dict[str, Any] = {
     "reminders": {"unanswered_after": "PT3H", "unanswered_message": "system.reminder",
                   "missed_days_nudge": 2, "nudge_message": "system.nudge"},
     "quiet_hours": {"start": "21:00", "end": "08:00"},
+    "budget": {"unprompted_per_day": 6},
 }
 MAX_PAUSE_DAYS = 60
 ERASE_CONFIRM_MINUTES = 30
@@ -165,9 +175,13 @@ async def exercise_of_the_day(work: Work, patient: Patient) -> str | None:
     return str(todays[day % len(todays)]) if todays else None
 
 
-async def prompt(work: Work, patient: Patient, dialogue: str) -> None:
-    """Start a scheduled dialogue with the day's variables, and its one gentle reminder."""
-    variables = {"exercise": await exercise_of_the_day(work, patient)}
+async def prompt(work: Work, patient: Patient, dialogue: str,
+                 then: list[dict[str, Any]] | None = None, variables: dict[str, Any] | None = None) -> None:
+    """Start a scheduled dialogue with the day's variables, and its one gentle reminder;
+    `then`: the rest of the day's chain, started when this one finishes (`continue_chain`)."""
+    variables = {"exercise": await exercise_of_the_day(work, patient), **(variables or {})}
+    if then is not None:
+        variables[CHAIN_VAR] = then
     row = await start_dialogue(work, patient, dialogue, variables)
     if row is not None and row.status == "active":
         spec = programme(work).get("reminders") or {}
@@ -177,33 +191,252 @@ async def prompt(work: Work, patient: Patient, dialogue: str) -> None:
         await work.schedule("reminder", due, patient_id=patient.id, conversation_id=row.id, seq=row.seq)
 
 
+# --- the daily message budget ---------------------------------------------------------------
+#
+# What the bot starts on its own (the check-in, the exercise, questionnaires, authors' daily
+# dialogues, reminders, nudges, encouragement) counts against a patient's daily budget
+# (`budget: unprompted_per_day` in content/programme.yaml); replies, the safety response,
+# crisis paths and anything about group sessions never count and are never held. Each thing
+# started counts once (a dialogue's opening turn; a reminder with its question repeated).
+# What does not fit is dropped by priority, lowest first; a questionnaire waits for the next
+# day instead (up to HOLD_DAYS). The day's dialogues run as one chain, each starting when
+# the one before finishes; the chain's remainder rides in the running conversation's vars.
+
+KINDS = ("questionnaire", "checkin", "exercise", "encouragement")
+"""Budgeted kinds, highest priority first (safety and session messages are never budgeted)."""
+SPENT = "unprompted"
+HELD = "unprompted_held"
+DROPPED = "unprompted_dropped"
+HOLD_DAYS = 3
+
+
+def daily_budget(work: Work) -> int:
+    spec = programme(work).get("budget") or {}
+    try:
+        return max(0, int(spec.get("unprompted_per_day", 6)))
+    except (TypeError, ValueError):
+        return 6
+
+
+def _midnight(patient: Patient, now: datetime) -> datetime:
+    tz = zone(patient.timezone)
+    local = now.astimezone(tz)
+    return datetime.combine(local.date(), datetime.min.time(), tzinfo=tz)
+
+
+async def spent_today(work: Work, patient: Patient) -> int:
+    """Unprompted messages this patient had today (their own day), counted in the audit log
+    (this transaction's too: queued rows are written before any query, bot.storage.queued)."""
+    counted = await work.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.patient_id == patient.id, AuditEntry.action == SPENT,
+        AuditEntry.at >= _midnight(patient, work.now)))
+    return int(counted or 0)
+
+
+def spend(work: Work, patient: Patient, kind: str, what: str) -> None:
+    work.audit("coachbot", SPENT, patient_id=patient.id, kind=kind, what=what)
+
+
+async def fits(work: Work, patient: Patient, kind: str, what: str) -> bool:
+    """Count one unprompted message if today's budget has room; else hold or drop it."""
+    if await spent_today(work, patient) < daily_budget(work):
+        spend(work, patient, kind, what)
+        return True
+    left_out(work, patient, kind, what)
+    return False
+
+
+def left_out(work: Work, patient: Patient, kind: str, what: str, first_held: str | None = None) -> None:
+    """A questionnaire waits for the next day (up to HOLD_DAYS); anything else is dropped."""
+    first = first_held or work.now.isoformat()
+    if kind == "questionnaire" and work.now - datetime.fromisoformat(first) < timedelta(days=HOLD_DAYS):
+        work.audit("coachbot", HELD, patient_id=patient.id, kind=kind, what=what, first_held=first)
+    else:
+        work.audit("coachbot", DROPPED, patient_id=patient.id, kind=kind, what=what)
+
+
+def kind_of(work: Work, dialogue: str) -> str | None:
+    """The budget kind of a dialogue the programme starts; None: never budgeted (session)."""
+    spec = programme(work)
+    if dialogue == str((spec.get("sessions") or {}).get("feedback_dialogue", "session_feedback")):
+        return None
+    if any(str(item.get("dialogue")) == dialogue for item in spec.get("every") or []):
+        return "questionnaire"
+    for item in spec.get("daily") or []:
+        if str(item.get("dialogue")) == dialogue:
+            return str(item.get("kind") or "checkin")
+    return "exercise" if dialogue == exercise_dialogue(work) else "checkin"
+
+
+async def _later_today(work: Work, patient: Patient) -> bool:
+    """Whether a dialogue is still scheduled for the rest of the patient's day (an entry with
+    its own time): then that one's end says the day's last word."""
+    from bot.storage.models import Job
+
+    midnight = _midnight(patient, work.now) + timedelta(days=1)
+    found = await work.session.scalar(select(Job.id).where(
+        Job.patient_id == patient.id, Job.kind == "dialogue", Job.status == "pending",
+        Job.due_at > work.now, Job.due_at < midnight).limit(1))
+    return found is not None
+
+
+async def resume_fits(work: Work, patient: Patient, dialogue: str) -> bool:
+    """Picking up a set-aside programme dialogue ("shall we pick up where we left off?") is
+    unprompted too; others (a repair conversation, onboarding) are the patient's own."""
+    spec = programme(work)
+    ours = {str(item.get("dialogue")) for key in ("daily", "every") for item in spec.get(key) or []}
+    if dialogue not in ours | {exercise_dialogue(work)}:
+        return True
+    kind = kind_of(work, dialogue)
+    return kind is None or await fits(work, patient, kind, dialogue)
+
+
+def exercise_dialogue(work: Work) -> str:
+    return str(programme(work).get("exercise_dialogue") or "daily_exercise")
+
+
+async def _held_over(work: Work, patient: Patient) -> list[dict[str, Any]]:
+    """Questionnaires held back on an earlier day, oldest first, once each."""
+    rows = await work.session.scalars(select(AuditEntry).where(
+        AuditEntry.patient_id == patient.id, AuditEntry.action == HELD,
+        AuditEntry.at >= work.now - timedelta(hours=36), AuditEntry.at < _midnight(patient, work.now))
+        .order_by(AuditEntry.id))
+    out: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        detail = row.detail or {}
+        out.setdefault(str(detail.get("what")), {"dialogue": str(detail.get("what")), "kind": "questionnaire",
+                                                 "first_held": detail.get("first_held")})
+    return list(out.values())
+
+
+def day_plan(work: Work, patient: Patient, day: int) -> list[dict[str, Any]]:
+    """The day's dialogues in chain order: the check-in (the first `daily` entry), entries
+    `after: checkin`, the exercise it starts, entries `after: exercise` (the default), then the
+    questionnaires due today. Entries with their own time (`at: "HH:MM"`) come last, marked."""
+    spec = programme(work)
+    daily = [dict(item) for item in spec.get("daily") or [] if item.get("dialogue")]
+    first, rest = daily[:1], daily[1:]
+    plan: list[dict[str, Any]] = [{"dialogue": str(item["dialogue"]), "kind": str(item.get("kind") or "checkin")}
+                                  for item in first]
+    plan += [{"dialogue": str(item["dialogue"]), "kind": str(item.get("kind") or "checkin")}
+             for item in rest if item.get("after") == "checkin" and not item.get("at")]
+    if first:
+        plan.append({"dialogue": exercise_dialogue(work), "kind": "exercise", "slot": True})
+    plan += [{"dialogue": str(item["dialogue"]), "kind": str(item.get("kind") or "checkin")}
+             for item in rest if item.get("after") != "checkin" and not item.get("at")]
+    for item in spec.get("every") or []:
+        start, every = int(item.get("first_day", 0)), max(1, int(item.get("days", 7)))
+        if day >= start and (day - start) % every == 0:
+            plan.append({"dialogue": str(item.get("dialogue")), "kind": "questionnaire"})
+    plan += [{"dialogue": str(item["dialogue"]), "kind": str(item.get("kind") or "checkin"),
+              "at": str(item["at"])} for item in rest if item.get("at")]
+    return plan
+
+
+def within_budget(items: list[dict[str, Any]], room: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(kept, left out): the `room` items of highest priority (earlier first among equals),
+    in their own order."""
+    rank = {kind: n for n, kind in enumerate(KINDS)}
+    order = sorted(range(len(items)), key=lambda n: (rank.get(items[n]["kind"], len(KINDS)), n))
+    keep = set(order[:max(0, room)])
+    return ([item for n, item in enumerate(items) if n in keep],
+            [item for n, item in enumerate(items) if n not in keep])
+
+
 async def run_daily(work: Work, patient: Patient) -> None:
-    """The patient's daily job: today's prompts, then tomorrow's job."""
+    """The patient's daily job: today's prompts within the budget, then tomorrow's job."""
     await schedule_daily(work, patient, work.now + timedelta(minutes=1))
     if patient.status == "paused" and patient.paused_until and patient.paused_until <= work.now:
         patient.status, patient.paused_until = "active", None
         work.audit("coachbot", "pause_ended", patient_id=patient.id)
     if not is_running(patient, work.now):
         return
-    await check_missed_days(work, patient)
-    await encourage(work, patient)
-    spec = programme(work)
-    for item in spec.get("daily") or []:
-        await prompt(work, patient, str(item.get("dialogue")))
     day = programme_day(patient, work.now)
-    for item in spec.get("every") or []:
-        first, every = int(item.get("first_day", 0)), max(1, int(item.get("days", 7)))
-        if day >= first and (day - first) % every == 0:
-            await prompt(work, patient, str(item.get("dialogue")))
+    nudge = await check_missed_days(work, patient)
+    cheer = await encouragement(work, patient)
+    plan = day_plan(work, patient, day)
+    todays = {item["dialogue"] for item in plan}
+    held = [item for item in await _held_over(work, patient) if item["dialogue"] not in todays]
+    timed = [item for item in plan if item.get("at")]
+    chain = [item for item in plan if not item.get("at")]
+    chain += held  # questionnaires held back yesterday, after today's
+    items = ([{"dialogue": "", "kind": "checkin", "nudge": True}] if nudge else []) \
+        + ([{"dialogue": "", "kind": "encouragement", "cheer": True}] if cheer else []) + chain + timed
+    kept, out = within_budget(items, daily_budget(work) - await spent_today(work, patient))
+    for item in out:
+        left_out(work, patient, item["kind"], item["dialogue"] or ("nudge" if item.get("nudge") else "encouragement"),
+                 item.get("first_held"))
+    to = f"patient:{patient.id}"
+    if nudge and any(item.get("nudge") for item in kept):
+        spend(work, patient, "checkin", "nudge")
+        work.send(to, nudge, patient_id=patient.id)
+    if cheer and any(item.get("cheer") for item in kept):
+        spend(work, patient, "encouragement", "encouragement")
+        work.send(to, cheer, patient_id=patient.id)
+    for item in kept:
+        if item.get("at") and parse_hhmm(str(item["at"])) is not None:
+            due = next_local(patient.timezone, str(item["at"]), _midnight(patient, work.now))
+            if work.now < due < work.now + timedelta(days=1):
+                await work.schedule("dialogue", due, patient_id=patient.id, dialogue=item["dialogue"],
+                                    unique_key=f"dialogue:{patient.id}:{item['dialogue']}:{due.isoformat()}")
+    # a left-out exercise keeps its place, marked, so the check-in's own `start:` is let go
+    chain = [item for item in items if item in kept or item.get("slot")]
+    chain = [dict(item, skip=True) if item.get("slot") and item not in kept else item
+             for item in chain if item["dialogue"] and not item.get("at")]
+    await continue_chain(work, patient, chain, [], first=True)
 
 
-async def encourage(work: Work, patient: Patient) -> None:
-    """For groups that opted in: how many members did an exercise in the last day, never who.
-    Nothing is said on a day nobody did one: a nudge, not a reproach."""
+async def continue_chain(work: Work, patient: Patient, chain: list[dict[str, Any]],
+                         started: list[Any], *, first: bool = False, chained: bool = False) -> bool:
+    """Start the chain's next dialogue, each counted against the budget (one that no longer
+    fits is held or dropped). `started`: the dialogues the one that just finished starts itself
+    (its content's `start:`): one the chain keeps a place for takes that place (or is let go if
+    the budget left it out); others start at once. The chain's end brings the day's closing
+    line (`closing: message`) when more than one dialogue ran (`chained`: the one that just
+    finished was not the day's first; a declined check-in says its own goodbye), unless
+    something still waits today (a set-aside conversation, an entry with its own time). True
+    when a dialogue of the chain started."""
+    if patient.crisis_open:
+        return False  # nothing of the programme while a crisis case is open
+    rest = [dict(item) for item in chain]
+    for event in started:
+        place = next((n for n, item in enumerate(rest) if item.get("slot") and "vars" not in item
+                      and item["dialogue"] == event.dialogue), None)
+        if place is None:
+            await start_dialogue(work, patient, event.dialogue, event.vars)
+        elif rest[place].get("skip"):
+            rest.pop(place)
+        else:
+            rest[place]["vars"] = dict(event.vars or {})
+    if not first:  # a place nobody filled: the check-in did not go on to the exercise
+        rest = [item for item in rest if not item.get("slot") or "vars" in item]
+    while rest:
+        item = rest.pop(0)
+        if item.get("slot") and "vars" not in item:
+            continue  # (only at the day's start, before the check-in: nothing fills it)
+        if not await fits(work, patient, item["kind"], item["dialogue"]):
+            continue
+        variables = dict(item.get("vars") or {})
+        if not first:
+            variables[CHAINED_VAR] = True
+        await prompt(work, patient, item["dialogue"], then=rest, variables=variables)
+        return True
+    if chained and not await _queued(work, patient.id) and not await _later_today(work, patient):
+        closing = (programme(work).get("closing") or {}).get("message")
+        if closing:
+            work.send(f"patient:{patient.id}", work.text(str(closing), patient.locale, "See you tomorrow, {name}!",
+                                                         **context_of(patient)), patient_id=patient.id)
+    return False
+
+
+async def encouragement(work: Work, patient: Patient) -> str | None:
+    """For groups that opted in: how many members did an exercise in the last day, never who
+    (the text; run_daily sends it if the budget has room). Nothing is said on a day nobody did
+    one: a nudge, not a reproach."""
     group = await work.session.get(Group, patient.group_id) if patient.group_id else None
     key = (programme(work).get("encouragement") or {}).get("message")
     if group is None or not group.encouragement or not key:
-        return
+        return None
     everyone = [p.id for p in await members(work, group.id) if p.status in ("active", "paused")]
     outcomes = await work.session.execute(
         select(Answer.patient_id, Answer.value).where(
@@ -211,14 +444,14 @@ async def encourage(work: Work, patient: Patient) -> None:
             Answer.at >= work.now - timedelta(days=1)))
     did = {who for who, value in outcomes if value in ("done", "hard")}
     if len(everyone) < 2 or not did:
-        return
-    work.send(f"patient:{patient.id}", work.text(
-        str(key), patient.locale, "{count} of {total} of your group did an exercise yesterday.",
-        count=len(did), total=len(everyone)), patient_id=patient.id)
+        return None
+    return work.text(str(key), patient.locale, "{count} of {total} of your group did an exercise yesterday.",
+                     count=len(did), total=len(everyone))
 
 
-async def check_missed_days(work: Work, patient: Patient) -> None:
-    """After N missed days in a row: one kind nudge, and the clinician hears of it.
+async def check_missed_days(work: Work, patient: Patient) -> str | None:
+    """After N missed days in a row: one kind nudge (its text, for run_daily to send if the
+    budget has room), and the clinician hears of it (always).
 
     Counted in the patient's own days on which a check-in was offered (paused days are not
     missed ones); a day counts as answered when any of its check-in questions was answered,
@@ -234,7 +467,7 @@ async def check_missed_days(work: Work, patient: Patient) -> None:
         "patient_id": patient.id, "dialogues": daily, "since": work.now - timedelta(days=limit + 14)}))
     days = sorted({at.astimezone(tz).date() for at in offered} - {today}, reverse=True)[:limit + 1]
     if not days:
-        return
+        return None
     answered_at = await work.session.scalars(ANSWERED, {
         "patient_id": patient.id, "dialogues": daily, "since": work.now - timedelta(days=limit + 15)})
     answered = {at.astimezone(tz).date() for at in answered_at}
@@ -244,13 +477,12 @@ async def check_missed_days(work: Work, patient: Patient) -> None:
             break
         missed += 1
     if missed != limit:
-        return  # exactly at the limit: once per streak, never a pile of reminders
-    work.send(f"patient:{patient.id}", work.text(
-        str(spec.get("nudge_message", "system.nudge")), patient.locale,
-        "Hi {name}, no pressure at all — I'm here whenever you'd like to pick things up again.",
-        **context_of(patient)), patient_id=patient.id)
+        return None  # exactly at the limit: once per streak, never a pile of reminders
     await raise_alert(work, patient, "rupture", "signal",
                       f"withdrawal: no check-in for {missed} days in a row")
+    return work.text(str(spec.get("nudge_message", "system.nudge")), patient.locale,
+                     "Hi {name}, no pressure at all — I'm here whenever you'd like to pick things up again.",
+                     **context_of(patient))
 
 
 async def run_reminder(work: Work, patient: Patient, conversation_id: int, seq: int) -> None:
@@ -266,6 +498,9 @@ async def run_reminder(work: Work, patient: Patient, conversation_id: int, seq: 
                             conversation_id=conversation_id, seq=seq)
         return
     row.reminded = True
+    kind = kind_of(work, row.dialogue)
+    if kind is not None and not await fits(work, patient, "reminder", row.dialogue):
+        return  # today's budget is spent: the question stays, without a reminder
     spec = programme(work).get("reminders") or {}
     work.send(f"patient:{patient.id}", work.text(
         str(spec.get("unanswered_message", "system.reminder")), patient.locale,
@@ -323,7 +558,15 @@ async def prompt_outside_quiet_hours(work: Work, patient: Patient, dialogue: str
         await work.schedule("dialogue", later, patient_id=patient.id, dialogue=dialogue,
                             unique_key=f"dialogue:{patient.id}:{dialogue}:{later.isoformat()}")
         return
-    await prompt(work, patient, dialogue)
+    kind = kind_of(work, dialogue)  # session feedback is never budgeted
+    if kind is not None and not await fits(work, patient, kind, dialogue):
+        return
+    timed = any(str(item.get("dialogue")) == dialogue and item.get("at")
+                for item in programme(work).get("daily") or [])
+    if timed:  # an entry with its own time: a chain of one, which ends the day
+        await prompt(work, patient, dialogue, then=[], variables={CHAINED_VAR: True})
+    else:
+        await prompt(work, patient, dialogue)
 
 
 async def apply_profile(work: Work, patient: Patient, answers: dict[str, Any]) -> None:

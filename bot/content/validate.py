@@ -79,7 +79,7 @@ PROGRAMME_MESSAGES_WITH_DEFAULTS = {
     ("reminders", "nudge_message"): "system.nudge",
 }
 """Message keys the programme names whose English text is also built into the bot."""
-PROGRAMME_MESSAGES = (*PROGRAMME_MESSAGES_WITH_DEFAULTS, ("encouragement", "message"))
+PROGRAMME_MESSAGES = (*PROGRAMME_MESSAGES_WITH_DEFAULTS, ("encouragement", "message"), ("closing", "message"))
 MAX_SUGGESTIONS = 8
 MAX_DESCRIPTION_IN_HINT = 100
 OPERATOR_ALIASES = {
@@ -697,6 +697,17 @@ class _Validator:
             if isinstance(dialogue, str) and dialogue not in self.refs.dialogues:
                 self.add(at, line, f"unknown dialogue '{dialogue}'" + _did_you_mean(dialogue, self.refs.dialogues),
                          f"use the id of a dialogue in dialogues/ ({_listing(self.refs.dialogues)})")
+        for index, entry in _items(data.get("daily")):
+            if not isinstance(entry, dict):
+                continue
+            if index == 0 and ("after" in entry or "at" in entry):
+                self.add(at, line_of(entry, "dialogue"), "daily: the first entry is the day's check-in and starts "
+                         "the chain; it cannot have 'after' or 'at'",
+                         "move it down, or put the check-in first")
+            elif "after" in entry and "at" in entry:
+                self.add(at, line_of(entry, "at"), f"daily: '{entry.get('dialogue')}' has both 'after' and 'at'",
+                         "use 'after: checkin' or 'after: exercise' to run it in the morning chain, or "
+                         "'at: \"HH:MM\"' for its own time, not both")
         weeks = data.get("weeks")
         if isinstance(weeks, dict):
             for week, days in weeks.items():
