@@ -10,7 +10,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-# Lower goes first (bot.telegram.sender claims by priority, then age). A person who just did
+# Lower goes first (bot.telegram.sender claims by priority, then by how long a row has been due;
+# one recipient's rows by priority, then in the order queued). A person who just did
 # something waits for nobody but a crisis; a morning's check-ins wait for everyone.
 PRIORITY_CRISIS = 0
 """The safety response, the safety question, crisis alerts: first out of the door."""

@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, orm_insert_sentinel
@@ -219,6 +220,18 @@ class Alert(InsertedInBatches, Base):
     resolved_at: Mapped[datetime | None]
 
 
+OUTBOX_PENDING = text("status = 'pending'")
+"""The rows ix_outbox_pending_recipient holds."""
+OUTBOX_HEADS = {
+    "postgresql": "status = 'pending' AND head AND recipient {like} 'chat:%'",
+    "sqlite": "status = 'pending' AND head = 1 AND recipient {like} 'chat:%'",
+}
+"""The rows ix_outbox_heads (NOT LIKE) and ix_outbox_stranger_heads (LIKE) hold, as each
+database renders the claim's conditions (SQLite has no boolean type: `head = 1`)."""
+_HEADS = {(dialect, like): text(where.format(like=like)) for dialect, where in OUTBOX_HEADS.items()
+          for like in ("LIKE", "NOT LIKE")}
+
+
 class Outbox(InsertedInBatches, Base):
     """Everything to send, written in the same transaction as the state change that caused it."""
 
@@ -252,7 +265,30 @@ class Outbox(InsertedInBatches, Base):
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     external_id: Mapped[str | None] = mapped_column(String(64))
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    head: Mapped[bool] = mapped_column(Boolean, server_default=true())
+    """May be its recipient's next message: false only once the sender has seen an earlier
+    pending row of the same recipient (bot.telegram.sender.claim_statement). Every new row
+    starts true (the database's default: no writer has to know), and when a row leaves the
+    queue (or its priority changes) a trigger sets it again on its recipient's first pending
+    row (migration 0008). So the first pending row of every recipient always has it, and the
+    claim looks only at rows that have it (ix_outbox_heads), not at every message queued
+    behind another. The triggers exist only in the migrations: a schema made from these
+    models alone (metadata.create_all) would leave chats waiting for ever."""
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_pending_recipient", "recipient", "priority", "id",
+              postgresql_where=OUTBOX_PENDING, sqlite_where=OUTBOX_PENDING),
+        Index("ix_outbox_heads", "priority", "next_attempt_at", "id",
+              postgresql_where=_HEADS["postgresql", "NOT LIKE"], sqlite_where=_HEADS["sqlite", "NOT LIKE"]),
+        Index("ix_outbox_stranger_heads", "priority", "next_attempt_at", "id",
+              postgresql_where=_HEADS["postgresql", "LIKE"], sqlite_where=_HEADS["sqlite", "LIKE"]),
+    )
+    """ix_outbox_pending_recipient: a recipient's pending rows in the order they go (is this row
+    its recipient's first?). ix_outbox_heads and ix_outbox_stranger_heads: the rows that may be
+    a recipient's next, by priority and then when they are due, for patients and clinicians and
+    for strangers (recipient `chat:…`) apart, as the sender claims them apart. Their predicates
+    are written as each database renders the claim's own conditions, so that it can use them
+    (tests/e2e/test_outbox_heads.py checks that it does)."""
 
 
 class Job(InsertedInBatches, Base):
