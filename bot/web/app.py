@@ -48,7 +48,6 @@ MAX_QUEUE = 200
 MAX_FORM_BYTES = 20_000
 MAX_NOTE_CHARS = 2000
 UPCOMING_SESSIONS = 3
-SEVERITY_RANK = {"crisis": 0, "concern": 1, "rupture": 2}
 SEVERITY_LABEL = {"crisis": "Crisis", "concern": "Concern", "rupture": "Rupture signal"}
 DONE = {
     "ack": "Acknowledged: the team has been told you are on it.",
@@ -354,7 +353,7 @@ async def patient_page(work: Work, request: Request, me: Visitor) -> Response:
 async def alert_queue(work: Work, request: Request, me: Visitor) -> Response:
     alerts = list(await work.session.scalars(select(Alert).where(
         Alert.group_id.in_(me.groups), Alert.status != "resolved").order_by(Alert.created_at, Alert.id)))
-    alerts.sort(key=lambda a: (SEVERITY_RANK.get(a.severity, 9), a.created_at, a.id))
+    alerts.sort(key=lambda a: (clinicians.SEVERITY_RANK.get(a.severity, 9), a.created_at, a.id))
     notice = DONE.get(request.query_params.get("done", ""))
     items = []
     for alert in alerts[:MAX_QUEUE]:
