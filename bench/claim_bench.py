@@ -44,15 +44,15 @@ from typing import Any, cast
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alembic import command
-from sqlalchemy import Table, and_, bindparam, func, or_, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 
 from bench.postgres import admin
 from bot import eventloop
 from bot.clock import SystemClock
 from bot.storage.db import Database, alembic_config
 from bot.storage.lists import not_in_list
-from bot.storage.models import Clinician, Outbox, Patient
-from bot.telegram.sender import CLAIMED_COLUMNS, MARK_SENT, STRANGERS, _after, claim_statement
+from bot.storage.models import Outbox
+from bot.telegram.sender import CLAIMED_COLUMNS, MARK_SENT, STRANGERS, claim_statement, with_recipients
 
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 LIMIT = 16
@@ -75,15 +75,8 @@ def old_claim_statement(db: Database, strangers: bool = False) -> Any:
     claimable = db.locked(select(OUTBOX.c.id).where(
         OUTBOX.c.id.in_(heads.scalar_subquery()), OUTBOX.c.status == "pending",
         OUTBOX.c.next_attempt_at <= bindparam("now")), skip_locked=True)
-    claimed = (update(OUTBOX).where(OUTBOX.c.id.in_(claimable.scalar_subquery()))
-               .values(next_attempt_at=bindparam("lease")).returning(*CLAIMED_COLUMNS)).cte("claimed")
-    recipient = claimed.c.recipient
-    of_patient = or_(and_(recipient.startswith("patient:"), Patient.id == _after(recipient, "patient:")),
-                     and_(recipient.startswith("chat:"), Patient.chat_key == _after(recipient, "chat:")))
-    of_clinician = and_(recipient.startswith("clinician:"), Clinician.id == _after(recipient, "clinician:"))
-    return (select(claimed, Patient.id.label("patient_id"), Patient.chat_key.label("patient_chat_key"),
-                   Patient.blocked.label("patient_blocked"), Clinician.chat_key.label("clinician_chat_key"))
-            .select_from(claimed).outerjoin(Patient, of_patient).outerjoin(Clinician, of_clinician))
+    return with_recipients((update(OUTBOX).where(OUTBOX.c.id.in_(claimable.scalar_subquery()))
+                            .values(next_attempt_at=bindparam("lease")).returning(*CLAIMED_COLUMNS)).cte("claimed"))
 
 
 ROWS = """

@@ -238,15 +238,19 @@ def claim_statement(db: Database, strangers: bool = False) -> Any:
         OUTBOX.c.next_attempt_at <= bindparam("now")), skip_locked=True)
     claim = (update(OUTBOX).where(_one_of(OUTBOX.c.id, claimable))
              .values(next_attempt_at=bindparam("lease")).returning(*CLAIMED_COLUMNS))
-    claimed = claim.cte("claimed")
+    return with_recipients(claim.cte("claimed")).add_cte(cleared)
+
+
+def with_recipients(claimed: Any) -> Any:
+    """PostgreSQL: the claimed rows (a CTE of an UPDATE ... RETURNING CLAIMED_COLUMNS) with
+    their recipients resolved, so the claim is one round trip (`recipient_of` reads these)."""
     recipient = claimed.c.recipient
     of_patient = or_(and_(recipient.startswith("patient:"), Patient.id == _after(recipient, "patient:")),
                      and_(recipient.startswith("chat:"), Patient.chat_key == _after(recipient, "chat:")))
     of_clinician = and_(recipient.startswith("clinician:"), Clinician.id == _after(recipient, "clinician:"))
     return (select(claimed, Patient.id.label("patient_id"), Patient.chat_key.label("patient_chat_key"),
                    Patient.blocked.label("patient_blocked"), Clinician.chat_key.label("clinician_chat_key"))
-            .select_from(claimed).outerjoin(Patient, of_patient).outerjoin(Clinician, of_clinician)
-            .add_cte(cleared))
+            .select_from(claimed).outerjoin(Patient, of_patient).outerjoin(Clinician, of_clinician))
 
 
 def _one_of(column: Any, ids: Any) -> Any:
