@@ -210,14 +210,61 @@ class Head:
                    temperature=float(arrays[f"{prefix}_temperature"]))
 
 
+@dataclass(frozen=True)
+class NetHead:
+    """A small neural network (one hidden layer, ReLU) over [sentence embedding, rule features].
+
+    Why beside the linear head: the line it draws in the embedding is straight, and whether a
+    dark sentence is a crisis depends on combinations (whose, when, whether it is over) that a
+    hidden layer can bend around. Alone it ranks worse than the linear head (it never sees the
+    n-grams); their average ranks better than either (RISK_NET_WEIGHT)."""
+
+    hidden: np.ndarray
+    """(512 + RULE_FEATURES, units)"""
+    hidden_bias: np.ndarray
+    out: np.ndarray
+    """(units, classes)"""
+    out_bias: np.ndarray
+
+    def probabilities(self, dense: np.ndarray) -> np.ndarray:
+        return softmax(np.maximum(dense @ self.hidden + self.hidden_bias, 0.0) @ self.out + self.out_bias)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {f"{prefix}_net_hidden": self.hidden, f"{prefix}_net_hidden_bias": self.hidden_bias,
+                f"{prefix}_net_out": self.out, f"{prefix}_net_out_bias": self.out_bias}
+
+    @classmethod
+    def from_arrays(cls, arrays: Any, prefix: str) -> NetHead | None:
+        """None for weights saved without a network (the linear head then decides alone)."""
+        if f"{prefix}_net_hidden" not in arrays:
+            return None
+
+        def array(name: str) -> np.ndarray:
+            return np.asarray(arrays[f"{prefix}_net_{name}"], dtype=np.float32)
+
+        return cls(hidden=array("hidden"), hidden_bias=array("hidden_bias"), out=array("out"),
+                   out_bias=array("out_bias"))
+
+
+RISK_NET_WEIGHT = 0.3
+"""The network's share of the risk probabilities (the linear head has the rest). Chosen on the
+development sets: with the rules, at 97.5 % of their crises caught in each language, everyday
+messages flagged 18.4 % (linear head alone), 15.4 % (0.3), 17.1 % (0.5), 23.4 % (network alone)."""
+
+
+def blend(linear: np.ndarray, net: np.ndarray | None, weight: float = RISK_NET_WEIGHT) -> np.ndarray:
+    return linear if net is None else (1.0 - weight) * linear + weight * net
+
+
 class TriageModel:
     """Scores messages; `bot.safety.triage` turns the scores and the rules into a verdict."""
 
     def __init__(self, embedder: Embedder, risk: Head, rupture: Head, thresholds: Thresholds,
                  meta: dict[str, Any] | None = None,
-                 rules_assess: Callable[[str], Verdict] = rules.assess) -> None:
+                 rules_assess: Callable[[str], Verdict] = rules.assess, risk_net: NetHead | None = None) -> None:
         self.embedder = embedder
         self.risk = risk
+        self.risk_net = risk_net
         self.rupture = rupture
         self.thresholds = thresholds
         self.meta = meta or {}
@@ -229,11 +276,15 @@ class TriageModel:
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         with np.load(directory / WEIGHTS_FILE) as arrays:
             risk, rupture = Head.from_arrays(arrays, "risk"), Head.from_arrays(arrays, "rupture")
+            risk_net = NetHead.from_arrays(arrays, "risk")
         if risk.bias.shape != (len(RISK_CLASSES),) or rupture.bias.shape != (len(RUPTURE_CLASSES),) \
                 or risk.chars.shape[0] != HASHED_BUCKETS:
             raise ValueError(f"{directory / WEIGHTS_FILE}: the classes do not match this version of coachbot")
         thresholds = Thresholds(**{k: float(v) for k, v in meta["thresholds"].items()})
-        return cls(embedder or UniversalSentenceEncoder(), risk, rupture, thresholds, meta)
+        if risk_net is not None and (risk_net.hidden.shape[0] != risk.dense.shape[0]
+                                     or risk_net.out_bias.shape != risk.bias.shape):
+            raise ValueError(f"{directory / WEIGHTS_FILE}: the network head does not fit the linear head")
+        return cls(embedder or UniversalSentenceEncoder(), risk, rupture, thresholds, meta, risk_net=risk_net)
 
     def features(self, texts: list[str]) -> tuple[np.ndarray, list[dict[int, float]]]:
         """What both heads read: [embedding, rule features] and the hashed n-grams and words."""
@@ -252,7 +303,8 @@ class TriageModel:
                 pieces.append(piece)
                 owners.append(index)
         dense, chars = self.features(pieces)
-        risk = self.risk.probabilities(dense, chars)
+        risk = blend(self.risk.probabilities(dense, chars),
+                     self.risk_net.probabilities(dense) if self.risk_net is not None else None)
         rupture = self.rupture.probabilities(dense, chars)
         crisis = risk[:, 2] + risk[:, 3]
         best: list[Scores] = [Scores() for _ in texts]

