@@ -12,9 +12,12 @@ so charts can be drawn in a worker thread while the bot serves others.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import re
 import textwrap
+import threading
 import time
 import uuid
 from collections import Counter
@@ -24,6 +27,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -47,6 +51,9 @@ MARKER_SIZE = 10
 DATA_KEY = "coachbot-data"
 """PNG text chunk holding the JSON of what was plotted."""
 CHARTS_FOLDER = "charts"
+IN_MEMORY = Path("in-memory.svg")
+"""Given as a chart's path, the chart is drawn but no file is written: the dashboard shows the
+same figure as inline SVG (`svg_markup`), so web and Telegram charts cannot disagree."""
 CHART_RETENTION = timedelta(days=7)
 """Charts hold patient data: files older than this are deleted when new ones are drawn."""
 MOOD_MAX = 10
@@ -261,6 +268,8 @@ def _legend(ax: Axes, ncols: int = 2) -> None:
 
 def _save(figure: Figure, path: Path, data: dict[str, Any]) -> None:
     figure.tight_layout(rect=(0, 0, 1, 0.95))
+    if path == IN_MEMORY:
+        return
     figure.savefig(path, format="png", dpi=CHART_DPI,
                    metadata={DATA_KEY: json.dumps(data, ensure_ascii=True, sort_keys=True)})
 
@@ -488,6 +497,51 @@ def _unique_label(label: str, taken: dict[str, str]) -> str:
     return taken[key]
 
 
+def measure_chart(
+    points: Sequence[tuple[datetime, float]], title: str, path: Path, *, low: float, high: float,
+    higher_is_better: bool, thresholds: Sequence[tuple[float, str]] = (), ylabel: str = "Value",
+) -> Chart:
+    """A measure an author declared (bot.measures): its answers over time on its own scale, the
+    zones its thresholds mark off shaded from green (the good end) to red, and a line at each
+    threshold ("severe (≥ 7)"), the most severe first in the legend."""
+    moments = [at for at, _ in points]
+    values = [float(v) for _, v in points]
+    figure, (ax,) = _figure(title)
+    bottom_y, top_y = _pad_y(ax, low, high)
+    # zones from the good end: [good end, mildest threshold), ..., [most severe, bad end]
+    cuts = sorted(at for at, _ in thresholds)
+    edges = [bottom_y, *cuts, top_y]
+    colors = band_colors(len(edges) - 1, higher_is_better)
+    for index in range(len(edges) - 1):
+        ax.axhspan(edges[index], edges[index + 1], color=colors[index], zorder=0)
+    comparison = "≤" if higher_is_better else "≥"
+    severe_first = sorted(thresholds, key=lambda t: t[0], reverse=not higher_is_better)
+    for index, (value, label) in enumerate(severe_first):
+        color, style = THRESHOLD_STYLES[min(index, len(THRESHOLD_STYLES) - 1)]
+        ax.axhline(value, color=color, linestyle=style, linewidth=2.5, zorder=2,
+                   label=f"{label} ({comparison} {value:g})")
+    xs = _spread(moments)
+    if points:
+        ax.plot(xs, values, marker="o", linewidth=LINE_WIDTH, markersize=MARKER_SIZE,
+                color=COLOR_LINE, label=ylabel, zorder=3)
+        _legend(ax, ncols=2)
+    else:
+        _no_data(ax)
+    step = max(1.0, round((high - low) / 5))
+    ticks = [low + step * n for n in range(int((high - low) // step) + 1)]
+    ax.set_yticks(ticks)
+    better = "higher" if higher_is_better else "lower"
+    ax.set_ylabel(f"{ylabel} ({low:g}–{high:g}, {better} is better)", fontsize=LABEL_SIZE)
+    _date_axis(ax, [m.date() for m in moments])
+    data = {"dates": [_iso(m) for m in moments], "values": values, "scale": [low, high],
+            "higher_is_better": higher_is_better,
+            "thresholds": [[v, label] for v, label in severe_first],
+            "zones": [[edges[i] if i else low, edges[i + 1] if i + 2 < len(edges) else high, colors[i]]
+                      for i in range(len(edges) - 1)]}
+    _save(figure, path, data)
+    return Chart("measure", title, path, data, figure)
+
+
 # --- per group -------------------------------------------------------------------------------
 
 
@@ -677,3 +731,129 @@ def localized(text: Any, locale: str = "en") -> str:
     if isinstance(text, dict):
         return str(text.get(locale) or text.get("en") or next(iter(text.values()), ""))
     return "" if text is None else str(text)
+
+
+# --- the patient's own look-back at the programme's end ----------------------------------------
+
+
+@dataclass(frozen=True)
+class LookBack:
+    """What the patient's look-back picture shows (bot.ending reads it from the records), with
+    its words in the patient's language: `labels` has mood, exercise, goals, scores, week,
+    nothing and date_format (strftime); `scores` are lines such as "WHO-5: 48 → 80, good well-being"."""
+
+    title: str
+    moods: Sequence[tuple[datetime, float]]
+    weeks: Sequence[WeekAdherence]
+    goals: Sequence[tuple[str, Sequence[tuple[datetime, float]]]]
+    scores: Sequence[str]
+    labels: dict[str, str]
+
+
+LOOK_BACK_SIZE_INCHES = (10.0, 11.0)
+GOAL_LABEL_CHARS = 28
+
+
+def _dates_as(ax: Axes, days: Sequence[date], date_format: str) -> None:
+    """The date ticks in the patient's own way of writing a date ("02 Mar", "02.03.")."""
+    ticks = date_ticks(days)
+    if ticks:
+        ax.set_xticks([_day_x(d) for d in ticks], [d.strftime(date_format) for d in ticks])
+
+
+def look_back_chart(look: LookBack, path: Path) -> Chart:
+    """One picture for the patient: mood, days with exercise by week, their goals' weekly
+    ratings, and their questionnaires' first and last scores in plain words."""
+    figure = Figure(figsize=LOOK_BACK_SIZE_INCHES, dpi=CHART_DPI)
+    FigureCanvasAgg(figure)
+    grid = figure.subplots(2, 2, squeeze=False)
+    (mood_ax, exercise_ax), (goals_ax, scores_ax) = grid[0], grid[1]
+    figure.suptitle(look.title, fontsize=TITLE_SIZE, fontweight="bold")
+    nothing = look.labels.get("nothing", "")
+    for ax, key in ((mood_ax, "mood"), (exercise_ax, "exercise"), (goals_ax, "goals"), (scores_ax, "scores")):
+        ax.set_title(look.labels.get(key, key), fontsize=LABEL_SIZE, fontweight="bold")
+        ax.tick_params(labelsize=TICK_SIZE - 3)
+        ax.grid(True, alpha=0.3)
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    if look.moods:
+        xs = _spread([at for at, _ in look.moods])
+        values = [float(v) for _, v in look.moods]
+        mood_ax.plot(xs, values, marker="o", markersize=4, linewidth=1.5, color=COLOR_LINE, alpha=0.5)
+        mood_ax.plot(xs, rolling_mean(values, 7), linewidth=LINE_WIDTH, color=COLOR_LINE)
+        _date_axis(mood_ax, [at.date() for at, _ in look.moods])
+        _dates_as(mood_ax, [at.date() for at, _ in look.moods], look.labels.get("date_format", "%d %b"))
+        mood_ax.tick_params(labelsize=TICK_SIZE - 5)
+    else:
+        _no_data(mood_ax, nothing)
+    mood_ax.set_ylim(-0.5, MOOD_MAX + 0.5)
+    if look.weeks:
+        exercise_ax.bar([w.week for w in look.weeks], [w.did for w in look.weeks], color=COLOR_DONE, width=0.7)
+        exercise_ax.set_ylim(0, 7.5)
+        exercise_ax.set_xlabel(look.labels.get("week", ""), fontsize=TICK_SIZE - 2)
+    else:
+        _no_data(exercise_ax, nothing)
+    for index, (label, points) in enumerate(look.goals):
+        short = label if len(label) <= GOAL_LABEL_CHARS else label[:GOAL_LABEL_CHARS - 1] + "…"
+        goals_ax.plot(_x([at for at, _ in points]), [float(v) for _, v in points], marker="o",
+                      linewidth=LINE_WIDTH - 1, markersize=MARKER_SIZE - 3,
+                      color=ITEM_COLORS[index % len(ITEM_COLORS)], label=short)
+    if any(points for _, points in look.goals):
+        goals_ax.set_ylim(-0.5, 10.5)
+        goals_ax.legend(fontsize=LEGEND_SIZE - 4, loc="lower right")
+        _date_axis(goals_ax, [at.date() for _, points in look.goals for at, _ in points])
+        _dates_as(goals_ax, [at.date() for _, points in look.goals for at, _ in points],
+                  look.labels.get("date_format", "%d %b"))
+        goals_ax.tick_params(labelsize=TICK_SIZE - 5)
+    else:
+        _no_data(goals_ax, nothing)
+    scores_ax.axis("off")
+    if look.scores:
+        wrapped = ["\n".join(textwrap.wrap(line, 34)) for line in look.scores]
+        scores_ax.text(0.0, 0.95, "\n\n".join(wrapped), transform=scores_ax.transAxes, va="top", ha="left",
+                       fontsize=NOTE_SIZE - 1)
+    else:
+        _no_data(scores_ax, nothing)
+    data = {"moods": len(look.moods), "mood_values": [float(v) for _, v in look.moods],
+            "exercise_days": [w.did for w in look.weeks],
+            "goals": [[label, [float(v) for _, v in points]] for label, points in look.goals],
+            "scores": list(look.scores), "labels": dict(look.labels),
+            "date_ticks": [label.get_text() for label in mood_ax.get_xticklabels()]}
+    _save(figure, path, data)
+    return Chart("look_back", look.title, path, data, figure)
+
+
+# --- the same charts for a web page ----------------------------------------------------------
+
+
+_SVG_SETTINGS = threading.Lock()
+"""Matplotlib's settings are global: one SVG at a time sets them, so drawings in other threads
+never see another's salt or font setting half-way."""
+
+
+def svg_markup(chart: Chart, salt: str = "") -> str:
+    """The chart's figure as SVG to inline in an HTML page: no XML prolog, text kept as text
+    (screen readers and tests can read it), scaling to the page's width (viewBox kept), and
+    `role="img"` with the title as its name. `salt` keeps element ids of several charts on one
+    page apart."""
+    if chart.figure is None:
+        raise ValueError(f"chart {chart.kind} has no figure")
+    # the layout was done when the chart was drawn (`_save`); with a layout engine left in place,
+    # savefig would lay it out again, a whole extra drawing pass for the same picture
+    chart.figure.set_layout_engine(None)
+    buffer = io.StringIO()
+    with _SVG_SETTINGS, matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": salt or chart.kind}):
+        chart.figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text[text.index("<svg"):], flags=re.S)
+    # ids nothing refers to ("figure_1") would repeat on a page with several charts: they go;
+    # clip paths and markers keep theirs (salted, so unique)
+    referenced = set(re.findall(r"#([\w.-]+)", text))
+    text = re.sub(r'\sid="([^"]*)"', lambda m: m.group(0) if m.group(1) in referenced else "", text)
+    end = text.index(">")
+    # inline SVG in HTML needs no namespaces; without them the page names no outside address
+    head = re.sub(r'\s(?:width|height|xmlns(?::xlink)?)="[^"]*"', "", text[:end])
+    title = (chart.title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+             .replace('"', "&quot;"))
+    return (f'{head} width="100%" role="img" aria-label="{title}">'
+            f"<title>{title}</title>{text[end + 1:].rstrip()}")

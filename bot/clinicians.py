@@ -20,14 +20,16 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import case, func, select
 
-from bot import charts, programme, signals
+from bot import charts, goals, measures, programme, signals
 from bot.charts import Chart, MemberWeek, WeekAdherence
+from bot.measures import MeasureWeek
 from bot.outbox import PRIORITY_BULK, PRIORITY_SCHEDULED
 from bot.safety import escalation
 from bot.signals import EXERCISE_KEY, MOOD_KEY, SESSION_FEEDBACK
@@ -345,7 +347,9 @@ class Adherence:
         return f"{self.did}/{self.offered} days"
 
 
-def _number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
+    """A recorded answer as a number (a mood, an item), or None for words and NaN; the
+    dashboard reads answers with it too."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -418,7 +422,7 @@ async def answers(work: Work, patient: Patient, key: str, since: datetime | None
 def _moods(rows: list[Answer]) -> list[tuple[datetime, float]]:
     out = []
     for row in rows:
-        value = _number(row.value)
+        value = as_number(row.value)
         if value is not None:
             out.append((row.at, value))
     return out
@@ -456,6 +460,10 @@ class PatientWeek:
     open_alerts: list[Alert] = field(default_factory=list)
     ruptures: list[Alert] = field(default_factory=list)
     """Rupture alerts raised in the period (from triage or from signals)."""
+    measures: list[MeasureWeek] = field(default_factory=list)
+    """The measures the content declares (bot.measures) that the patient answered, here or before."""
+    low_feedback: list[str] = field(default_factory=list)
+    """Low items of the period's latest session feedback ("heard 3/10"): worth a look, not an alert."""
     answered: int = 0
     """Answers recorded plus messages written in the period."""
 
@@ -489,38 +497,118 @@ class PatientWeek:
 
 async def patient_week(work: Work, patient: Patient, since: datetime, until: datetime) -> PatientWeek:
     """The period [since, until] and, for trends, the period of the same length before it."""
+    return (await patient_weeks(work, [patient], since, until))[0]
+
+
+async def patient_weeks(work: Work, patients: list[Patient], since: datetime, until: datetime) -> list[PatientWeek]:
+    """`patient_week` of each patient, in order, from one query per kind of record for all of
+    them: a group's page and its digest cost the same few queries for 5 patients or 30."""
+    if not patients:
+        return []
+    ids = [p.id for p in patients]
     before = since - (until - since)
-    rows = await offered_times(work, patient, before, until)
-    outcomes = [(a.at, str(a.value)) for a in await answers(work, patient, EXERCISE_KEY, before, until)]
-    moods = _moods(await answers(work, patient, MOOD_KEY, before, until))
-    current = [r for r in rows if r.started_at >= since]
-    week = PatientWeek(patient=patient, since=since, until=until)
-    week.checkins = len(current)
-    week.checkins_done = sum(1 for r in current if r.status == "finished")
-    week.exercise = adherence_of(patient, [r.started_at for r in current],
-                                 [(at, v) for at, v in outcomes if at >= since])
-    week.previous_exercise = adherence_of(patient, [r.started_at for r in rows if r.started_at < since],
-                                          [(at, v) for at, v in outcomes if at < since])
-    week.moods = [v for at, v in moods if at >= since]
-    week.previous_moods = [v for at, v in moods if at < since]
-    latest: dict[str, Score] = {}
-    for score in await work.session.scalars(select(Score).where(Score.patient_id == patient.id)
-                                            .order_by(Score.at.desc(), Score.id.desc())):
-        latest.setdefault(score.questionnaire, score)
-    week.scores = list(latest.values())
-    week.open_alerts = list(await work.session.scalars(
-        select(Alert).where(Alert.patient_id == patient.id, Alert.status != "resolved")
-        .order_by(Alert.created_at)))
-    week.ruptures = list(await work.session.scalars(
-        select(Alert).where(Alert.patient_id == patient.id, Alert.severity == "rupture",
+    daily = [str(d.get("dialogue")) for d in programme.programme(work).get("daily") or []]
+    # Columns rather than whole rows where the figures need no more: a group's page reads
+    # hundreds of these, and building an ORM object (and parsing its JSON) for each costs more
+    # than the query.
+    offered = _by_patient(await work.session.execute(select(
+        ConversationRow.patient_id, ConversationRow.dialogue, ConversationRow.status, ConversationRow.started_at)
+        .where(ConversationRow.patient_id.in_(ids), ConversationRow.dialogue.in_(daily),
+               ConversationRow.status != "queued", ConversationRow.started_at >= before,
+               ConversationRow.started_at <= until).order_by(ConversationRow.started_at)))
+    recorded = _by_patient(await work.session.execute(select(Answer.patient_id, Answer.key, Answer.value, Answer.at)
+                                                      .where(Answer.patient_id.in_(ids),
+                                                             Answer.key.in_((EXERCISE_KEY, MOOD_KEY)),
+                                                             Answer.at >= before, Answer.at <= until)
+                                                      .order_by(Answer.at, Answer.id)))
+    ranked = select(Score.id, func.row_number().over(
+        partition_by=(Score.patient_id, Score.questionnaire), order_by=(Score.at.desc(), Score.id.desc()))
+        .label("newest")).where(Score.patient_id.in_(ids)).subquery()
+    scores = _by_patient(await work.session.scalars(select(Score).join(ranked, Score.id == ranked.c.id)
+                                                    .where(ranked.c.newest == 1)
+                                                    .order_by(Score.at.desc(), Score.id.desc())))
+    open_alerts = _by_patient(await work.session.scalars(
+        select(Alert).where(Alert.patient_id.in_(ids), Alert.status != "resolved").order_by(Alert.created_at)))
+    ruptures = _by_patient(await work.session.scalars(
+        select(Alert).where(Alert.patient_id.in_(ids), Alert.severity == "rupture",
                             Alert.created_at >= since, Alert.created_at <= until)
         .order_by(Alert.created_at)))
-    answered = await work.session.scalar(select(func.count(Answer.id)).where(
-        Answer.patient_id == patient.id, Answer.at >= since, Answer.at <= until))
-    wrote = await work.session.scalar(select(func.count(Message.id)).where(
-        Message.patient_id == patient.id, Message.at >= since, Message.at <= until))
-    week.answered = int(answered or 0) + int(wrote or 0)
-    return week
+    answered = {key: n for key, n in await work.session.execute(select(Answer.patient_id, func.count(Answer.id)).where(
+        Answer.patient_id.in_(ids), Answer.at >= since, Answer.at <= until).group_by(Answer.patient_id))}
+    wrote = {key: n for key, n in await work.session.execute(select(Message.patient_id, func.count(Message.id)).where(
+        Message.patient_id.in_(ids), Message.at >= since, Message.at <= until).group_by(Message.patient_id))}
+    measured = await measure_weeks(work, patients, before, since, until)
+    diaries = _diaries(work)
+    weeks = []
+    for patient in patients:
+        rows = offered.get(patient.id, [])
+        mine = recorded.get(patient.id, [])
+        outcomes = [(a.at, str(a.value)) for a in mine if a.key == EXERCISE_KEY]
+        moods = [(a.at, value) for a in mine if a.key == MOOD_KEY and (value := as_number(a.value)) is not None]
+        current = [r for r in rows if r.started_at >= since]
+        week = PatientWeek(patient=patient, since=since, until=until)
+        checkins = [r for r in current if r.dialogue not in diaries]  # a diary is not a check-in
+        week.checkins = len(checkins)
+        week.checkins_done = sum(1 for r in checkins if r.status == "finished")
+        week.exercise = adherence_of(patient, [r.started_at for r in current],
+                                     [(at, v) for at, v in outcomes if at >= since])
+        week.previous_exercise = adherence_of(patient, [r.started_at for r in rows if r.started_at < since],
+                                              [(at, v) for at, v in outcomes if at < since])
+        week.moods = [v for at, v in moods if at >= since]
+        week.previous_moods = [v for at, v in moods if at < since]
+        latest: dict[str, Score] = {}
+        for score in scores.get(patient.id, []):
+            latest.setdefault(score.questionnaire, score)
+        week.scores = list(latest.values())
+        feedback = latest.get(SESSION_FEEDBACK)
+        if feedback is not None and since <= feedback.at <= until:
+            week.low_feedback = signals.low_items(work, dict(feedback.answers or {}))
+        week.open_alerts = open_alerts.get(patient.id, [])
+        week.ruptures = ruptures.get(patient.id, [])
+        week.answered = int(answered.get(patient.id) or 0) + int(wrote.get(patient.id) or 0)
+        week.measures = measured.get(patient.id, [])
+        weeks.append(week)
+    return weeks
+
+
+_Record = TypeVar("_Record")
+
+
+def _by_patient(rows: Iterable[_Record]) -> dict[str, list[_Record]]:
+    """Rows with a `patient_id` (records, or result rows selecting it), grouped by it, in the
+    order they came."""
+    out: dict[str, list[_Record]] = {}
+    for row in rows:
+        out.setdefault(row.patient_id, []).append(row)  # type: ignore[attr-defined]
+    return out
+
+
+def _diaries(work: Work) -> set[str]:
+    """Daily dialogues that declare a measure, except the check-in itself (the first `daily`
+    entry): a pain diary beside the check-in is not a second check-in."""
+    daily = [str(d.get("dialogue")) for d in programme.programme(work).get("daily") or []]
+    return measures.diaries(work.bundle) - set(daily[:1])
+
+
+async def measure_weeks(work: Work, patients: list[Patient], before: datetime, since: datetime,
+                        until: datetime) -> dict[str, list[MeasureWeek]]:
+    """Each declared measure each patient answered in [before, until]: the period from `since`,
+    the rest for the trend (by patient id; one query for all of them)."""
+    declared = measures.declared(work.bundle)
+    if not declared or not patients:
+        return {}
+    rows = await work.session.execute(select(Answer.patient_id, Answer.dialogue, Answer.key, Answer.value,
+                                             Answer.at).where(
+        Answer.patient_id.in_([p.id for p in patients]), Answer.key.in_({m.key for m in declared}),
+        Answer.at >= before, Answer.at <= until).order_by(Answer.at, Answer.id))
+    zones = {p.id: p for p in patients}
+    by_measure: dict[str, dict[tuple[str, str], list[tuple[date, Any, bool]]]] = {}
+    for patient_id, dialogue, key, value, at in rows:
+        by_measure.setdefault(patient_id, {}).setdefault((dialogue, key), []).append(
+            (_local_date(zones[patient_id], at), value, at >= since))
+    return {patient_id: [measures.week_of(m, found[(m.dialogue, m.key)]) for m in declared
+                         if (m.dialogue, m.key) in found]
+            for patient_id, found in by_measure.items()}
 
 
 def shorten(text: str, limit: int) -> str:
@@ -557,6 +645,9 @@ def status_parts(week: PatientWeek) -> list[str]:
         parts.append(f"mood {week.mood:g} {week.mood_trend} (before {week.previous_mood:g})")
     if week.scores:
         parts.append(", ".join(_score_text(s) for s in week.scores[:2]))
+    parts += [m.text() for m in week.measures if m.values]
+    if week.low_feedback:
+        parts.append("low session feedback: " + ", ".join(week.low_feedback))
     if week.open_alerts:
         counts = Counter(a.severity for a in week.open_alerts)
         parts.append("⚠ open alerts: " + ", ".join(f"{n} {sev}" for sev, n in sorted(counts.items())))
@@ -587,7 +678,9 @@ def _when(clinician: Clinician, moment: datetime) -> str:
     return clinician_time(clinician.timezone, moment)
 
 
-async def _members(work: Work, group_id: str) -> list[Patient]:
+async def group_members(work: Work, group_id: str) -> list[Patient]:
+    """A group's patients as clinicians see them (erased ones left out), by name: for
+    /patients, the digest and the dashboard alike."""
     return list(await work.session.scalars(
         select(Patient).where(Patient.group_id == group_id, Patient.status != "deleted")
         .order_by(Patient.name, Patient.id)))
@@ -604,7 +697,7 @@ async def show_groups(work: Work, clinician: Clinician) -> None:
     lines = ["Your groups:"]
     for group_id in ids:
         group = await work.session.get(Group, group_id)
-        members = await _members(work, group_id)
+        members = await group_members(work, group_id)
         upcoming = await work.session.scalar(select(GroupSession.starts_at).where(
             GroupSession.group_id == group_id, GroupSession.starts_at > work.now)
             .order_by(GroupSession.starts_at).limit(1))
@@ -634,7 +727,7 @@ async def show_patients(work: Work, clinician: Clinician, only: str = "") -> Non
     lines = [f"Last {STATUS_DAYS} days; arrows compare with the {STATUS_DAYS} days before."]
     for group_id in ids:
         lines.append(f"\nGroup {group_id}:")
-        members = await _members(work, group_id)
+        members = await group_members(work, group_id)
         if not members:
             lines.append("• no patients yet")
         for patient in members:
@@ -809,6 +902,9 @@ async def patient_summary(work: Work, clinician: Clinician, patient: Patient) ->
     if week.scores:
         lines.append("Latest scores: " + "; ".join(
             f"{_score_text(s)} on {_local(patient, s.at):%d %b}" for s in week.scores))
+    for measured in week.measures:
+        lines.append(measure_line(measured))
+    lines += await goals.clinician_lines(work, patient.id)
     for alert in week.open_alerts[-3:]:
         lines.append(f"{escalation.SEVERITY_ICON.get(alert.severity, alert.severity)} "
                      f"({_when(clinician, alert.created_at)}, {alert.status}): {shorten(alert.reason, 200)}")
@@ -820,6 +916,27 @@ async def patient_summary(work: Work, clinician: Clinician, patient: Patient) ->
     if exercise:
         lines.append(f"Today's exercise: {exercise_title(work, exercise)}")
     return lines
+
+
+def measure_line(week: MeasureWeek) -> str:
+    """/patient's line for one declared measure: what it is, and the last 7 days."""
+    measure = week.measure
+    head = f"{measure.name} ({measure.scale_text}; from {measure.dialogue}): "
+    if not week.values:
+        return head + f"no answers in the last {STATUS_DAYS} days" + (
+            f" (mean before: {week.previous_mean:g})" if week.previous_mean is not None else "")
+    text = (f"mean {week.mean:g} from {len(week.values)} answer{'s' if len(week.values) != 1 else ''}, "
+            f"{_and_range(week.values)}")
+    if week.previous_mean is not None:
+        text += f"; {week.trend} from {week.previous_mean:g} the {STATUS_DAYS} days before"
+    if week.worst is not None:
+        days = f"{week.crossed_days} day{'s' if week.crossed_days != 1 else ''}"
+        text += f"; ⚑ {measure.threshold_text(week.worst)} on {days}"
+    return head + text
+
+
+def _and_range(values: list[float]) -> str:
+    return f"all {values[0]:g}" if min(values) == max(values) else f"from {min(values):g} to {max(values):g}"
 
 
 @dataclass
@@ -878,6 +995,24 @@ async def chart_plans(work: Work, patient: Patient) -> list[ChartPlan]:
     feedback = by_questionnaire.get(SESSION_FEEDBACK)
     if feedback:
         plans.append(_feedback_plan(work, patient, feedback, path(SESSION_FEEDBACK)))
+    plans += await measure_plans(work, patient, path)
+    return plans
+
+
+async def measure_plans(work: Work, patient: Patient, path: Any) -> list[ChartPlan]:
+    """A chart per declared measure the patient answered, over the whole programme."""
+    plans = []
+    for measure in measures.declared(work.bundle):
+        rows = await work.session.execute(select(Answer.value, Answer.at).where(
+            Answer.patient_id == patient.id, Answer.dialogue == measure.dialogue, Answer.key == measure.key)
+            .order_by(Answer.at, Answer.id))
+        points = [(_local(patient, at), number) for value, at in rows
+                  if (number := measure.value(value)) is not None]
+        if points:
+            title = f"{patient.display_name}: {measure.in_text}"
+            plans.append(ChartPlan(charts.measure_chart, (points, title, path(f"measure-{measure.key}")), {
+                "low": measure.low, "high": measure.high, "higher_is_better": measure.higher_is_better,
+                "thresholds": [(t.at, t.name) for t in measure.thresholds], "ylabel": measure.name}))
     return plans
 
 
@@ -904,7 +1039,7 @@ def _feedback_plan(work: Work, patient: Patient, scores: list[Score], path: Any)
     items: dict[str, list[tuple[datetime, float]]] = {}  # item id -> ratings (ids are short legends)
     for score in scores:
         for item, value in (score.answers or {}).items():
-            number = _number(value)
+            number = as_number(value)
             if number is not None:
                 items.setdefault(item, []).append((_local(patient, score.at), number))
     overall = [(_local(patient, s.at), s.score) for s in scores]
@@ -939,7 +1074,7 @@ async def send_message(work: Work, clinician: Clinician, arg: str) -> None:
         members = [target.patient]
     else:
         assert target.group is not None
-        members = await _members(work, target.group.id)
+        members = await group_members(work, target.group.id)
     quiet_start, quiet_end = programme.quiet(work)
     sent, skipped, later = [], [], []
     for patient in members:
@@ -1052,35 +1187,45 @@ class Digest:
                   else f"Since the last session ({_when(clinician, self.since)})")
         head = [f"📋 Group {self.group_id} — session {_when(clinician, self.starts_at)}.",
                 f"{period}: exercise days done/offered, "
-                "check-ins answered, mean mood (0–10); arrows compare with the week before. "
+                "check-ins answered, mean mood (0–10)"
+                + (", each measure's mean (⚑ past a threshold)"
+                   if any(m.values for w in self.weeks for m in w.measures) else "")
+                + "; arrows compare with the week before. "
                 "Most at risk first (open alerts, silence, ruptures, low mood)."]
         if not self.weeks:
             return [*head, "No patients in this group yet."]
         body = ["• " + status_line(week) for week in self.weeks]  # most at risk first (risk_order)
-        silent = [w.name for w in self.weeks if w.silent and w.patient.status != "stopped"]
+        silent = [w.name for w in self.weeks if w.silent and w.patient.status not in ("stopped", "completed")]
         tail = [f"Not answered since the last session: {', '.join(silent)}." if silent
                 else "Everyone answered at least once since the last session."]
         ruptures = sum(len(w.ruptures) for w in self.weeks)
         if ruptures:
             tail.append(f"Rupture signals since the last session: {ruptures}.")
+        crossed = [f"{w.name}: {m.measure.in_text} {m.measure.threshold_text(m.worst)} on "
+                   f"{m.crossed_days} day{'s' if m.crossed_days != 1 else ''}"
+                   for w in self.weeks for m in w.measures if m.worst is not None]
+        if crossed:
+            tail.append("⚑ Past a threshold since the last session: " + "; ".join(crossed) + ".")
         if any(w.open_alerts for w in self.weeks):
             tail.append("Open alerts: /alerts")
         return [*head, *body, *tail]
 
 
-def risk_order(week: PatientWeek) -> tuple[int, int, int, float, str, str]:
+def risk_order(week: PatientWeek) -> tuple[int, int, int, int, float, str, str]:
     """The digest's order, most at risk first: an open crisis, then an open concern, then a
     rupture (open, or signalled in the period), then the rest; within each, those who said
-    nothing in the period, then more rupture signals, then lower mood; then by name."""
+    nothing in the period, then more rupture signals, then those past a measure's threshold
+    (bot.measures), then lower mood; then by name."""
     ranks = [severity_rank(a.severity) for a in week.open_alerts]
     if week.patient.crisis_open:
         ranks.append(SEVERITY_RANK["crisis"])
     if week.ruptures:
         ranks.append(SEVERITY_RANK["rupture"])
     rank = min(ranks, default=len(SEVERITY_RANK))
-    silent = 0 if week.silent and week.patient.status != "stopped" else 1
+    silent = 0 if week.silent and week.patient.status not in ("stopped", "completed") else 1
     mood = week.mood if week.mood is not None else float(MOOD_SCALE_MAX + 1)
-    return rank, silent, -len(week.ruptures), mood, week.name.lower(), week.patient.id
+    flagged = 0 if any(m.worst is not None for m in week.measures) else 1
+    return rank, silent, -len(week.ruptures), flagged, mood, week.name.lower(), week.patient.id
 
 
 async def build_digest(work: Work, session: GroupSession) -> Digest:
@@ -1090,8 +1235,7 @@ async def build_digest(work: Work, session: GroupSession) -> Digest:
         .order_by(GroupSession.starts_at.desc()).limit(1))
     since = previous or session.starts_at - timedelta(days=STATUS_DAYS)
     until = min(work.now, session.starts_at)
-    weeks = [await patient_week(work, patient, since, until)
-             for patient in await _members(work, session.group_id)]
+    weeks = await patient_weeks(work, await group_members(work, session.group_id), since, until)
     weeks.sort(key=risk_order)
     return Digest(group_id=session.group_id, starts_at=session.starts_at, since=since, weeks=weeks,
                   first=previous is None)

@@ -43,6 +43,9 @@ class Settings:
     log_content: bool = False
     """LOG_CONTENT=on lets libraries' debug lines through, which can quote what people wrote
     (bot.logs): for an operator chasing a fault, never by default."""
+    metrics_listen: tuple[str, int] | None = None
+    """METRICS_LISTEN=host:port: where `coachbot run` serves /metrics (bot.metrics_server);
+    unset or off: nowhere."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -117,7 +120,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_content=_switch(env, "LOG_CONTENT", False),
         paid_broadcast=_switch(env, "TELEGRAM_PAID_BROADCAST", False),
         dashboard_url=_url(env, "DASHBOARD_URL", ("http", "https")) or DEFAULT_DASHBOARD_URL,
+        metrics_listen=_listen(env, "METRICS_LISTEN"),
     )
+
+
+def _listen(env: Mapping[str, str], name: str) -> tuple[str, int] | None:
+    """host:port ([::1]:9108 for IPv6; port 0: any free one), or None when unset or off."""
+    raw = (env.get(name) or "").strip()
+    if raw.lower() in ("", "off"):
+        return None
+    host, sep, port = raw.rpartition(":")
+    if not sep or not host or not port.isdigit() or int(port) > 65535:
+        raise ConfigError(f"{name}={raw!r} is not host:port; use e.g. 127.0.0.1:9108, or off.")
+    return host.strip("[]"), int(port)
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:

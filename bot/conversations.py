@@ -346,9 +346,11 @@ async def ask_again(work: Work, patient: Patient, row: ConversationRow) -> None:
 
 
 async def on_finished(work: Work, patient: Patient, row: ConversationRow) -> None:
-    """Onboarding answers become the patient's profile; then the programme starts."""
-    if row.dialogue != ONBOARDING:
-        return
-    from bot.programme import apply_profile
+    """Onboarding answers become the patient's profile, and the programme starts; goals, goal
+    reviews and the look-back are kept (bot.programme.finished_dialogue)."""
+    from bot.programme import apply_profile, finished_dialogue
 
-    await apply_profile(work, patient, dict(row.vars or {}))
+    if row.dialogue == ONBOARDING:
+        await apply_profile(work, patient, dict(row.vars or {}))
+    else:
+        await finished_dialogue(work, patient, row)

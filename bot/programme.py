@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from bot import signals
+from bot import goals, signals
 from bot.content.bundle import Bundle
 from bot.conversations import (
     CHAIN_VAR,
@@ -25,6 +25,7 @@ from bot.conversations import (
     ask_again,
     context_of,
     forget_open,
+    set_aside,
     start_dialogue,
 )
 from bot.engine.engine import render
@@ -71,6 +72,9 @@ DEFAULT_PROGRAMME: dict[str, Any] = {
                   "missed_days_nudge": 2, "nudge_message": "system.nudge"},
     "quiet_hours": {"start": "21:00", "end": "08:00"},
     "budget": {"unprompted_per_day": 6},
+    "length_weeks": 12,
+    "goals": {"dialogue": "goals", "review": "goal_review", "every_days": 7, "first_day": 7},
+    "ending": {"dialogue": "programme_ending", "message": "system.programme_over"},
 }
 MAX_PAUSE_DAYS = 60
 ERASE_CONFIRM_MINUTES = 30
@@ -101,6 +105,30 @@ def programme(work: Work, patient: Patient | None = None) -> dict[str, Any]:
     return spec
 
 
+def goals_spec(work: Work) -> dict[str, Any]:
+    """`goals:` in content/programme.yaml, with its defaults filled in."""
+    spec = {**DEFAULT_PROGRAMME["goals"], **(programme(work).get("goals") or {})}
+    return {**spec, "dialogue": str(spec["dialogue"]), "review": str(spec["review"])}
+
+
+def ending_spec(work: Work) -> dict[str, Any]:
+    """`ending:` in content/programme.yaml, with its defaults filled in."""
+    spec = {**DEFAULT_PROGRAMME["ending"], **(programme(work).get("ending") or {})}
+    return {**spec, "dialogue": str(spec["dialogue"]), "message": str(spec["message"])}
+
+
+def length_weeks(work: Work) -> int:
+    try:
+        return max(1, int(programme(work).get("length_weeks") or 12))
+    except (TypeError, ValueError):
+        return 12
+
+
+def length_days(work: Work) -> int:
+    """The programme's days: day 0 (enrolment) to this minus one, the look-back's day."""
+    return 7 * length_weeks(work)
+
+
 def _duration(value: Any, default: str) -> timedelta:
     try:
         return parse_duration(str(value or default))
@@ -115,7 +143,7 @@ def quiet(work: Work) -> tuple[str, str]:
 
 def is_running(patient: Patient, now: datetime) -> bool:
     """Whether automated prompts go to this patient right now."""
-    if patient.crisis_open or patient.status in ("stopped", "deleted", "onboarding"):
+    if patient.crisis_open or patient.status in ("stopped", "deleted", "onboarding", "completed"):
         return False
     if patient.status == "paused":
         return bool(patient.paused_until and patient.paused_until <= now)
@@ -180,6 +208,13 @@ async def prompt(work: Work, patient: Patient, dialogue: str,
     """Start a scheduled dialogue with the day's variables, and its one gentle reminder;
     `then`: the rest of the day's chain, started when this one finishes (`continue_chain`)."""
     variables = {"exercise": await exercise_of_the_day(work, patient), **(variables or {})}
+    if dialogue in (goals_spec(work)["review"], goals_spec(work)["dialogue"]):
+        variables.update(await goals.dialogue_vars(work, patient, review=dialogue == goals_spec(work)["review"]))
+    elif dialogue == ending_spec(work)["dialogue"]:
+        from bot import ending
+
+        variables.update(await ending.dialogue_vars(work, patient))
+        await ending.send_picture(work, patient)
     if then is not None:
         variables[CHAIN_VAR] = then
     row = await start_dialogue(work, patient, dialogue, variables)
@@ -262,6 +297,8 @@ def kind_of(work: Work, dialogue: str) -> str | None:
         return None
     if any(str(item.get("dialogue")) == dialogue for item in spec.get("every") or []):
         return "questionnaire"
+    if dialogue in (goals_spec(work)["review"], ending_spec(work)["dialogue"]):
+        return "questionnaire"
     for item in spec.get("daily") or []:
         if str(item.get("dialogue")) == dialogue:
             return str(item.get("kind") or "checkin")
@@ -285,6 +322,7 @@ async def resume_fits(work: Work, patient: Patient, dialogue: str) -> bool:
     unprompted too; others (a repair conversation, onboarding) are the patient's own."""
     spec = programme(work)
     ours = {str(item.get("dialogue")) for key in ("daily", "every") for item in spec.get(key) or []}
+    ours |= {goals_spec(work)["review"], ending_spec(work)["dialogue"]}
     if dialogue not in ours | {exercise_dialogue(work)}:
         return True
     kind = kind_of(work, dialogue)
@@ -328,6 +366,13 @@ def day_plan(work: Work, patient: Patient, day: int) -> list[dict[str, Any]]:
         start, every = int(item.get("first_day", 0)), max(1, int(item.get("days", 7)))
         if day >= start and (day - start) % every == 0:
             plan.append({"dialogue": str(item.get("dialogue")), "kind": "questionnaire"})
+    last_day = length_days(work) - 1
+    review = goals_spec(work)
+    start, every = int(review.get("first_day", 7)), max(1, int(review.get("every_days", 7)))
+    if start <= day < last_day and (day - start) % every == 0 and review["review"] in work.bundle.dialogues:
+        plan.append({"dialogue": review["review"], "kind": "questionnaire", "goals": True})
+    if day == last_day and ending_spec(work)["dialogue"] in work.bundle.dialogues:
+        plan.append({"dialogue": ending_spec(work)["dialogue"], "kind": "questionnaire"})
     plan += [{"dialogue": str(item["dialogue"]), "kind": str(item.get("kind") or "checkin"),
               "at": str(item["at"])} for item in rest if item.get("at")]
     return plan
@@ -344,7 +389,10 @@ def within_budget(items: list[dict[str, Any]], room: int) -> tuple[list[dict[str
 
 
 async def run_daily(work: Work, patient: Patient) -> None:
-    """The patient's daily job: today's prompts within the budget, then tomorrow's job."""
+    """The patient's daily job: today's prompts within the budget, then tomorrow's job. After
+    the programme's last day: the look-back if it never ran, else the programme ends."""
+    if patient.status == "completed":
+        return
     await schedule_daily(work, patient, work.now + timedelta(minutes=1))
     if patient.status == "paused" and patient.paused_until and patient.paused_until <= work.now:
         patient.status, patient.paused_until = "active", None
@@ -352,9 +400,14 @@ async def run_daily(work: Work, patient: Patient) -> None:
     if not is_running(patient, work.now):
         return
     day = programme_day(patient, work.now)
+    if day >= length_days(work):
+        await after_the_end(work, patient)
+        return
     nudge = await check_missed_days(work, patient)
     cheer = await encouragement(work, patient)
     plan = day_plan(work, patient, day)
+    if any(item.get("goals") for item in plan) and not await goals.current_goals(work, patient.id):
+        plan = [item for item in plan if not item.get("goals")]  # nothing to review
     todays = {item["dialogue"] for item in plan}
     held = [item for item in await _held_over(work, patient) if item["dialogue"] not in todays]
     timed = [item for item in plan if item.get("at")]
@@ -396,8 +449,8 @@ async def continue_chain(work: Work, patient: Patient, chain: list[dict[str, Any
     finished was not the day's first; a declined check-in says its own goodbye), unless
     something still waits today (a set-aside conversation, an entry with its own time). True
     when a dialogue of the chain started."""
-    if patient.crisis_open:
-        return False  # nothing of the programme while a crisis case is open
+    if patient.crisis_open or patient.status == "completed":
+        return False  # nothing of the programme while a crisis case is open, or after its end
     rest = [dict(item) for item in chain]
     for event in started:
         place = next((n for n, item in enumerate(rest) if item.get("slot") and "vars" not in item
@@ -427,6 +480,57 @@ async def continue_chain(work: Work, patient: Patient, chain: list[dict[str, Any
             work.send(f"patient:{patient.id}", work.text(str(closing), patient.locale, "See you tomorrow, {name}!",
                                                          **context_of(patient)), patient_id=patient.id)
     return False
+
+
+# --- the end of the programme ----------------------------------------------------------------
+
+
+async def after_the_end(work: Work, patient: Patient) -> None:
+    """The day after the programme's last: a look-back that never started (it did not fit the
+    last day's budget, or the patient joined late) starts now; otherwise the programme ends,
+    with a goodbye for a patient who never answered the look-back."""
+    dialogue = ending_spec(work)["dialogue"]
+    started = await work.session.scalar(select(ConversationRow.id).where(
+        ConversationRow.patient_id == patient.id, ConversationRow.dialogue == dialogue).limit(1))
+    if started is None and dialogue in work.bundle.dialogues and \
+            programme_day(patient, work.now) < length_days(work) + HOLD_DAYS:
+        if await fits(work, patient, "questionnaire", dialogue):
+            await prompt(work, patient, dialogue)
+            return
+    await complete(work, patient, farewell=True)
+
+
+async def complete(work: Work, patient: Patient, *, farewell: bool = False) -> None:
+    """The programme has ended for this patient: no more daily prompts, reminders or nudges
+    (safety triage still reads whatever they write, and their commands still work)."""
+    from bot.storage.models import Job
+
+    if patient.status in ("completed", "stopped", "deleted"):
+        return
+    patient.status = "completed"
+    for job in await work.session.scalars(select(Job).where(
+            Job.patient_id == patient.id, Job.status == "pending", Job.kind.in_(("daily", "dialogue", "reminder")))):
+        job.status = "cancelled"
+    work.audit(f"patient:{patient.id}", "programme_completed", patient_id=patient.id)
+    if farewell:
+        spend(work, patient, "checkin", "farewell")  # counted, never dropped: it is the last word
+        work.send(f"patient:{patient.id}", work.text(
+            ending_spec(work)["message"], patient.locale, "Our {weeks} weeks together have ended, {name}. "
+            "Thank you for all you put into them. Take good care.", **context_of(patient),
+            weeks=length_weeks(work)), patient_id=patient.id)
+
+
+async def finished_dialogue(work: Work, patient: Patient, row: ConversationRow) -> None:
+    """What a finished goals, goal review or look-back conversation changes (bot.conversations)."""
+    variables = dict(row.vars or {})
+    if row.dialogue == goals_spec(work)["dialogue"]:
+        await goals.save_goals(work, patient, variables)
+    elif row.dialogue == goals_spec(work)["review"]:
+        await goals.save_ratings(work, patient, variables)
+    elif row.dialogue == ending_spec(work)["dialogue"]:
+        await complete(work, patient)
+        if variables.get("ending.data") == "erase":
+            ask_to_erase(work, patient)  # the /delete question: erased only when confirmed
 
 
 async def encouragement(work: Work, patient: Patient) -> str | None:
@@ -630,6 +734,7 @@ PATIENT_COMMANDS = {  # English defaults; each locale's text is `system.command.
     "time": "Change your check-in time",
     "language": "Change the language",
     "talk": "Write to your care team (not for emergencies)",
+    "goals": "Your goals: see or change them",
     "mydata": "See everything stored about you",
     "delete": "Erase your data",
     "stop": "Leave the programme",
@@ -686,6 +791,8 @@ async def patient_command(work: Work, patient: Patient, command: str, arg: str) 
                 locales=", ".join(locales))
     elif command == "talk":
         await talk(work, patient, arg.strip())
+    elif command == "goals":
+        await change_goals(work, patient)
     elif command == "stop":
         patient.status = "stopped"
         await cancel_jobs(work, patient)
@@ -703,17 +810,34 @@ async def patient_command(work: Work, patient: Patient, command: str, arg: str) 
     elif command == "mydata":
         work.send(to, await export_text(work, patient), patient_id=patient.id)
     elif command == "delete":
-        token = secrets.token_hex(4)
-        work.audit(to, "erase_requested", patient_id=patient.id, token=token)
-        work.send(to, work.text("system.delete_confirm", patient.locale,
-                                "This erases your answers, messages and scores. Are you sure?"),
-                  [[{"label": work.text("system.delete_yes", patient.locale, "Yes, erase my data"),
-                     "data": f"p:delete:{token}"},
-                    {"label": work.text("system.delete_no", patient.locale, "No, keep it"),
-                     "data": f"p:keep:{token}"}]], patient_id=patient.id)
+        ask_to_erase(work, patient)
     else:
         return False
     return True
+
+
+def ask_to_erase(work: Work, patient: Patient) -> None:
+    """/delete's question (and the look-back's "erase my data"): nothing is erased until the
+    patient confirms with its button, within ERASE_CONFIRM_MINUTES (answer_erase_request)."""
+    to = f"patient:{patient.id}"
+    token = secrets.token_hex(4)
+    work.audit(to, "erase_requested", patient_id=patient.id, token=token)
+    work.send(to, work.text("system.delete_confirm", patient.locale,
+                            "This erases your answers, messages and scores. Are you sure?"),
+              [[{"label": work.text("system.delete_yes", patient.locale, "Yes, erase my data"),
+                 "data": f"p:delete:{token}"},
+                {"label": work.text("system.delete_no", patient.locale, "No, keep it"),
+                 "data": f"p:keep:{token}"}]], patient_id=patient.id)
+
+
+async def change_goals(work: Work, patient: Patient) -> None:
+    """/goals: the goals dialogue at once, with the patient's goals so far (a conversation
+    under way is set aside and comes back after it)."""
+    dialogue = goals_spec(work)["dialogue"]
+    active = await active_conversation(work, patient.id)
+    if active is not None and active.dialogue != dialogue:
+        set_aside(work, active)
+    await start_dialogue(work, patient, dialogue, await goals.dialogue_vars(work, patient, review=False))
 
 
 async def talk(work: Work, patient: Patient, words: str) -> None:
@@ -781,6 +905,7 @@ async def export_text(work: Work, patient: Patient) -> str:
         select(Message).where(Message.patient_id == patient.id).order_by(Message.at, Message.id)))
     alerts = list(await work.session.scalars(
         select(Alert).where(Alert.patient_id == patient.id).order_by(Alert.created_at, Alert.id)))
+    goal_trends = await goals.trends(work, patient.id, include_ended=True)
 
     def heading(key: str, default: str, **variables: Any) -> str:
         return work.text(f"system.mydata.{key}", patient.locale, default, **variables)
@@ -803,6 +928,12 @@ async def export_text(work: Work, patient: Patient) -> str:
         "",
         heading("messages", "Your messages ({count}):", count=len(messages)),
         *[f"{m.at:%Y-%m-%d %H:%M} {m.text}" for m in messages],
+        "",
+        heading("goals", "Your goals ({count}):", count=len(goal_trends)),
+        *[f"{t.goal.set_at:%Y-%m-%d} {t.goal.text}"
+          + (f" ({t.goal.ended_at:%Y-%m-%d})" if t.goal.ended_at else "")
+          + "".join(f"\n  {r.at:%Y-%m-%d} {r.rating}/10" + (f" {r.note}" if r.note else "") for r in t.ratings)
+          for t in goal_trends],
         "",
         heading("alerts", "Alerts your care team received about you ({count}):", count=len(alerts)),
         *[f"{a.created_at:%Y-%m-%d %H:%M} {a.severity}: {a.reason} (status: {a.status})" for a in alerts],
@@ -837,6 +968,7 @@ async def erase(work: Work, patient: Patient) -> None:
     """Erase the patient's data; alerts and the audit log stay (the clinician's duty of care)."""
     for table in (Answer, Score, Message):
         await work.session.execute(delete(table).where(table.patient_id == patient.id))
+    await goals.erase(work, patient.id)
     # what the bot said to them (it holds their name and answers), once delivered; alerts to
     # clinicians are addressed to the clinicians and stay
     await work.session.execute(delete(Outbox).where(

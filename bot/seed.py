@@ -6,6 +6,7 @@ from typing import Any
 
 from bot import programme
 from bot.errors import InputError
+from bot.goals import MAX_GOALS, save_goals
 from bot.isotime import parse_time
 from bot.storage.models import Clinician, Group, GroupClinician, GroupSession, Patient
 from bot.timeutil import is_valid_zone, parse_hhmm
@@ -53,6 +54,9 @@ def check_seed(seed: dict[str, Any]) -> None:
     for patient in _entries(seed, "patients"):
         if patient.get("group") is not None and str(patient["group"]) not in known["groups"]:
             raise InputError(f"patient {patient['id']}: group {patient['group']!r} is not in the seed's groups")
+        goals = patient.get("goals") or []
+        if not isinstance(goals, list) or len(goals) > MAX_GOALS or not all(isinstance(g, str) and g for g in goals):
+            raise InputError(f'patient {patient["id"]}: "goals" must be a list of one to {MAX_GOALS} texts')
 
 
 async def apply_seed(work: Work, seed: dict[str, Any], chat_prefix: bool = True) -> None:
@@ -102,6 +106,8 @@ async def apply_seed(work: Work, seed: dict[str, Any], chat_prefix: bool = True)
         )
         work.session.add(patient)
         await work.session.flush()
+        if entry.get("goals"):  # their own goals, as if set in onboarding
+            await save_goals(work, patient, {f"goal_{n}": text for n, text in enumerate(entry["goals"], 1)})
         await programme.schedule_daily(work, patient)
     for group in groups:
         await programme.schedule_group_sessions(work, group)

@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, func, select, update
 
-from bot import clinicians, programme, signals
+from bot import clinicians, metrics, programme, signals
 from bot.batching import Batcher
 from bot.clock import Clock
 from bot.content.registry import ContentRegistry
@@ -485,6 +485,17 @@ class Coachbot:
                 "You've left the programme. Your care team can give you a new code to return."),
                 patient_id=patient.id)
             return
+        if patient.status == "completed" and await active_conversation(work, patient.id) is None:
+            # the programme has ended: no repair offers (nothing left to change), an honest word
+            if concern:
+                await self._passed_on(work, patient)
+            else:
+                work.send(f"patient:{patient.id}", work.text(
+                    "system.completed_reply", patient.locale,
+                    "Our programme has ended, {name}, so I don't send daily messages any more. I still read "
+                    "what you write, and if something worries me I tell your care team.", **context_of(patient)),
+                    patient_id=patient.id)
+            return
         if verdict.rupture != "none" and await self._repair(work, patient, verdict.rupture, text):
             return
         if concern:
@@ -679,9 +690,12 @@ class Coachbot:
                 jobs = list(await session.scalars(self._due_jobs, due_jobs(now, waiting, size)))
                 if len(jobs) < 2:
                     return None if jobs else 0
+                due = [job.due_at for job in jobs]
                 for job in jobs:
                     await self._run_job(session, job, worker, now)
-                return len(jobs)
+            for due_at in due:  # committed
+                metrics.job_ran(due_at, now)
+            return len(due)
         except StorageError:
             raise
         except Exception as exc:  # PatientBusy too: one at a time sorts out which
@@ -705,9 +719,10 @@ class Coachbot:
                 job = await session.scalar(self._due_jobs, due_jobs(now, waiting, 1))
                 if job is None:
                     return None
-                job_id = job.id
+                job_id, due_at = job.id, job.due_at
                 await self._run_job(session, job, worker, now)
-                return job.id
+            metrics.job_ran(due_at, now)
+            return job_id
         except PatientBusy as busy:
             log.debug("job %s waits: patient %s is busy with a message", job_id, busy)
             if job_id is None:
@@ -718,6 +733,7 @@ class Coachbot:
             raise
         except Exception as exc:
             log.exception("job %s failed", job_id)
+            metrics.JOBS_FAILED.inc()
             if job_id is None:
                 raise
             async with self.db.transaction() as session:

@@ -8,8 +8,12 @@ after the answer or score is stored. It looks at the patient's own history, neve
 - repeated skips: `SKIP_LIMIT` of the last `SKIP_WINDOW` exercise answers were "skipped"
   -> rupture (withdrawal), once when the count reaches the limit;
 - session feedback (the `session_feedback` questionnaire): a score that falls
-  `FEEDBACK_DROP_SHARE` of the scale below the patient's own running mean, or any item at or
-  below `LOW_ITEM_SHARE` of its scale -> rupture (alliance).
+  `FEEDBACK_DROP_SHARE` of the scale below the patient's own running mean, or an item at or
+  below `LOW_ITEM_SHARE` of its scale that is also that far below the patient's own usual for
+  it -> rupture (alliance). A low item with no usual to drop from (the first sessions), or one
+  that is their usual, is no alert: the digest and /patient show it (`low_items`), as the
+  alliance literature advises (a drop from the patient's own level is the signal, not a fixed
+  number: a patient who rates everything 7 and one item 4 is not in a rupture).
 
 When the questionnaire's own `thresholds` already flagged a feedback score, no second alert
 is raised for it. Other signals live where their data is: questionnaire thresholds in the
@@ -135,7 +139,7 @@ async def _before_this_one(work: Work, query: Select[Any]) -> list[Any]:
     is still pending in the session (not flushed), so the query runs without autoflush
     instead of writing everything out first only to skip its newest row."""
     with work.session.no_autoflush:
-        return list(await work.session.scalars(query))
+        return list(await work.session.execute(query))
 
 
 def _number(value: Any) -> float | None:
@@ -204,10 +208,10 @@ async def feedback_drop(work: Work, patient: Patient, event: ev.QuestionnaireSco
     if _flagged_by_content(work, event):
         return None  # one alert is enough; its context already lists the recent scores
     top, score_top, labels = _feedback_scale(work)
-    rows = await _before_this_one(work, select(Score.score).where(
+    rows = await _before_this_one(work, select(Score.score, Score.answers).where(
         Score.patient_id == patient.id, Score.questionnaire == SESSION_FEEDBACK)
         .order_by(Score.at.desc(), Score.id.desc()).limit(FEEDBACK_HISTORY))
-    previous = [float(s) for s in rows]
+    previous = [float(score) for score, _ in rows]
     findings = []
     if len(previous) >= FEEDBACK_MIN_HISTORY:
         mean = sum(previous) / len(previous)
@@ -217,14 +221,32 @@ async def feedback_drop(work: Work, patient: Patient, event: ev.QuestionnaireSco
     low = []
     for item, value in (event.answers or {}).items():
         number = _number(value)
-        if number is not None and number <= LOW_ITEM_SHARE * top:
-            low.append(f"“{labels.get(item) or item}” {number:g}/{top:g}")
+        if number is None or number > LOW_ITEM_SHARE * top:
+            continue
+        usual = [v for v in (_number((given or {}).get(item)) for _, given in rows) if v is not None]
+        if len(usual) < FEEDBACK_MIN_HISTORY:
+            continue  # no usual level to drop from yet: shown in the digest, not alerted
+        item_mean = sum(usual) / len(usual)
+        if item_mean - number >= FEEDBACK_DROP_SHARE * top:
+            low.append(f"“{labels.get(item) or item}” {number:g}/{top:g}, their usual {item_mean:.1f}")
     if low:
         findings.append("low: " + "; ".join(low))
     if not findings:
         return None
     return await raise_signal(work, patient, FEEDBACK_SIGNAL, "rupture",
                               "session feedback (alliance): " + " — ".join(findings))
+
+
+def low_items(work: Work, answers: dict[str, Any]) -> list[str]:
+    """A session feedback's items at or below `LOW_ITEM_SHARE` of the scale, as "heard 3/10":
+    what the digest and /patient show (an alert needs a drop from the patient's own usual)."""
+    top = _feedback_scale(work)[0]
+    low = []
+    for item, value in answers.items():
+        number = _number(value)
+        if number is not None and number <= LOW_ITEM_SHARE * top:
+            low.append(f"{item} {number:g}/{top:g}")
+    return low
 
 
 async def raise_signal(work: Work, patient: Patient, kind: str, severity: str, reason: str) -> Alert | None:

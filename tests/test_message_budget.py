@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -98,13 +99,15 @@ def author_settings(shipped: Settings, tmp_path: Path, entry: dict[str, Any] | N
     return replace(shipped, content_dir=content, dialogues_dir=dialogues)
 
 
-def seed(patients: dict[str, tuple[str, str]], sessions: list[str]) -> dict[str, Any]:
+def seed(patients: dict[str, tuple[str, str]], sessions: list[str],
+         goals: dict[str, list[str]] | None = None) -> dict[str, Any]:
     return {
         "start": START,
         "clinicians": [{"id": "c1", "name": "Dr Ada"}],
         "groups": [{"id": "g1", "clinicians": ["c1"], "sessions": sessions, "encouragement": True}],
         "patients": [{"id": p, "name": name, "group": "g1", "timezone": ZONE, "checkin_time": "09:00",
-                      "locale": locale} for p, (name, locale) in patients.items()],
+                      "locale": locale, **({"goals": (goals or {})[p]} if p in (goals or {}) else {})}
+                     for p, (name, locale) in patients.items()],
     }
 
 
@@ -129,36 +132,64 @@ def questionnaire_presses(name: str, items: int, value: int, locale: str) -> lis
     return [text(locale, "questionnaire.start"), *[option(name, value, locale)] * items]
 
 
-def day_presses(day: int, locale: str, pain_first: bool = False, pain: bool = True) -> list[str]:
+LAST_DAY = 83
+"""The shipped programme's last day (12 weeks): the look-back, after the day's questionnaires."""
+
+
+def goal_review_presses(day: int, goals: int, locale: str) -> list[str]:
+    """The weekly goal review (days 7, 14, ... before the last): each goal rated, no note."""
+    if not goals or day < 7 or day % 7 or day >= LAST_DAY:
+        return []
+    rating = str(min(10, 3 + day // 14))  # a little better every fortnight
+    return [rating, text(locale, "goal_review.no_note")] * goals
+
+
+def ending_presses(locale: str) -> list[str]:
+    """The look-back: what helped, keep those exercises, the example signs, the feedback, keep the data."""
+    return [text(locale, "ending.helped.exercises"), text(locale, "ending.keep_yes"),
+            text(locale, "ending.signs_examples"), "8", "8", "8", "8", text(locale, "ending.data_keep")]
+
+
+def day_presses(day: int, locale: str, pain_first: bool = False, pain: bool = True, goals: int = 0) -> list[str]:
     pain_press = [PAIN_TEXTS[locale]["some"]] if pain else []
     presses = checkin_presses(day, locale)
+    if goals and day == LAST_DAY:  # the last day's budget: the questionnaires and the look-back first
+        return presses + questionnaire_presses("who5", 5, 4, locale) + questionnaire_presses("phq9", 9, 0, locale) \
+            + questionnaire_presses("gad7", 7, 0, locale) + ending_presses(locale)
     presses += pain_press + exercise_presses(day, locale) if pain_first else exercise_presses(day, locale) + pain_press
     if day >= 6 and (day - 6) % 7 == 0:
         presses += questionnaire_presses("who5", 5, 4, locale)
     if day >= 13 and (day - 13) % 14 == 0:
         presses += questionnaire_presses("phq9", 9, 0, locale) + questionnaire_presses("gad7", 7, 0, locale)
-    return presses
+    return presses + goal_review_presses(day, goals, locale)
 
 
 def script(days: int, patients: dict[str, tuple[str, str]], *, silent: dict[str, set[int]] | None = None,
            pain_first: bool = False, sessions: list[str] | None = None,
-           pain_at: str | None = None) -> list[dict[str, Any]]:
+           pain_at: str | None = None, goals: dict[str, int] | None = None,
+           clock_days: int | None = None, extra: Sequence[tuple[str, dict[str, Any]]] = ()) -> list[dict[str, Any]]:
+    """Everyone answers every prompt on days 0 to `days` - 1 (but their `silent` ones), with
+    `goals` (patient: how many) the weekly goal review and, on the last day, the look-back;
+    the clock runs on to `clock_days`; `extra`: (time, line) more."""
     s = Script()
+    for when, line in extra:
+        s._add(when, line)
     first = date(2026, 3, 2)
     for patient, (_, locale) in patients.items():
+        mine = (goals or {}).get(patient, 0)
         for n in range(days):
             if n in (silent or {}).get(patient, set()):
                 continue
             s.press(at_local("p1", first + timedelta(days=n), "09:00", minutes=5), f"patient:{patient}",
-                    *day_presses(n, locale, pain_first, pain=pain_at is None))
-            if pain_at is not None:
+                    *day_presses(n, locale, pain_first, pain=pain_at is None, goals=mine))
+            if pain_at is not None and not (mine and n == LAST_DAY):  # the programme has ended by then
                 s.press(at_local("p1", first + timedelta(days=n), pain_at, minutes=5), f"patient:{patient}",
                         PAIN_TEXTS[locale]["some"])
     for session in sessions or []:
         for patient, (_, locale) in patients.items():
             feedback = [text(locale, "questionnaire.start"), "8", "8", "8", "8", text(locale, "feedback.no_comment")]
             s.press(parse_time(session) + timedelta(hours=1, minutes=5), f"patient:{patient}", *feedback)
-    end = datetime.combine(first + timedelta(days=days), datetime.min.time()).isoformat() + "Z"
+    end = datetime.combine(first + timedelta(days=clock_days or days), datetime.min.time()).isoformat() + "Z"
     return [{"seed": {"start": START}}, *s.steps(START, end)[1:]]
 
 
@@ -178,6 +209,7 @@ def openers(locale: str, name: str) -> dict[str, str]:
         "pain_diary": head("", PAIN_TEXTS[locale]["ask"]),
         "reminder": head("system.reminder"), "nudge": head("system.nudge"),
         "encouragement": head("encouragement.group"), "pick_up": head("system.pick_up"),
+        "goal_review": head("goal_review.intro"), "ending": head("ending.intro"),
     }
 
 
@@ -242,8 +274,9 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 async def run(settings: Settings, url: str, steps: list[dict[str, Any]],
-              patients: dict[str, tuple[str, str]], sessions: list[str] | None = None) -> Transcript:
-    seeded = await run_scenario(settings, [{"seed": seed(patients, sessions or [])}], url)
+              patients: dict[str, tuple[str, str]], sessions: list[str] | None = None,
+              goals: dict[str, list[str]] | None = None) -> Transcript:
+    seeded = await run_scenario(settings, [{"seed": seed(patients, sessions or [], goals)}], url)
     assert seeded.status == 0, seeded.errors
     t = await run_scenario(settings, steps, url)
     assert t.status == 0, t.errors
@@ -360,22 +393,49 @@ def sessions(weeks: int) -> list[str]:
 
 async def test_twelve_weeks_never_go_over_the_budget(
         shipped_settings: Settings, tmp_path: Path, sqlite_url: str) -> None:
-    """Three patients, twelve weeks, weekly sessions; Ken is silent on one day in three (so
-    reminders and nudges happen), the others answer everything."""
+    """Three patients, twelve weeks (the shipped programme's length), weekly sessions; Ken is
+    silent on one day in three (so reminders and nudges happen), the others answer everything.
+    Maria and Lena came with goals, Ken sets his with /goals on day 1; each week's goal review
+    and, on the last day, the look-back fit the budget too; then the programme ends."""
     settings = author_settings(shipped_settings, tmp_path, {"dialogue": "pain_diary", "at": "18:30"})
     patients = {"p1": PATIENTS["p1"], "p2": PATIENTS["p2"], "p3": ("Ken", "en")}
+    goals = {"p1": ["walk to the bakery without stopping", "sleep through the night"],
+             "p2": ["ohne Pause zum Bäcker gehen"]}
     days = 84
     silent = {"p3": {n for n in range(days) if n % 3 == 1 or 40 <= n < 44}}
-    t = await run(settings, sqlite_url, script(days, patients, silent=silent, sessions=sessions(12), pain_at="18:30"),
-                  patients, sessions(12))
+    kens_goal = [("2026-03-03T11:00:00Z", {"as": "patient:p3", "text": "/goals"}),
+                 ("2026-03-03T11:01:00Z", {"as": "patient:p3", "text": "walk the dog every day"}),
+                 ("2026-03-03T11:02:00Z", {"as": "patient:p3", "press": "That's all"})]
+    steps = script(days, patients, silent=silent, sessions=sessions(12), pain_at="18:30",
+                   goals={"p1": 2, "p2": 1, "p3": 1}, clock_days=days + 3, extra=kens_goal)
+    t = await run(settings, sqlite_url, steps, patients, sessions(12), goals)
+    # every press found its button (the reviews and look-backs came when expected), but some of
+    # silent Ken's session feedback: on his silent days the day's conversation is still open then
+    assert [line for line in t.errors.splitlines() if "patient:p3" not in line] == []
     for patient, (name, locale) in patients.items():
         counts = unprompted(t, patient, name, locale)
+        print(patient, "most unprompted in a day:", max(len(v) for v in counts.values()),
+              "goal reviews:", sum("goal_review" in v for v in counts.values()),
+              "last day:", counts[date(2026, 3, 2) + timedelta(days=LAST_DAY)],
+              "messages after the last day:", sum(local_day(x) > date(2026, 3, 2) + timedelta(days=LAST_DAY)
+                                                  for x in t.to(f"patient:{patient}")))
         assert len(counts) >= days - 1, patient
         over = {d: v for d, v in counts.items() if len(v) > 6}
         assert over == {}, (patient, over)
         assert no_goodbye_before_the_last(t, patient, name, locale) == []
+        reviews = sorted(d for d, v in counts.items() if "goal_review" in v)
+        answered = [n for n in range(7, LAST_DAY, 7) if n not in silent.get(patient, set())]
+        assert [(d - date(2026, 3, 2)).days for d in reviews] == answered, (patient, reviews)
+        ending = [d for d, v in counts.items() if "ending" in v]
+        assert [(d - date(2026, 3, 2)).days for d in ending] == [LAST_DAY], patient
+        # the look-back ends the programme: nothing unprompted after it
+        assert [d for d in counts if (d - date(2026, 3, 2)).days > LAST_DAY] == [], patient
+        photos = [x for x in t.to(f"patient:{patient}") if x["kind"] == "photo"]
+        assert len(photos) == 1 and local_day(photos[0]) == date(2026, 3, 2) + timedelta(days=LAST_DAY)
     kens = unprompted(t, "p3", "Ken", "en")
     assert any("reminder" in v for v in kens.values()) and any("nudge" in v for v in kens.values())
+    last = unprompted(t, "p1", "Maria", "en")[date(2026, 3, 2) + timedelta(days=LAST_DAY)]
+    assert last == ["checkin", "who5", "phq9", "gad7", "ending"], last  # the exercise gave way
 
 
 def test_coachbot_validate_checks_the_budget_and_where_daily_dialogues_run(tmp_path: Path) -> None:

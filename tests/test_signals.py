@@ -125,11 +125,27 @@ async def test_session_feedback_drop_against_the_running_mean_is_a_rupture(
     assert not [x for x in out.texts("clinician:c3") if "Maria" in x]
 
 
-async def test_a_low_feedback_item_is_a_rupture(coach: Any) -> None:
-    out = await coach(feedback_week([("3", "7")]).steps)
+async def test_a_low_feedback_item_below_the_patients_own_usual_is_a_rupture(coach: Any) -> None:
+    out = await coach(feedback_week([("8", "6"), ("8", "6"), ("4", "10")]).steps)  # the mean stays 7
     alerts = signal_alerts(out)
-    assert len(alerts) == 1
-    assert "session feedback (alliance): low: “Did you feel listened to today?” 3/10" in alerts[0]["text"]
+    assert [a["at"] for a in alerts] == ["2026-03-04T18:05:00Z"]
+    assert ("session feedback (alliance): low: “Did you feel listened to today?” 4/10, their usual 8.0"
+            in alerts[0]["text"])
+
+
+async def test_a_low_item_with_no_usual_yet_is_shown_not_alerted(coach: Any) -> None:
+    """Issue 19: "a patient averaging 7 was flagged" for one answer of 4. One low item alone is
+    worth a look in the digest, not an alert; a drop from the patient's own level is the signal."""
+    first = feedback_week([("3", "7")]).at("2026-03-02T19:00:00Z").say("clinician:c1", "/patients")
+    out = await coach(first.steps)
+    assert signal_alerts(out) == []
+    [listed] = [x["text"] for x in out.to("clinician:c1") if x["at"] == "2026-03-02T19:00:00Z"]
+    assert "low session feedback: heard 3/10" in listed.split("Maria: ")[1].splitlines()[0]
+
+
+async def test_a_low_item_that_is_their_usual_is_not_alerted(coach: Any) -> None:
+    out = await coach(feedback_week([("4", "9"), ("4", "9"), ("3", "9")]).steps)  # "heard" is always about 4
+    assert signal_alerts(out) == []
 
 
 async def test_feedback_the_content_already_flagged_is_not_alerted_twice(

@@ -53,6 +53,7 @@ from bot.content.bundle import FALLBACK_LOCALE, Bundle, SourceFile, build_bundle
 from bot.content.yamlio import LineDict, LineList, line_of
 from bot.engine.conditions import COMBINATORS, COMPARISONS
 from bot.engine.exercises import variable_name
+from bot.measures import MAX_THRESHOLDS as MAX_MEASURE_THRESHOLDS
 
 SCHEMA_DIR = Path(__file__).parent / "schema"
 SCHEMA_FILES = {
@@ -79,7 +80,8 @@ PROGRAMME_MESSAGES_WITH_DEFAULTS = {
     ("reminders", "nudge_message"): "system.nudge",
 }
 """Message keys the programme names whose English text is also built into the bot."""
-PROGRAMME_MESSAGES = (*PROGRAMME_MESSAGES_WITH_DEFAULTS, ("encouragement", "message"), ("closing", "message"))
+PROGRAMME_MESSAGES = (*PROGRAMME_MESSAGES_WITH_DEFAULTS, ("encouragement", "message"), ("closing", "message"),
+                      ("ending", "message"))
 MAX_SUGGESTIONS = 8
 MAX_DESCRIPTION_IN_HINT = 100
 OPERATOR_ALIASES = {
@@ -383,6 +385,75 @@ class _Validator:
         if start_ok:
             self._check_reachable(at, str(start), edges, states, raw_states)
         self._check_automatic_loops(at, edges, raw_states)
+        if isinstance(data.get("measures"), dict):
+            self._check_measures(data, at)
+
+    def _check_measures(self, data: LineDict, at: _At) -> None:
+        """Each declared measure: a variable the dialogue records, a scale that goes up,
+        thresholds on the scale, and recorded values that are numbers on it (bot.measures)."""
+        declared: LineDict = data["measures"]
+        recorded = recorded_variables(data)
+        for key, spec in declared.items():
+            if not isinstance(spec, dict):
+                continue  # the schema says what is wrong
+            where = f"measure '{key}'"
+            if str(key) not in recorded:
+                self.add(at, line_of(declared, key), f"{where}: this dialogue never records '{key}'"
+                         + _did_you_mean(str(key), recorded),
+                         f"name a variable the dialogue records ({_listing(recorded)}), or record it with "
+                         f"do: [{{record: {{{key}: ...}}}}]")
+            scale = spec.get("scale")
+            if not isinstance(scale, list) or not all(_is_number(v) for v in scale):
+                continue  # the schema says what is wrong
+            if len(scale) != 2:
+                self.add(at, line_of(spec, "scale"), f"{where}: scale has {len(scale)} number(s), not two",
+                         "write the lowest and the highest value, such as scale: [0, 10]")
+                continue
+            low, high = float(scale[0]), float(scale[1])
+            if low >= high:
+                self.add(at, line_of(spec, "scale"), f"{where}: scale [{_num(low)}, {_num(high)}] does not go up",
+                         "write the lowest value first, then a higher one, such as scale: [0, 10]; say which "
+                         "end is good with better: higher or better: lower")
+                continue
+            self._check_measure_thresholds(at, where, spec, low, high)
+            for line, value in _recorded_values(data, str(key)):
+                if isinstance(value, str) and "{" in value:
+                    continue  # typed or passed on: read when it is recorded, skipped if not a number
+                if not _is_number(value):
+                    self.add(at, line, f"{where}: the dialogue records '{value}' for '{key}', which is not a number "
+                             "on the scale", f"record numbers from {_num(low)} to {_num(high)} for '{key}', or "
+                             "record the words under another name")
+                elif not low <= float(value) <= high:
+                    self.add(at, line, f"{where}: the dialogue records {_num(float(value))} for '{key}', outside "
+                             f"its scale {_num(low)}–{_num(high)}", "record a value on the scale, or widen the scale")
+
+    def _check_measure_thresholds(self, at: _At, where: str, spec: Any, low: float, high: float) -> None:
+        thresholds = spec.get("thresholds")
+        if not isinstance(thresholds, list):
+            return
+        if len(thresholds) > MAX_MEASURE_THRESHOLDS:
+            self.add(at, line_of(spec, "thresholds"), f"{where}: {len(thresholds)} thresholds, more than a chart "
+                     f"can tell apart ({MAX_MEASURE_THRESHOLDS})", f"keep at most {MAX_MEASURE_THRESHOLDS}")
+        better = spec.get("better")
+        good_end = high if better == "higher" else low if better == "lower" else None
+        seen: dict[float, int] = {}
+        for index, threshold in enumerate(thresholds):
+            if not isinstance(threshold, dict) or not _is_number(threshold.get("at")):
+                continue
+            value, line = float(threshold["at"]), line_of(threshold, "at")
+            if not low <= value <= high:
+                self.add(at, line, f"{where}: threshold {index + 1} is at {_num(value)}, outside the scale "
+                         f"{_num(low)}–{_num(high)}, so no answer ever reaches it",
+                         f"put it on the scale, between {_num(low)} and {_num(high)}")
+            elif value == good_end:
+                self.add(at, line, f"{where}: threshold {index + 1} is at {_num(value)}, the good end of the scale "
+                         f"(better: {better}), so every answer reaches it",
+                         "move it towards the bad end: a threshold means 'this value or worse'")
+            elif value in seen:
+                self.add(at, line, f"{where}: threshold {index + 1} is at {_num(value)}, like threshold "
+                         f"{seen[value]}", "give each threshold its own value, or remove one")
+            else:
+                seen[value] = index + 1
 
     def _check_state(
         self, at: _At, name: str, body: Any, states: dict[str, Any], parent: Any,
@@ -693,6 +764,11 @@ class _Validator:
         sessions = data.get("sessions")
         if isinstance(sessions, dict) and "feedback_dialogue" in sessions:
             entries.append((sessions.get("feedback_dialogue"), line_of(sessions, "feedback_dialogue")))
+        for section, key in (("goals", "dialogue"), ("goals", "review"), ("ending", "dialogue")):
+            block = data.get(section)
+            if isinstance(block, dict) and key in block:
+                entries.append((block.get(key), line_of(block, key)))
+        self._check_programme_length(data, at)
         for dialogue, line in entries:
             if isinstance(dialogue, str) and dialogue not in self.refs.dialogues:
                 self.add(at, line, f"unknown dialogue '{dialogue}'" + _did_you_mean(dialogue, self.refs.dialogues),
@@ -726,6 +802,24 @@ class _Validator:
             self.add(at, line_of(block, key), f"{section}: {key} names message key '{value}', which is missing"
                      + _did_you_mean(value, self.keys),
                      f"add '{value}' to content/messages/{FALLBACK_LOCALE}.yaml, or name an existing key")
+
+    def _check_programme_length(self, data: LineDict, at: _At) -> None:
+        """What starts on a day after the programme's last never runs (length_weeks)."""
+        weeks = data.get("length_weeks", 12)
+        if not isinstance(weeks, int) or isinstance(weeks, bool) or weeks < 1:
+            return  # the schema says so
+        last = 7 * weeks - 1
+        # questionnaires may run on the last day; the goal review gives way to the look-back there
+        starts = [(f"every: '{entry.get('dialogue')}'", entry, last) for _, entry in _items(data.get("every"))
+                  if isinstance(entry, dict)]
+        if isinstance(data.get("goals"), dict):
+            starts.append(("goals: the review", data["goals"], last - 1))
+        for what, block, latest in starts:
+            first = block.get("first_day")
+            if isinstance(first, int) and not isinstance(first, bool) and first > latest:
+                self.add(at, line_of(block, "first_day"), f"{what} starts on day {first}, but the programme's "
+                         f"last day is day {last} (length_weeks: {weeks}, counting from day 0), so it never runs",
+                         f"choose a first_day of {latest} or less, or make length_weeks longer")
 
     def _check_messages(self, data: LineDict, at: _At) -> None:
         locale = str(data.get("locale"))
@@ -801,12 +895,15 @@ class _Validator:
 CONTEXT_VARIABLES = ("name", "locale", "timezone", "checkin_time", "text")
 """What every dialogue may test without recording it (bot.conversations.context_of, and the
 text just typed)."""
-STARTED_WITH = ("exercise", "rupture", "said", "team")
+STARTED_WITH = ("exercise", "rupture", "said", "team", "goal_count", "goal_1", "goal_2", "goal_3")
 """What the bot starts dialogues with: the day's `exercise` (bot.programme.prompt); the kind of
 `rupture`, what the patient `said` and whether the `team` can be told (bot.service, for the
-rupture_repair dialogue)."""
+rupture_repair dialogue); how many goals the patient has and their words (bot.goals, for the
+goals and goal review dialogues)."""
 EXERCISE_VARIABLES = ("exercise.id", "exercise.outcome", "exercise.rating", "exercise.kind")
 """What an `exercise:` state records or sets (bot.engine.exercises)."""
+EXERCISE_RECORDED = ("exercise.id", "exercise.outcome", "exercise.rating")
+"""What an `exercise:` state stores as answers (`exercise.kind` is only set)."""
 
 
 def dialogue_variables(name: str, data: Any, refs: Bundle) -> set[str]:
@@ -832,6 +929,34 @@ def dialogue_variables(name: str, data: Any, refs: Bundle) -> set[str]:
                 vars_ = value.get("vars")
                 known.update(str(k) for k in (vars_ if isinstance(vars_, dict) else {}))
     return known
+
+
+def recorded_variables(data: Any) -> set[str]:
+    """What a dialogue stores as answers (a measure must be one of them): its `record:` keys
+    and what its exercise states record. `set:` and start variables are not stored."""
+    known: set[str] = set()
+    for key, value in _entries(data.get("states") if isinstance(data, dict) else None):
+        if key == "record" and isinstance(value, dict):
+            known.update(str(k) for k in value)
+        elif key == "exercise":
+            known.update(EXERCISE_RECORDED)
+    return known
+
+
+def _recorded_values(data: Any, name: str) -> Iterator[tuple[int, Any]]:
+    """(line, value) of every `record: {name: value}` in the dialogue's states."""
+    def walk(node: Any) -> Iterator[tuple[int, Any]]:
+        if isinstance(node, dict):
+            record = node.get("record")
+            if isinstance(record, dict) and name in record:
+                yield line_of(record, name), record[name]
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                yield from walk(item)
+
+    yield from walk(data.get("states") if isinstance(data, dict) else None)
 
 
 def _entries(node: Any) -> Iterator[tuple[str, Any]]:

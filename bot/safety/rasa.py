@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 
+from bot import metrics
 from bot.errors import TriageUnavailable
 from bot.safety.verdict import Verdict
 
@@ -63,6 +64,10 @@ FALLBACK_INTENT = "nlu_fallback"
 Clock = Callable[[], float]
 
 
+class NluTimeout(TriageUnavailable):
+    """Rasa did not answer in time (for the metrics: a busy NLU, not a broken one)."""
+
+
 class CircuitBreaker:
     """closed -> (N failures) -> open -> (cool-down) -> half-open: one trial -> closed or open."""
 
@@ -82,6 +87,7 @@ class CircuitBreaker:
         self.failures = 0
         self.opened_at = -math.inf
         self._trial_in_flight = False
+        metrics.circuit_state(self.name, self.state)
 
     def allow(self) -> bool:
         """May a request go out now? In half-open state only one trial at a time."""
@@ -118,6 +124,7 @@ class CircuitBreaker:
         if state == self.state:
             return
         self.state = state
+        metrics.circuit_state(self.name, state)
         level = logging.WARNING if state == self.OPEN else logging.INFO
         log.log(level, "%s circuit %s: %s", self.name, state, message)
 
@@ -211,7 +218,7 @@ class RasaClient:
                 response.raise_for_status()
                 data = response.json()
         except TimeoutError:
-            raise TriageUnavailable(f"Rasa did not answer within {budget:g}s") from None
+            raise NluTimeout(f"Rasa did not answer within {budget:g}s") from None
         except (httpx.HTTPError, ValueError) as exc:
             raise TriageUnavailable(f"Rasa failed: {type(exc).__name__}: {exc}") from None
         if not isinstance(data, dict):
@@ -222,15 +229,20 @@ class RasaClient:
         """Rasa's verdict on `text`, if the breaker allows and Rasa answers in time."""
         assert self.breaker is not None
         if not self.breaker.allow():
+            metrics.NLU_SKIPPED.inc()
             raise TriageUnavailable("Rasa skipped: circuit open")
+        started = time.perf_counter()
         try:
             verdict = verdict_from_parse(await self.parse(text))
         except TriageUnavailable as exc:
+            outcome = "timeout" if isinstance(exc, NluTimeout) else "error"
+            metrics.NLU_SECONDS.labels(outcome).observe(time.perf_counter() - started)
             self.breaker.record_failure(str(exc))
             raise
         except BaseException:
             self.breaker.release()  # cancelled: free a half-open trial slot, count nothing
             raise
+        metrics.NLU_SECONDS.labels("ok").observe(time.perf_counter() - started)
         self.breaker.record_success()
         return verdict
 

@@ -25,6 +25,7 @@ from typing import TextIO
 
 import httpx
 
+from bot import metrics
 from bot.errors import TriageUnavailable
 from bot.safety import rules
 from bot.safety.model import MODEL_DIR, Scores, Thresholds, TriageModel, shared_model
@@ -60,6 +61,7 @@ class Triage:
         verdict = await self._assess(text)
         if verdict.rupture != "none" and only_hello_or_thanks(text):
             verdict = replace(verdict, rupture="none")
+        metrics.triage_verdict(verdict)
         return verdict
 
     async def _assess(self, text: str) -> Verdict:
@@ -146,10 +148,11 @@ idioms, other people and the past, which the model reads better)."""
 
 def asks(rules_crisis: bool, crisis: float, ask_threshold: float) -> bool:
     """Whether a message that is not a confident crisis gets the direct safety question: always
-    when the rules see a crisis. (Dropping rules crises the model gives under 0.1 would have
-    cut everyday questions by about 3 points on the development set, but out of fold it also
-    dropped real ones: "been researching painless ways, don't worry about it", "jahrestag von
-    meinem suizidversuch ... dieses jahr mach ichs richtig".)"""
+    when the rules see a crisis. Not asking when the model finds such a message very unlikely
+    (under 0.02) cut questions on everyday messages by 2 points on the development sets and lost
+    none of their crises, but a crisis sentence at the end of a long check-in ("... Honestly I
+    want to kill myself tonight.") is diluted in its window to about 0.02 too: the rules' word
+    must then stand."""
     return rules_crisis or crisis >= ask_threshold
 
 

@@ -103,7 +103,7 @@ class Patient(Base):
     checkin_time: Mapped[str] = mapped_column(String(5), default="09:00")
     locale: Mapped[str] = mapped_column(String(16), default="en")
     status: Mapped[str] = mapped_column(String(16), default="active")
-    """onboarding | active | paused | stopped | deleted"""
+    """onboarding | active | paused | stopped | completed (the programme ended) | deleted"""
     crisis_open: Mapped[bool] = mapped_column(Boolean, default=False)
     """While a crisis case is open the automated programme is paused until a clinician resumes."""
     paused_until: Mapped[datetime | None]
@@ -218,6 +218,8 @@ class Alert(InsertedInBatches, Base):
     acknowledged_at: Mapped[datetime | None]
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None]
+    __table_args__ = (Index("ix_alerts_group_status", "group_id", "status"),)
+    """The dashboard's open alerts of a clinician's groups (migration 0010)."""
 
 
 OUTBOX_PENDING = text("status = 'pending'")
@@ -358,3 +360,28 @@ class ExerciseAssignment(Base):
     starts_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
     __table_args__ = (UniqueConstraint("group_id", "patient_id", "starts_at"),)
+
+
+class Goal(Base):
+    """A patient's own goal, in their words (one to three at a time). Changing goals ends the
+    old ones (`ended_at`) rather than deleting them, so their ratings keep their meaning."""
+
+    __tablename__ = "goals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    set_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class GoalRating(Base):
+    """How a goal went in a week, as the patient rated it (0-10), with their optional note."""
+
+    __tablename__ = "goal_ratings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"), index=True)
+    patient_id: Mapped[str] = mapped_column(ForeignKey("patients.id"), index=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]

@@ -19,6 +19,7 @@ from telegram.error import InvalidToken
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.errors import StorageError
+from bot.metrics_server import MetricsServer
 from bot.service import Coachbot
 from bot.telegram.botapi import TelegramBot
 from bot.telegram.commands import CommandMenus
@@ -112,6 +113,8 @@ class TelegramChannel:
                            on_start_command=self.menus.on_start, options=self.options.inbox)
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.webhook: WebhookServer | None = None
+        self.metrics: MetricsServer | None = None
+        """/metrics, when METRICS_LISTEN is set (bot.metrics_server)."""
         self.failed: asyncio.Future[BaseException] | None = None
         """Set when a part of the channel stopped for good (e.g. the token was revoked)."""
         self._stopping = asyncio.Event()
@@ -121,6 +124,9 @@ class TelegramChannel:
     async def start(self, webhook: WebhookConfig | None = None) -> None:
         """Menus, then intake, inbox, scheduler and sender as tasks; returns once running."""
         self.failed = asyncio.get_running_loop().create_future()
+        if (listen := self.service.settings.metrics_listen) is not None:
+            self.metrics = MetricsServer(self.service.db, self.service.clock, *listen)
+            await self.metrics.start()
         await self.menus.publish()
         if webhook is not None:
             await self.bot.set_webhook(webhook.url, secret_token=webhook.secret,
@@ -163,6 +169,9 @@ class TelegramChannel:
             self._intake.cancel()  # mid-long-poll: nothing stored yet is confirmed either
         await self.inbox.stop(grace)
         await self.sender.stop(grace)
+        if self.metrics is not None:
+            await self.metrics.stop()
+            self.metrics = None
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, *([self._intake] if self._intake else []),

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
-from bot import outbox
+from bot import metrics, outbox
 from bot.batching import Batcher
 from bot.engine.engine import render
 from bot.errors import StorageError
@@ -159,6 +159,7 @@ class Inbox:
         except StorageError:
             await self._safety_net(rows)
             raise
+        metrics.INBOX_RECEIVED.inc(len(new))
         for row in rows:
             if row["update_id"] in new:
                 self.kick(str(row["chat_key"]))
@@ -305,9 +306,11 @@ class Inbox:
             log.warning("update %s could not be read (%s: %s); marked failed", update_id,
                         exc.__class__.__name__, exc)
             await self._close(update_id, "failed")
+            metrics.INBOX_HANDLED.labels("unreadable").inc()
             return True
         try:
             await self._act(update_id, meaning)
+            metrics.INBOX_HANDLED.labels("handled").inc()
             return True
         except StorageError as exc:
             # Usually the database is down, and then counting fails too (so it is retried
@@ -316,6 +319,7 @@ class Inbox:
         except Exception:
             log.exception("update %s: processing failed", update_id)
         if await self._count_failure(update_id, meaning):
+            metrics.INBOX_HANDLED.labels("failed").inc()
             await self._answer(meaning, SORRY_BUTTON)
             return True
         self._later(meaning.chat_key, self.options.failure_retry_s)

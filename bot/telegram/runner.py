@@ -108,6 +108,9 @@ async def serve(settings: Settings, token: str, webhook: WebhookConfig | None,
         except TelegramError as exc:
             print(f"coachbot: could not start on Telegram: {_redact(str(exc), token)}", file=sys.stderr)
             return EXIT_FAILED
+        except CoachbotError as exc:  # e.g. METRICS_LISTEN's port is taken
+            print(f"coachbot: {exc}", file=sys.stderr)
+            return EXIT_FAILED
         settle(service)
         user = application.bot.username
         mode = f"webhook on {webhook.host}:{webhook.port}" if webhook else "long polling"

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -39,6 +40,7 @@ from typing import Any, cast
 from sqlalchemy import Table, and_, any_, bindparam, exists, func, literal_column, or_, select, tuple_, update
 from telegram.error import BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 
+from bot import metrics
 from bot.clock import Clock
 from bot.errors import StorageError
 from bot.outbox import PRIORITY_REPLY, PRIORITY_SCHEDULED
@@ -573,11 +575,14 @@ class Sender:
             await self._finish(d, "blocked", error="the patient has blocked the bot", attempted=False)
             return
         assert d.chat_id is not None
+        started = time.perf_counter()
         try:
             message_id = await self._send(d, d.chat_id)
         except RetryAfter as exc:
             seconds = retry_after_seconds(exc)
             everyone = self.limiter.too_many_requests(d.chat_id, seconds)
+            metrics.TELEGRAM_429.labels("bot" if everyone else "chat").inc()
+            metrics.OUTBOX_RETRIES.labels("429").inc()
             log.warning("outbox %s: 429, retry after %ss (%s)", d.id, seconds,
                         "whole bot paused" if everyone else "this chat only")
             await self._reschedule(d, seconds, f"429 retry after {seconds}s", count=False)
@@ -597,6 +602,7 @@ class Sender:
             log.error("outbox %s: cannot read %s (%s)", d.id, d.photo_path, exc)
             await self._finish(d, "failed", error=f"photo unreadable: {exc}", attempted=False)
         else:
+            metrics.TELEGRAM_SEND_SECONDS.observe(time.perf_counter() - started)
             await self._finish(d, "sent", external_id=str(message_id))
 
     async def _send(self, d: Delivery, chat_id: int) -> int:
@@ -659,6 +665,7 @@ class Sender:
             log.error("outbox %s: giving up after %d attempts: %s", d.id, attempts, error)
             await self._finish(d, "failed", error=error)
             return
+        metrics.OUTBOX_RETRIES.labels("error").inc()
         delay = min(self.options.backoff_base_s * 2 ** (attempts - 1), self.options.backoff_max_s)
         await self._reschedule(d, delay * random.uniform(0.8, 1.2), error, count=True)
 
@@ -680,6 +687,7 @@ class Sender:
         self, d: Delivery, status: str, *, external_id: str | None = None, error: str | None = None,
         mark_blocked: bool = False, attempted: bool = True,
     ) -> None:
+        metrics.OUTBOX_FINISHED.labels(status, metrics.priority_name(d.priority)).inc()
         if status == "sent":
             await self._mark_sent(d, external_id)
             return

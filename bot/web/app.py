@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from bot import clinicians, signin
+from bot import clinicians, goals, measures, signin
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.content.registry import ContentRegistry
@@ -34,6 +34,7 @@ from bot.signals import MOOD_KEY
 from bot.storage.db import Database
 from bot.storage.models import Alert, Answer, Clinician, Group, GroupClinician, GroupSession, Message, Patient, Score
 from bot.timeutil import clinician_time
+from bot.web import charts as web_charts
 from bot.web.html import e, hidden_csrf, link, page, url
 from bot.work import Work
 
@@ -193,16 +194,25 @@ async def home(work: Work, request: Request, me: Visitor) -> Response:
                             "them (<code>coachbot admin assign</code>).</p>")
     assigned = set(await work.session.scalars(
         select(GroupClinician.group_id).where(GroupClinician.clinician_id == me.clinician.id)))
+    # One query per figure for all the clinician's groups (not one per group).
+    groups = {g.id: g for g in await work.session.scalars(select(Group).where(Group.id.in_(me.groups)))}
+    member_counts = {key: n for key, n in await work.session.execute(select(Patient.group_id, func.count(Patient.id))
+                     .where(Patient.group_id.in_(me.groups), Patient.status != "deleted").group_by(Patient.group_id))}
+    alert_counts = {key: n for key, n in await work.session.execute(select(Alert.group_id, func.count(Alert.id))
+                    .where(Alert.group_id.in_(me.groups), Alert.status != "resolved").group_by(Alert.group_id))}
+    ranked = select(GroupSession.group_id, GroupSession.starts_at, func.row_number().over(
+        partition_by=GroupSession.group_id, order_by=GroupSession.starts_at).label("n")).where(
+        GroupSession.group_id.in_(me.groups), GroupSession.starts_at > work.now).subquery()
+    next_sessions: dict[str, list[datetime]] = {}
+    for group_key, starts_at in await work.session.execute(select(ranked.c.group_id, ranked.c.starts_at).where(
+            ranked.c.n <= UPCOMING_SESSIONS).order_by(ranked.c.starts_at)):
+        next_sessions.setdefault(group_key, []).append(starts_at)
     items = []
     for group_id in me.groups:
-        group = await work.session.get(Group, group_id)
-        members = await work.session.scalar(select(func.count(Patient.id)).where(
-            Patient.group_id == group_id, Patient.status != "deleted"))
-        alerts = await work.session.scalar(select(func.count(Alert.id)).where(
-            Alert.group_id == group_id, Alert.status != "resolved"))
-        upcoming = list(await work.session.scalars(select(GroupSession.starts_at).where(
-            GroupSession.group_id == group_id, GroupSession.starts_at > work.now)
-            .order_by(GroupSession.starts_at).limit(UPCOMING_SESSIONS)))
+        group = groups.get(group_id)
+        members = member_counts.get(group_id)
+        alerts = alert_counts.get(group_id)
+        upcoming = next_sessions.get(group_id, [])
         name = group.name if group is not None and group.name and group.name != group_id else ""
         title = group_id + (f" – {name}" if name else "")
         role = "" if group_id in assigned else ' <span class="muted">(you are the backup)</span>'
@@ -233,9 +243,19 @@ class Row:
 
     def risk_key(self) -> tuple[int, int, float, str]:
         """Open crisis first, then open alerts (more first), then low mood (unknown last)."""
-        mood = clinicians._number(self.last_mood.value) if self.last_mood is not None else None
+        mood = clinicians.as_number(self.last_mood.value) if self.last_mood is not None else None
         return (0 if self.crisis else 1, -len(self.week.open_alerts), 99.0 if mood is None else mood,
                 self.week.name.lower())
+
+
+async def last_answers(work: Work, patient_ids: list[str], key: str) -> dict[str, Answer]:
+    """Each patient's newest answer to `key`, in one query for all of them."""
+    ranked = select(Answer.id, func.row_number().over(
+        partition_by=Answer.patient_id, order_by=(Answer.at.desc(), Answer.id.desc())).label("newest")).where(
+        Answer.patient_id.in_(patient_ids), Answer.key == key).subquery()
+    newest = await work.session.scalars(select(Answer).join(ranked, Answer.id == ranked.c.id)
+                                        .where(ranked.c.newest == 1))
+    return {answer.patient_id: answer for answer in newest}
 
 
 async def group_page(work: Work, request: Request, me: Visitor) -> Response:
@@ -243,13 +263,11 @@ async def group_page(work: Work, request: Request, me: Visitor) -> Response:
     group = await work.session.get(Group, group_id)
     if group is None or group_id not in me.groups:
         return await not_found(work, me, "group", group=group_id[:64])
-    rows = []
-    for patient in await clinicians._members(work, group_id):
-        week = await clinicians.patient_week(work, patient, work.now - timedelta(days=clinicians.STATUS_DAYS),
-                                             work.now)
-        last = await work.session.scalar(select(Answer).where(Answer.patient_id == patient.id, Answer.key == MOOD_KEY)
-                                         .order_by(Answer.at.desc(), Answer.id.desc()).limit(1))
-        rows.append(Row(patient, week, last))
+    members = await clinicians.group_members(work, group_id)
+    weeks = await clinicians.patient_weeks(work, members, work.now - timedelta(days=clinicians.STATUS_DAYS), work.now)
+    last = await last_answers(work, [p.id for p in members], MOOD_KEY)
+    sparks = await web_charts.sparks(work, members)
+    rows = [Row(patient, week, last.get(patient.id)) for patient, week in zip(members, weeks, strict=True)]
     rows.sort(key=Row.risk_key)
     items = []
     for row in rows:
@@ -270,9 +288,12 @@ async def group_page(work: Work, request: Request, me: Visitor) -> Response:
                     if adherence.offered else "no exercise offered")
         items.append(
             f'<li class="{classes}"><h2>{link(url("patients", patient.id), week.name)}</h2>'
+            + web_charts.sparkline(sparks[patient.id])
             + (f"<p>{' · '.join(flags)}</p>" if flags else "")
             + f"<p>{mood} · {exercise} in the last {clinicians.STATUS_DAYS} days · check-ins "
-              f"{week.checkins_done}/{week.checkins}</p></li>")
+              f"{week.checkins_done}/{week.checkins}"
+            + "".join(f" · {e(measured.text())}" for measured in week.measures if measured.values)  # bot.measures
+            + "</p></li>")
     title = f"Group {group.id}" + (f" – {group.name}" if group.name and group.name != group.id else "")
     body = ("<p>Patients by risk: an open crisis first, then open alerts, then low mood.</p>"
             + (f'<ul class="cards">{"".join(items)}</ul>' if items else "<p>No patients in this group yet.</p>"))
@@ -291,8 +312,18 @@ async def timeline(work: Work, patient: Patient, clinician: Clinician, page_no: 
     """One page of everything about the patient, newest first, and whether older ones exist."""
     wanted = page_no * PAGE_SIZE + 1
     entries: list[Entry] = []
+    declared = {(m.dialogue, m.key): m for m in measures.declared(work.bundle)}
     for answer in await work.session.scalars(select(Answer).where(Answer.patient_id == patient.id)
                                              .order_by(Answer.at.desc(), Answer.id.desc()).limit(wanted)):
+        measure = declared.get((answer.dialogue, answer.key))
+        value = measure.value(answer.value) if measure is not None else None
+        if measure is not None and value is not None:  # a measure the content declares (bot.measures)
+            crossed = measure.crossed(value)
+            entries.append(Entry(answer.at, "Measure", f"{e(measure.name)}: <strong>{value:g}</strong>"
+                                 f"/{measure.high:g} ({e(measure.scale_text)})"
+                                 + (f" ⚑ {e(measure.threshold_text(crossed))}" if crossed else "")
+                                 + f' <span class="muted">({e(answer.dialogue)})</span>'))
+            continue
         entries.append(Entry(answer.at, "Answer", f"{e(answer.key)}: <strong>{e(answer.value)}</strong> "
                              f'<span class="muted">({e(answer.dialogue)})</span>'))
     for score in await work.session.scalars(select(Score).where(Score.patient_id == patient.id)
@@ -331,6 +362,7 @@ async def patient_page(work: Work, request: Request, me: Visitor) -> Response:
     page_no = page_number(request)
     week = await clinicians.patient_week(work, patient, work.now - timedelta(days=clinicians.STATUS_DAYS), work.now)
     entries, older = await timeline(work, patient, me.clinician, page_no)
+    goal_trends = await goals.trends(work, patient.id)
     rows = "".join(f"<tr><td>{e(when(me.clinician, entry.at))}</td><td>{e(entry.kind)}</td><td>{entry.text}</td></tr>"
                    for entry in entries)
     nav = []
@@ -339,11 +371,18 @@ async def patient_page(work: Work, request: Request, me: Visitor) -> Response:
     if older:
         nav.append(link(url("patients", patient.id, page=page_no + 1), "Older →"))
     status = "crisis open, programme paused" if patient.crisis_open else patient.status
+    svgs = await web_charts.patient_svgs(work, patient) if page_no == 1 else []  # older pages: timeline only
+    charts_section = ("<h2>Charts</h2>" + "".join(f'<figure class="chart">{svg}</figure>' for svg in svgs)
+                      if svgs else "")
     body = (f"<p>Group {link(url('groups', patient.group_id or ''), patient.group_id)} · {e(status)} · "
             f"time zone {e(patient.timezone)}</p>"
             f"<h2>Last {clinicians.STATUS_DAYS} days</h2><p>{e(' · '.join(clinicians.status_parts(week)))}</p>"
-            f"<h2>Timeline (newest first, page {page_no})</h2>"
-            + (f"<table><caption class=\"muted\">Answers, scores, alerts and messages</caption>"
+            + charts_section
+            + "<h2>Goals (weekly ratings, 0-10)</h2>"
+            + ("<ul>" + "".join(f"<li>{e(goals.trend_line(t))}</li>" for t in goal_trends) + "</ul>"
+               if goal_trends else "<p>None set yet.</p>")
+            + f"<h2>Timeline (newest first, page {page_no})</h2>"
+            + (f"<table><caption class=\"muted\">Answers, measures, scores, alerts and messages</caption>"
                f'<thead><tr><th scope="col">When</th><th scope="col">What</th><th scope="col">Detail</th></tr>'
                f"</thead><tbody>{rows}</tbody></table>" if rows else "<p>Nothing recorded yet.</p>")
             + (f'<nav class="pages" aria-label="Timeline pages">{"".join(nav)}</nav>' if nav else ""))
@@ -355,10 +394,12 @@ async def alert_queue(work: Work, request: Request, me: Visitor) -> Response:
         Alert.group_id.in_(me.groups), Alert.status != "resolved").order_by(Alert.created_at, Alert.id)))
     alerts.sort(key=lambda a: (clinicians.SEVERITY_RANK.get(a.severity, 9), a.created_at, a.id))
     notice = DONE.get(request.query_params.get("done", ""))
+    shown = alerts[:MAX_QUEUE]
+    names = {p.id: p.display_name for p in await work.session.scalars(
+        select(Patient).where(Patient.id.in_({a.patient_id for a in shown})))}
     items = []
-    for alert in alerts[:MAX_QUEUE]:
-        patient = await work.session.get(Patient, alert.patient_id)
-        name = patient.display_name if patient is not None else alert.patient_id
+    for alert in shown:
+        name = names.get(alert.patient_id, alert.patient_id)
         label = SEVERITY_LABEL.get(alert.severity, alert.severity)
         ident = f"alert-{alert.id}"
         details = [f"Raised {e(when(me.clinician, alert.created_at))} · group {e(alert.group_id)} · "

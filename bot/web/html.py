@@ -23,8 +23,8 @@ main{max-width:60rem;margin:0 auto;padding:12px 16px 48px}
 h1{font-size:1.5rem;margin:.6em 0}h2{font-size:1.2rem;margin:1.2em 0 .4em}
 ul.cards{list-style:none;padding:0;margin:0}
 ul.cards>li{border:1px solid #767676;border-radius:6px;padding:10px 12px;margin:0 0 10px}
-.crisis{border-left:8px solid #b00020!important}.concern{border-left:8px solid #b35900!important}
-.rupture{border-left:8px solid #7a6a00!important}
+li.crisis{border-left:8px solid #b00020!important}li.concern{border-left:8px solid #b35900!important}
+li.rupture{border-left:8px solid #7a6a00!important}
 .tag{display:inline-block;font-weight:700;padding:0 6px;border-radius:4px;border:1px solid currentColor}
 .tag.crisis{color:#b00020}.tag.concern{color:#8a4500}.tag.rupture{color:#5c5000}
 .muted{color:#555}
@@ -39,6 +39,7 @@ textarea,input[type=text]{width:100%;font:inherit;padding:6px;border:1px solid #
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #ccc;
 vertical-align:top}
 nav.pages{display:flex;gap:16px;margin-top:12px}
+svg.spark{display:block;margin:4px 0}figure.chart{margin:0 0 16px}figure.chart svg{display:block;height:auto}
 """
 
 

@@ -84,6 +84,14 @@ MISTAKES = [
     ("programme_exercise.yaml", 5, "default", None, "week 1: unknown exercise 'walk'"),
     ("programme_message.yaml", 4, "default", None, "names message key 'session.remind', which is missing"),
     ("messages_placeholder.yaml", 7, None, None, "'checkin.thanks' uses {nme}"),
+    # author-declared measures (bot.measures)
+    ("measure_scale.yaml", 6, "scaledown", None, "measure 'pain': scale [10, 0] does not go up"),
+    ("measure_direction.yaml", 7, "direction", None, "better: 'down' is not a known direction"),
+    ("measure_threshold.yaml", 10, "offscale", None,
+     "measure 'pain': threshold 2 is at 12, outside the scale 0–10, so no answer ever reaches it"),
+    ("measure_unknown_var.yaml", 4, "unrecorded", None,
+     "measure 'pian': this dialogue never records 'pian' (did you mean 'pain'?)"),
+    ("measure_value.yaml", 14, "words", None, "measure 'pain': the dialogue records 'strong' for 'pain', which is not"),
     # folders: mistakes that only show across files
     ("duplicate/b.yaml", 2, "twin", None, "dialogue 'twin' is defined twice"),
     ("crisis_no_default/GB.yaml", 2, "GB", None, "no crisis file for the region 'default'"),
@@ -238,7 +246,7 @@ KEYS = st.sampled_from([
     "end", "if", "var", "le", "in", "all", "not", "questionnaire", "exercise", "then", "record", "score",
     "flag", "schedule", "after", "items", "options", "value", "id", "thresholds", "bands", "min",
     "scoring", "method", "multiplier", "steps", "crisis", "lines", "phone", "response", "programme",
-    "daily", "weeks", "locale", "messages", "en", "a", "b",
+    "daily", "weeks", "locale", "messages", "en", "a", "b", "measures", "scale", "better", "at", "name",
 ])
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-5, 40), st.floats(allow_nan=False, width=16),
                     KEYS, st.text(max_size=8))

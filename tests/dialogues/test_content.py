@@ -18,7 +18,10 @@ MAX_TELEGRAM_TEXT = 4096
 MAX_BUTTON_LABEL = 40
 KNOWN_PLACEHOLDERS = {"name", "commands", "days", "checkin_time", "time", "locales", "session_time",
                       "count", "total", "title", "command", "timezone", "locale", "group", "status", "date",
-                      "said"}
+                      "said",
+                      # goals and the look-back (bot.goals, bot.ending) and what their dialogues record
+                      "weeks", "goal_1", "goal_2", "goal_3", "goals_now", "kept_exercises", "example_signs",
+                      "contact", "team", "first", "last", "band", "plan_keep", "plan_signs"}
 """Placeholders the bot fills in; anything else in a message is almost certainly a typo."""
 
 
