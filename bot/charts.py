@@ -33,6 +33,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from bot.measures import finite_number
+
 log = logging.getLogger(__name__)
 
 CHART_SIZE_INCHES = (8.0, 6.0)
@@ -602,16 +604,6 @@ def _entries(value: Any) -> list[dict[str, Any]]:
     return [entry for entry in value if isinstance(entry, dict)] if isinstance(value, list) else []
 
 
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if number == number and abs(number) != float("inf") else None
-
-
 def score_thresholds(spec: dict[str, Any]) -> list[tuple[float, str]]:
     """Threshold lines from the instrument's `thresholds` that compare the total `score`."""
     lines: set[tuple[float, str]] = set()
@@ -625,7 +617,7 @@ def score_thresholds(spec: dict[str, Any]) -> list[tuple[float, str]]:
         if condition.get("var") != "score":
             return
         for op, word in COMPARISON_WORDS.items():
-            value = _float(condition.get(op))
+            value = finite_number(condition.get(op))
             if value is not None:
                 lines.add((value, f"{flag} {word} {value:g}"))
 
@@ -647,8 +639,8 @@ def higher_is_better(spec: dict[str, Any]) -> bool:
             for part in _entries(condition.get(key)):
                 walk(part, depth + 1)
         if condition.get("var") == "score":
-            low += sum(1 for op in ("le", "lt") if _float(condition.get(op)) is not None)
-            high += sum(1 for op in ("ge", "gt") if _float(condition.get(op)) is not None)
+            low += sum(1 for op in ("le", "lt") if finite_number(condition.get(op)) is not None)
+            high += sum(1 for op in ("ge", "gt") if finite_number(condition.get(op)) is not None)
 
     for threshold in _entries(spec.get("thresholds")):
         walk(threshold.get("if"))
@@ -670,7 +662,7 @@ def item_flags(spec: dict[str, Any]) -> list[tuple[str, str, float, str, str]]:
             continue
         item = str(condition.get("var"))
         for op, word in COMPARISON_WORDS.items():
-            value = _float(condition.get(op))
+            value = finite_number(condition.get(op))
             if value is not None:
                 out.append((item, op, value, str(threshold.get("flag", "flag")),
                             f"item {numbers[item]} {word} {value:g}"))
@@ -685,7 +677,7 @@ def item_marks(spec: dict[str, Any], answers: Sequence[Any]) -> tuple[list[tuple
     for index, given in enumerate(answers):
         notes = []
         for item, op, value, _, words in flags:
-            answer = _float(given.get(item)) if isinstance(given, dict) else None
+            answer = finite_number(given.get(item)) if isinstance(given, dict) else None
             if answer is not None and COMPARE[op](answer, value):
                 notes.append(f"{words.split(' ')[0]} {words.split(' ')[1]}: {answer:g}")
         if notes:
@@ -698,7 +690,7 @@ def score_bands(spec: dict[str, Any]) -> list[tuple[float, str]]:
     """The instrument's `bands` as (lowest score, name)."""
     bands = []
     for band in _entries(spec.get("bands")):
-        low = _float(band.get("min", 0))
+        low = finite_number(band.get("min", 0))
         if low is not None:
             bands.append((low, str(band.get("band"))))
     return sorted(bands)
@@ -709,7 +701,7 @@ def item_max(spec: dict[str, Any]) -> float | None:
     options = _entries(spec.get("options"))
     for item in _entries(spec.get("items")):
         options.extend(_entries(item.get("options")))
-    values = [v for v in (_float(o.get("value")) for o in options) if v is not None]
+    values = [v for v in (finite_number(o.get("value")) for o in options) if v is not None]
     return max(values) if values else None
 
 
@@ -722,7 +714,7 @@ def max_score(spec: dict[str, Any]) -> float | None:
     given = spec.get("scoring")
     scoring: dict[str, Any] = given if isinstance(given, dict) else {}
     raw = top if scoring.get("method") == "mean" else top * len(items)
-    multiplier = _float(scoring.get("multiplier", 1))
+    multiplier = finite_number(scoring.get("multiplier", 1))
     return raw * (1.0 if multiplier is None else multiplier)
 
 

@@ -81,13 +81,15 @@ class Measure:
     def value(self, raw: Any) -> float | None:
         """A recorded answer as a number on the scale; anything else (typed words, a value off
         the scale) is not a measurement."""
-        number = _float(raw.strip() if isinstance(raw, str) else raw)
+        number = finite_number(raw.strip() if isinstance(raw, str) else raw)
         if number is None or not self.low <= number <= self.high:
             return None
         return number
 
 
-def _float(value: Any) -> float | None:
+def finite_number(value: Any) -> float | None:
+    """A value as a finite float, or None (booleans, words, NaN and infinity are not numbers
+    here): what content authors and patients give is read with it."""
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -104,7 +106,7 @@ def parse(dialogue: str, key: str, spec: Any) -> Measure | None:
     scale = spec.get("scale")
     if not isinstance(scale, list) or len(scale) != 2:
         return None
-    low, high = _float(scale[0]), _float(scale[1])
+    low, high = finite_number(scale[0]), finite_number(scale[1])
     better = spec.get("better")
     if low is None or high is None or low >= high or better not in DIRECTIONS:
         return None
@@ -112,7 +114,7 @@ def parse(dialogue: str, key: str, spec: Any) -> Measure | None:
     thresholds = []
     raw = spec.get("thresholds")
     for entry in raw if isinstance(raw, list) else []:
-        at = _float(entry.get("at")) if isinstance(entry, dict) else None
+        at = finite_number(entry.get("at")) if isinstance(entry, dict) else None
         if at is not None and low <= at <= high:
             thresholds.append(Threshold(at, str(entry.get("name") or "threshold")))
     thresholds.sort(key=lambda t: -t.at if higher else t.at)  # mildest first
