@@ -32,7 +32,7 @@ from bot.charts import Chart, MemberWeek, WeekAdherence
 from bot.measures import MeasureWeek
 from bot.outbox import PRIORITY_BULK, PRIORITY_SCHEDULED
 from bot.safety import escalation
-from bot.signals import EXERCISE_KEY, MOOD_KEY, SESSION_FEEDBACK
+from bot.signals import EXERCISE_KEY, MOOD_KEY, SESSION_FEEDBACK, as_number
 from bot.storage.models import (
     Alert,
     Answer,
@@ -345,16 +345,6 @@ class Adherence:
         if not self.offered:
             return "–"
         return f"{self.did}/{self.offered} days"
-
-
-def as_number(value: Any) -> float | None:
-    """A recorded answer as a number (a mood, an item), or None for words and NaN; the
-    dashboard reads answers with it too."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if number == number else None  # NaN is not a mood
 
 
 def _local_date(patient: Patient, moment: datetime) -> date:

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot import charts, goals
+from bot import charts, goals, signals
 from bot.conversations import context_of
 from bot.storage.models import Answer, Patient, Score
 from bot.timeutil import zone
@@ -45,7 +45,7 @@ async def exercises_done(work: Work, patient: Patient) -> list[str]:
     outcomes: dict[int | None, str] = {}
     for conversation, key, value in rows:
         (ids if key == "exercise.id" else outcomes)[conversation] = str(value)
-    done = Counter(ids[c] for c, outcome in outcomes.items() if outcome in ("done", "hard") and c in ids)
+    done = Counter(ids[c] for c, outcome in outcomes.items() if outcome in signals.EXERCISE_DID and c in ids)
     return [exercise for exercise, _ in done.most_common()]
 
 

@@ -129,7 +129,7 @@ async def trends(work: Work, patient_id: str, include_ended: bool = False) -> li
 
 def trend_line(trend: GoalTrend, limit: int = 120) -> str:
     """For clinicians: “walk to the shops”: 3 → 5 → 6 of 10 (rising); last note: “...”."""
-    text = trend.goal.text if len(trend.goal.text) <= limit else trend.goal.text[:limit - 1] + "…"
+    text = _clipped(trend.goal.text, limit)
     if not trend.ratings:
         return f"“{text}”: not rated yet"
     shown = trend.values[-6:]
@@ -137,9 +137,12 @@ def trend_line(trend: GoalTrend, limit: int = 120) -> str:
     if trend.direction:
         line += f" ({trend.direction})"
     if trend.last_note:
-        note = trend.last_note if len(trend.last_note) <= limit else trend.last_note[:limit - 1] + "…"
-        line += f"; last note: “{note}”"
+        line += f"; last note: “{_clipped(trend.last_note, limit)}”"
     return line
+
+
+def _clipped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 async def clinician_lines(work: Work, patient_id: str) -> list[str]:

@@ -546,7 +546,7 @@ async def encouragement(work: Work, patient: Patient) -> str | None:
         select(Answer.patient_id, Answer.value).where(
             Answer.patient_id.in_(everyone), Answer.key == signals.EXERCISE_KEY,
             Answer.at >= work.now - timedelta(days=1)))
-    did = {who for who, value in outcomes if value in ("done", "hard")}
+    did = {who for who, value in outcomes if value in signals.EXERCISE_DID}
     if len(everyone) < 2 or not did:
         return None
     return work.text(str(key), patient.locale, "{count} of {total} of your group did an exercise yesterday.",

@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 MOOD_KEY = "mood"
 EXERCISE_KEY = "exercise.outcome"
+EXERCISE_DID = ("done", "hard")
+"""The exercise outcomes that count as a day with exercise."""
 SESSION_FEEDBACK = "session_feedback"
 """The questionnaire id of the alliance feedback asked after each group session."""
 
@@ -142,12 +144,14 @@ async def _before_this_one(work: Work, query: Select[Any]) -> list[Any]:
         return list(await work.session.execute(query))
 
 
-def _number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
+    """A recorded answer as a number (a mood, an item), or None for words and NaN; the digest,
+    /patient and the dashboard read answers with it too."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return None
-    return number if number == number else None
+    return number if number == number else None  # NaN is not a mood
 
 
 def _fmt(values: list[float]) -> str:
@@ -155,11 +159,11 @@ def _fmt(values: list[float]) -> str:
 
 
 async def mood_drop(work: Work, patient: Patient, value: Any) -> Alert | None:
-    current = _number(value)
+    current = as_number(value)
     if current is None:
         return None
     rows = (await _history(work, patient.id))[MOOD_KEY]
-    previous = [v for v in (_number(r) for r in rows) if v is not None]
+    previous = [v for v in (as_number(r) for r in rows) if v is not None]
     if len(previous) < MOOD_MIN_HISTORY:
         return None
     mean = sum(previous) / len(previous)
@@ -220,10 +224,10 @@ async def feedback_drop(work: Work, patient: Patient, event: ev.QuestionnaireSco
                             f"{mean:.1f} over {len(previous)} sessions ({_fmt(list(reversed(previous)))})")
     low = []
     for item, value in (event.answers or {}).items():
-        number = _number(value)
+        number = as_number(value)
         if number is None or number > LOW_ITEM_SHARE * top:
             continue
-        usual = [v for v in (_number((given or {}).get(item)) for _, given in rows) if v is not None]
+        usual = [v for v in (as_number((given or {}).get(item)) for _, given in rows) if v is not None]
         if len(usual) < FEEDBACK_MIN_HISTORY:
             continue  # no usual level to drop from yet: shown in the digest, not alerted
         item_mean = sum(usual) / len(usual)
@@ -243,7 +247,7 @@ def low_items(work: Work, answers: dict[str, Any]) -> list[str]:
     top = _feedback_scale(work)[0]
     low = []
     for item, value in answers.items():
-        number = _number(value)
+        number = as_number(value)
         if number is not None and number <= LOW_ITEM_SHARE * top:
             low.append(f"{item} {number:g}/{top:g}")
     return low

@@ -30,7 +30,7 @@ from bot.content.registry import ContentRegistry
 from bot.engine.engine import Engine
 from bot.errors import StorageError
 from bot.safety import escalation
-from bot.signals import MOOD_KEY
+from bot.signals import MOOD_KEY, as_number
 from bot.storage.db import Database
 from bot.storage.models import Alert, Answer, Clinician, Group, GroupClinician, GroupSession, Message, Patient, Score
 from bot.timeutil import clinician_time
@@ -243,7 +243,7 @@ class Row:
 
     def risk_key(self) -> tuple[int, int, float, str]:
         """Open crisis first, then open alerts (more first), then low mood (unknown last)."""
-        mood = clinicians.as_number(self.last_mood.value) if self.last_mood is not None else None
+        mood = as_number(self.last_mood.value) if self.last_mood is not None else None
         return (0 if self.crisis else 1, -len(self.week.open_alerts), 99.0 if mood is None else mood,
                 self.week.name.lower())
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot import charts, clinicians
-from bot.signals import EXERCISE_KEY, MOOD_KEY
+from bot.signals import EXERCISE_DID, EXERCISE_KEY, MOOD_KEY, as_number
 from bot.storage.models import Answer, Patient
 from bot.timeutil import zone
 from bot.web.html import e
@@ -36,7 +36,6 @@ EXERCISE_BAR = 4
 """Exercise days are short green bars along the sparkline's bottom edge."""
 CACHE_SIZE = 256
 """Patient charts kept (SVG text, a few tens of kB each)."""
-EXERCISE_DID = ("done", "hard")
 
 
 # --- sparklines on a group's page -------------------------------------------------------------
@@ -64,7 +63,7 @@ async def sparks(work: Work, patients: list[Patient], days: int = SPARK_DAYS) ->
         for patient_id, key, value, at in rows:
             day = at.astimezone(zone(by_id[patient_id].timezone)).date()
             if key == MOOD_KEY:
-                number = clinicians.as_number(value)
+                number = as_number(value)
                 if number is not None:
                     moods[patient_id].setdefault(day, []).append(number)
             elif str(value) in EXERCISE_DID:
