@@ -391,6 +391,7 @@ class Sender:
         self._claim_statement = claim_statement(db)
         self._claim_strangers = claim_statement(db, strangers=True)
         self._next_stranger_claim = 0.0
+        self._others_waiting = False
         self._wake = asyncio.Event()
         self._stopping = False
         self._busy: set[str] = set()
@@ -418,6 +419,8 @@ class Sender:
                 await self._renew_leases(loop.time())
                 free = self.options.max_in_flight - len(self._tasks) - self._strangers_reserve()
                 claimed = await self._claim(free) if free > 0 else []
+                if free > 0:
+                    self._others_waiting = len(claimed) == free
                 for delivery in claimed:
                     self._spawn(delivery)
                 for delivery in await self._claim_for_strangers(loop.time()):
@@ -495,9 +498,13 @@ class Sender:
         return max(0, min(STRANGER_SLOTS, self.options.max_in_flight - 1) - in_flight)
 
     async def _claim_for_strangers(self, now: float) -> list[Delivery]:
-        """Strangers' rows into the slots left: their reserve while a backlog drains, all free
-        slots when there is none (every STRANGER_CLAIM_S)."""
+        """Strangers' rows into the slots left: their reserve while a backlog drains (the last
+        claim of everyone else's rows filled every slot it asked for), all free slots when there
+        is none (every STRANGER_CLAIM_S). Without that check a send finishing between the two
+        claims would hand its slot to a stranger while patients wait."""
         free = self.options.max_in_flight - len(self._tasks)
+        if self._others_waiting:
+            free = min(free, self._strangers_reserve())
         if free <= 0 or now < self._next_stranger_claim:
             return []
         self._next_stranger_claim = now + STRANGER_CLAIM_S
