@@ -14,10 +14,15 @@ from bot.safety.triage import Triage, run_triage_cli
 from bot.safety.verdict import Verdict
 from tests.safety.conftest import FakeClock, FakeRasa, parse_answer
 
+RASA_TIMEOUT_S = 1.0
+"""Long enough for the fake server's first answer on a loaded machine; the slow fake waits
+SLOW_S, well past it."""
+SLOW_S = 3.0
+
 
 @pytest.fixture
 async def triage(fake_rasa: FakeRasa, clock: FakeClock) -> Any:
-    t = Triage(fake_rasa.url, timeout_s=0.2, breaker=CircuitBreaker(2, 30, clock))
+    t = Triage(fake_rasa.url, timeout_s=RASA_TIMEOUT_S, breaker=CircuitBreaker(2, 30, clock))
     yield t
     await t.aclose()
 
@@ -57,7 +62,7 @@ async def test_rasa_never_lowers_the_rules(triage: Triage, fake_rasa: FakeRasa) 
 
 
 async def test_a_crisis_from_the_rules_does_not_wait_on_rasa(triage: Triage, fake_rasa: FakeRasa) -> None:
-    fake_rasa.mode, fake_rasa.delay_s = "slow", 2.0
+    fake_rasa.mode, fake_rasa.delay_s = "slow", SLOW_S
     verdict = await triage.assess("I'm going to kill myself")
     assert verdict.risk == "crisis"
     assert fake_rasa.parses == 0
@@ -65,7 +70,7 @@ async def test_a_crisis_from_the_rules_does_not_wait_on_rasa(triage: Triage, fak
 
 @pytest.mark.parametrize("mode", ["slow", "error", "garbage", "not_object", "hang_up"])
 async def test_rasa_failures_fall_back_to_the_rules(triage: Triage, fake_rasa: FakeRasa, mode: str) -> None:
-    fake_rasa.mode, fake_rasa.delay_s = mode, 1.0
+    fake_rasa.mode, fake_rasa.delay_s = mode, SLOW_S
     verdict = await triage.assess("couldn't sleep again last night")
     assert verdict.risk == "concern"
     assert all(reason.startswith("rule: ") for reason in verdict.reasons)
