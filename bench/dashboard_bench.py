@@ -8,7 +8,10 @@ with their items, messages, alerts (most resolved, some open) and exercise assig
 The dashboard then runs as its own process, exactly as `coachbot dashboard` does; a
 clinician signs in with a link from `coachbot admin login-link`, every page reachable from
 `/` is found by following links, and each kind of page is requested many times. Printed:
-p50/p95/max per kind of page, as the client sees it (HTTP on localhost included).
+p50/p95/max per kind of page, as the client sees it (HTTP on localhost included), and each
+page kind's first views ("(first view)": pages linked from those found but never requested
+before, one request each, alternating between trees), where nothing the dashboard may keep
+(the patient page's charts were once cached) has been made yet.
 
     python bench/dashboard_bench.py [--database sqlite|postgres|both] [--requests 60]
         [--compare /tmp/wt_dash_old] [--patients 1000] [--weeks 6]
@@ -356,6 +359,30 @@ def time_pages(dashboard: Dashboard, pages: dict[str, list[str]], requests: int)
             into.append(elapsed)
 
 
+def first_views(client: httpx.Client, pages: dict[str, list[str]]) -> list[str]:
+    """Pages linked from the pages found that the crawl never requested (on no tree yet)."""
+    seen = {path for paths in pages.values() for path in paths}
+    fresh: list[str] = []
+    for path in [p for paths in pages.values() for p in paths]:
+        for href in LINK.findall(client.get(path).text):
+            local = urlparse(href.replace("&amp;", "&"))
+            target = local.path + (f"?{local.query}" if local.query else "")
+            if (not local.netloc and target.startswith("/patients/") and target not in seen
+                    and not target.startswith(NOT_PAGES)):
+                seen.add(target)
+                fresh.append(target)
+    return fresh
+
+
+def time_first(dashboard: Dashboard, path: str) -> None:
+    started = time.perf_counter()
+    response = dashboard.client.get(path)
+    elapsed = time.perf_counter() - started
+    if response.status_code != 200:
+        raise RuntimeError(f"{dashboard.label}: {path} answered {response.status_code}")
+    dashboard.timings.setdefault(f"{kind_of(path)} (first view)", []).append(elapsed)
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -417,6 +444,9 @@ def run(kind: str, trees: list[tuple[str, Path]], cohort: Cohort, requests: int,
         for d in dashboards:  # warm-up: imports, connection pools, caches
             time_pages(d, pages, 3)
             d.timings.clear()
+        for n, path in enumerate(first_views(dashboards[0].client, pages)):
+            for d in dashboards if n % 2 == 0 else list(reversed(dashboards)):
+                time_first(d, path)
         per_round = max(1, requests // rounds)
         for n in range(rounds):
             for d in dashboards if n % 2 == 0 else list(reversed(dashboards)):

@@ -54,8 +54,8 @@ DATA_KEY = "coachbot-data"
 """PNG text chunk holding the JSON of what was plotted."""
 CHARTS_FOLDER = "charts"
 IN_MEMORY = Path("in-memory.svg")
-"""Given as a chart's path, the chart is drawn but no file is written: the dashboard shows the
-same figure as inline SVG (`svg_markup`), so web and Telegram charts cannot disagree."""
+"""Given as a chart's path, the chart is drawn but no file is written: tests, and the dashboard
+for a chart without a hand-written SVG twin (`bot.web.svgcharts`), use the figure (`svg_markup`)."""
 CHART_RETENTION = timedelta(days=7)
 """Charts hold patient data: files older than this are deleted when new ones are drawn."""
 MOOD_MAX = 10

@@ -10,6 +10,10 @@ Group g1 (clinician Dr Ada = c1, backup Dr Ben = c2; sessions Wed 4 and Wed 11 M
 
 Group g2 (clinician Dr Cy = c3): p5 Ana, Europe/Paris 09:00, WHO-5 low.
 
+The programme is the shipped one with the shipped pain diary (an author-declared measure,
+dialogues/pain_diary.yaml) added to `daily:` right after the check-in, as a physiotherapy
+programme would: everyone rates their pain each day; Lena's is severe (≥ 7) on most days.
+
 Enrolment: invite codes are made only by `coachbot admin invite GROUP` (there is no clinician
 command for it), which needs the group to exist, and in the simulator it is the seed line that
 creates groups. So the scenario runs in two parts on one database: the seed; then
@@ -25,7 +29,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import shutil
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -34,7 +40,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import yaml
 
-from bot import PROJECT_ROOT
+from bot import PROJECT_ROOT, charts
 from bot.admin import _run as run_admin_command
 from bot.admin import add_admin_commands
 from bot.app import build_service
@@ -55,6 +61,7 @@ CHECKIN = {"p1": "09:00", "p2": "21:30", "p3": "08:30", "p4": "10:00", "p5": "09
 GROUP_G1 = ["p1", "p2", "p3", "p4"]
 PAUSED_AT = "2026-03-04T08:10:00Z"  # Maria, after her day-2 check-in: /pause 3
 DELETED_AT = "2026-03-10T12:45:00Z"  # Tom, after his day-8 check-in: /delete, "Yes, erase"
+PATIENT_ASKED = "2026-03-11T14:00:00Z"  # Dr Ada: /patient Lena, before the second session
 
 SEED: dict[str, Any] = {
     "start": START,
@@ -83,6 +90,12 @@ GAD7_LOW = ["Not at all"] * 7
 FEEDBACK_GOOD = ["8", "9", "8", "9"]
 FEEDBACK_LOW = ["3", "6", "6", "5"]  # "felt heard" 3/10 at his first session: for the digest, not an alert
 MOODS = [7, 6, 8, 7, 6, 8, 7]  # by programme day % 7; steady, so no mood-drop signal
+PAINS = {"p2": [5, 7, 8, 6, 7, 8, 7]}  # by programme day % 7; Lena: severe (≥ 7) on 5 days a week
+MILD_PAIN = [2, 1, 2, 3, 2, 1, 2]  # everyone else: below the first threshold (moderate, 4)
+
+
+def pain(patient: str, day: int) -> int:
+    return PAINS.get(patient, MILD_PAIN)[day % 7]
 OUTCOMES = ["done", "hard", "done", "skip", "done", "done", "hard"]  # one skip a week
 
 
@@ -197,7 +210,7 @@ def cohort_script(code: str) -> Script:
             n = programme_day(day)
             if patient == "p5" and n != 6:
                 continue  # Ana, in the other group, answers only her first WHO-5
-            presses = mood_presses(n) + exercise_presses(n)
+            presses = [*mood_presses(n), str(pain(patient, n)), *exercise_presses(n)]
             if n in (6, 13):
                 presses += ["Let's start", *who5(patient, n)]
             if n == 13:
@@ -218,9 +231,21 @@ def cohort_script(code: str) -> Script:
                 when = at_local("p4", local(session, "p4").date(), "08:05")  # the same morning
             s.press(when, f"patient:{patient}", "Let's start", *answers, "Nothing to add")
 
+    s.say(PATIENT_ASKED, "clinician:c1", "/patient Lena")
     s.say(PAUSED_AT, "patient:p1", "/pause 3")
     s.say(DELETED_AT, "patient:p3", "/delete").press(DELETED_AT, "patient:p3", "Yes, erase my data")
     return s
+
+
+def with_pain_diary(shipped: Settings, tmp_path: Path) -> Settings:
+    """The shipped content, with the shipped pain diary added to `daily:` after the check-in."""
+    content, dialogues = tmp_path / "content", tmp_path / "dialogues"
+    shutil.copytree(PROJECT_ROOT / "content", content, ignore=shutil.ignore_patterns("nlu"))
+    shutil.copytree(PROJECT_ROOT / "dialogues", dialogues)
+    spec = yaml.safe_load((content / "programme.yaml").read_text())
+    spec["daily"] = [*spec["daily"], {"dialogue": "pain_diary", "after": "checkin"}]
+    (content / "programme.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True))
+    return replace(shipped, content_dir=content, dialogues_dir=dialogues)
 
 
 # --- running it once per backend -------------------------------------------------------------------
@@ -249,10 +274,11 @@ async def invite_code(settings: Settings, database_url: str, tmp_path: Path) -> 
 async def cohort(shipped_settings: Settings, database_url: str, tmp_path: Path) -> tuple[Transcript, Script]:
     backend = database_url.split(":", 1)[0]
     if backend not in _RUNS:
-        seeded = await run_scenario(shipped_settings, [{"seed": SEED}], database_url)
+        settings = with_pain_diary(shipped_settings, tmp_path)
+        seeded = await run_scenario(settings, [{"seed": SEED}], database_url)
         assert (seeded.status, seeded.lines, seeded.errors) == (0, [], "")
-        script = cohort_script(await invite_code(shipped_settings, database_url, tmp_path))
-        t = await run_scenario(shipped_settings, script.steps(START, END), database_url)
+        script = cohort_script(await invite_code(settings, database_url, tmp_path))
+        t = await run_scenario(settings, script.steps(START, END), database_url)
         assert t.status == 0, t.errors
         assert t.errors == ""  # every press found its button
         _RUNS[backend] = (t, script)
@@ -482,3 +508,70 @@ async def test_no_automated_message_in_a_patients_quiet_hours(cohort: Any) -> No
 async def test_no_session_reminder_in_a_patients_quiet_hours(cohort: Any) -> None:
     t, script = cohort
     assert [x for x in night_messages(t, script) if SESSION_REMINDER in x] == []
+
+
+# --- the author-declared pain measure (issue 19) ------------------------------------------------
+
+
+def pains_between(patient: str, after: datetime, until: datetime) -> list[int]:
+    """The pain `patient` gave on the check-in days whose check-in fell in (after, until]."""
+    return [pain(patient, programme_day(d)) for d in checkin_days(patient)
+            if after < at_local(patient, d, CHECKIN[patient]) <= until]
+
+
+def mean_text(values: list[int]) -> str:
+    return f"{round(sum(values) / len(values), 1):g}"
+
+
+async def test_pain_is_asked_after_each_check_in_and_raises_no_alert(cohort: Any) -> None:
+    t, _ = cohort
+    for patient in GROUP_G1:
+        asked = lines_to(t, patient, f"Pain diary, {NAMES[patient]}: how strong is your pain right now?")
+        assert [local(x["at"], patient).date() for x in asked] == checkin_days(patient), patient
+    # Flagged in the digest, never alerted: no alert names pain, and the budget holds.
+    alerts = t.alerts("clinician:c1")
+    assert not any("pain" in a["text"].lower() for a in alerts)
+    patient_weeks = len(GROUP_G1) * (parse_time(END) - parse_time(START)).days / 7
+    assert len(alerts) / patient_weeks <= 1.5
+
+
+async def test_the_digest_shows_each_patients_pain_and_counts_the_diary_as_no_check_in(cohort: Any) -> None:
+    t, _ = cohort
+    digests = [x for x in t.to("clinician:c1") if x["text"].startswith("📋 Group g1")]
+    first, second = ([line for line in d["text"].splitlines() if line.startswith("• ")] for d in digests)
+    digest_at = [parse_time(d["at"]) for d in digests]
+    week_before = parse_time(SESSIONS[0]) - timedelta(days=7)
+    lena_first = pains_between("p2", week_before, digest_at[0])
+    lena = pains_between("p2", parse_time(SESSIONS[0]), digest_at[1])
+    severe = sum(1 for p in lena if p >= 7)
+    assert (len(lena), severe) == (7, 5)
+    [line] = [x for x in second if x.startswith("• Lena: ")]
+    assert "check-ins 7/7" in line, "the diary after each check-in is not a second check-in"
+    assert f"pain {mean_text(lena)}/10 → (before {mean_text(lena_first)}), ⚑ severe (≥ 7) on {severe} days" in line
+    assert f"⚑ Past a threshold since the last session: Lena: pain severe (≥ 7) on {severe} days." \
+        in digests[1]["text"].splitlines()
+    for patient in ("p1", "p4"):  # mild: their pain is shown, with no flag
+        [line] = [x for x in second if x.startswith(f"• {NAMES[patient]}: ")]
+        assert f"pain {mean_text(pains_between(patient, parse_time(SESSIONS[0]), digest_at[1]))}/10" in line
+        assert "⚑" not in line
+    [line] = [x for x in first if x.startswith("• Lena: ")]
+    assert "check-ins 2/2" in line
+    assert f"pain {mean_text(lena_first)}/10, ⚑ severe (≥ 7) on 1 day" in line
+
+
+async def test_patient_shows_the_pain_measure_and_its_chart(cohort: Any) -> None:
+    t, _ = cohort
+    asked = [x for x in t.to("clinician:c1") if x["at"] == PATIENT_ASKED]
+    summary = "\n".join(x["text"] for x in asked if x["kind"] != "photo")
+    week = pains_between("p2", parse_time(PATIENT_ASKED) - timedelta(days=7), parse_time(PATIENT_ASKED))
+    before = pains_between("p2", parse_time(PATIENT_ASKED) - timedelta(days=14),
+                           parse_time(PATIENT_ASKED) - timedelta(days=7))
+    assert summary.startswith("Lena — group g1")
+    assert "check-ins 7/7" in summary
+    assert (f"Pain (0–10, lower is better; from pain_diary): mean {mean_text(week)} from {len(week)} answers, "
+            f"from {min(week)} to {max(week)}; → from {mean_text(before)} the 7 days before; "
+            f"⚑ severe (≥ 7) on {sum(1 for p in week if p >= 7)} days") in summary
+    photos = {x["caption"]: x["path"] for x in asked if x["kind"] == "photo"}
+    data = charts.read_chart_data(Path(photos["Lena: pain"]))
+    assert data["values"] == [float(p) for p in pains_between("p2", parse_time(START), parse_time(PATIENT_ASKED))]
+    assert data["scale"] == [0.0, 10.0] and data["higher_is_better"] is False

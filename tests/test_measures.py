@@ -9,14 +9,12 @@ week before their group's first session; Lena's pain is severe on four days.
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot import PROJECT_ROOT, charts, measures
 from bot.config import Settings
@@ -24,7 +22,7 @@ from bot.content.bundle import build_bundle, collect_files
 from bot.content.validate import validate_bundle
 from tests.conftest import Transcript, run_scenario
 from tests.test_charts import assert_phone_png, bands_drawn, day, drawn, legend_texts
-from tests.test_cohort import Script, at_local
+from tests.test_cohort import Script, at_local, with_pain_diary
 from tests.test_message_budget import checkin_presses, exercise_presses, questionnaire_presses, text
 
 PAIN = next(m for m in measures.declared(build_bundle(collect_files([PROJECT_ROOT / "dialogues"])))
@@ -184,17 +182,6 @@ PAINS = {"p1": [2, 3, 3, 4, 3, 2, 3, 3], "p2": [4, 5, 6, 7, 8, 7, 6, 8]}
 once; Lena severe (≥ 7) on four days."""
 
 
-def diary_settings(shipped: Settings, tmp_path: Path) -> Settings:
-    """The shipped content, with the shipped pain diary added to `daily:` after the check-in."""
-    content, dialogues = tmp_path / "content", tmp_path / "dialogues"
-    shutil.copytree(PROJECT_ROOT / "content", content, ignore=shutil.ignore_patterns("nlu"))
-    shutil.copytree(PROJECT_ROOT / "dialogues", dialogues)
-    spec = yaml.safe_load((content / "programme.yaml").read_text())
-    spec["daily"] = [*spec["daily"], {"dialogue": "pain_diary", "after": "checkin"}]
-    (content / "programme.yaml").write_text(yaml.safe_dump(spec, allow_unicode=True))
-    return replace(shipped, content_dir=content, dialogues_dir=dialogues)
-
-
 def scenario() -> list[dict[str, Any]]:
     s = Script()
     first = date(2026, 3, 2)
@@ -220,7 +207,7 @@ _RUNS: dict[str, Transcript] = {}
 async def week(shipped_settings: Settings, database_url: str, tmp_path: Path) -> Transcript:
     backend = database_url.split(":", 1)[0]
     if backend not in _RUNS:
-        t = await run_scenario(diary_settings(shipped_settings, tmp_path), scenario(), database_url)
+        t = await run_scenario(with_pain_diary(shipped_settings, tmp_path), scenario(), database_url)
         assert (t.status, t.errors) == (0, "")  # every press found its button
         _RUNS[backend] = t
     return _RUNS[backend]

@@ -1,10 +1,11 @@
 """The dashboard's charts, on SQLite and PostgreSQL: a mood sparkline per patient on a group's
 page, and on a patient's page the charts Telegram sends, as inline SVG with the same bands,
-threshold lines and colours (bot.charts draws both)."""
+threshold lines and colours (bot.web.svgcharts draws them with bot.charts' decisions)."""
 
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -22,6 +23,7 @@ from bot.web import charts as web_charts
 from bot.web.app import create_app
 from tests.web.seeding import START, seed_dashboard
 from tests.web.test_dashboard import BASE, World
+from tests.web.test_svgcharts import bottom_up, of
 
 NORA_MOODS = [(-20, 1), (-5, 6), (-3, 4), (-1, 5)]
 """(days before the seeded start, mood) for Nora; the first is older than the sparkline's 14 days."""
@@ -94,16 +96,20 @@ async def test_patient_page_draws_the_telegram_charts_as_inline_svg(world: World
     assert re.search(r'viewBox="0 0 [\d.]+ [\d.]+"', root) and 'width="100%"' in root and "height=" not in root
     assert "<title>Maria: mood over the programme</title>" in mood and "<?xml" not in page
     assert f"Low mood (≤ {charts.LOW_MOOD})" in mood and charts.COLOR_THRESHOLD in mood
-    for shade in (charts.BAND_BEST, charts.BAND_WORST):
-        assert f"fill: {shade}" in phq9, "the PHQ-9 bands, green to red"
+    bands = bottom_up(of(ET.fromstring(phq9), "band"))
+    assert [b.get("data-band") for b in bands] == ["minimal", "mild", "moderate", "moderately severe", "severe"]
+    assert [b.get("fill") for b in bands] == list(charts.BAND_SCALE), "the PHQ-9 bands, green to red"
     assert charts.THRESHOLD_STYLES[0][0] in phq9
     assert "moderate (≥ 4)" in pain and "severe (≥ 7)" in pain
     assert charts.THRESHOLD_STYLES[0][0] in pain and charts.THRESHOLD_STYLES[1][0] in pain
+    zones = bottom_up(of(ET.fromstring(pain), "zone"))
+    assert [z.get("fill") for z in zones] == [charts.BAND_BEST, charts.BAND_SCALE[2], charts.BAND_WORST]
+    assert [p.get("data-value") for p in of(ET.fromstring(pain), "point")] == ["3", "8"]
     ids = re.findall(r'\sid="([^"]*)"', page)
     assert len(ids) == len(set(ids)), "ids unique on the page"
     no_outside_address(page)
     again = (await world.client.get("/patients/p1")).text
-    assert svgs(again) == drawn, "drawn once, then served from the cache"
+    assert svgs(again) == drawn, "the same records, the same charts"
     older = (await world.client.get("/patients/p1?page=2")).text
     assert "<svg" not in older, "the charts are on the first page of the timeline only"
 
