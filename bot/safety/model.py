@@ -65,6 +65,7 @@ WINDOW_STEP = WINDOW_WORDS // 2
 MAX_WINDOWS = 64
 """A 4,096-character Telegram message has at most about 800 words: 33 windows."""
 _WORDS = re.compile(r"\S+")
+_SENTENCES = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,13 @@ class TriageModel:
                 withdrawal=max(current.withdrawal, float(rupture[row, 2])),
             )
         return best
+
+    def crisis_in_rules_sentences(self, text: str) -> float:
+        """The crisis score of the sentences the rules read as a crisis, each alone (0 when
+        none is). Why: in a long message such a sentence shares its window with everyday
+        words, which can dilute its score to nothing (bot.safety.triage.asks)."""
+        crises = [s for s in _SENTENCES.split(text) if s.strip() and self.rules_assess(s).risk == "crisis"]
+        return max((scores.crisis for scores in self.score_many(crises[:MAX_WINDOWS])), default=0.0)
 
     def warm_up(self) -> None:
         """The encoder's first call is slow (it lays out its weights): do it before real use."""

@@ -2,6 +2,7 @@
 
     python -m bot.safety.train_model            # train, choose thresholds, write content/nlu/model/
     python -m bot.safety.train_model --check    # exit 1 when the model is out of step with its data
+    python -m bot.safety.train_model --ask-threshold    # choose the ask threshold again, weights kept
 
 What it does, and why:
 1. Reads every training set (TRAINING_SETS below; each row {"text", "risk", "rupture"}, the
@@ -58,7 +59,7 @@ from bot.safety.model import (
     blend,
     softmax,
 )
-from bot.safety.triage import asks
+from bot.safety.triage import RULES_DISMISSED, asks
 
 NLU_DIR = PROJECT_ROOT / "content" / "nlu"
 TRAINING_SETS = (
@@ -82,11 +83,11 @@ do (sets 7, 10, 11: everyday messages flagged 14.8 % -> 13.8 %), so they are tra
 BLIND_SETS = ("eval/blind_eval_3.jsonl", "eval/blind_eval_7.jsonl", "eval/blind_eval_8.jsonl",
               "eval/blind_eval_9.jsonl", "eval/blind_eval_10.jsonl",
               "eval/blind_eval_11.jsonl", "eval/blind_eval_12.jsonl", "eval/blind_eval_13.jsonl",
-              "eval/blind_eval_14.jsonl")
+              "eval/blind_eval_14.jsonl", "eval/blind_eval_15.jsonl")
 """Never trained on: no text of theirs is in the training rows (a test checks). Sets 7, 10 and
 11, 12 and 13 are the development sets (DEV_SETS; 10 and 11 also developed the safety rules);
-sets 14 and 3 are the measure, never tuned on; 8 and 9 were not tuned on either but were seen
-when two models were compared (content/nlu/PROVENANCE.md)."""
+sets 15, 14 and 3 are the measure, never tuned on; 8 and 9 were not tuned on either but were
+seen when two models were compared (content/nlu/PROVENANCE.md)."""
 DEV_SETS = ("eval/blind_eval_7.jsonl", "eval/blind_eval_10.jsonl", "eval/blind_eval_11.jsonl",
             "eval/blind_eval_12.jsonl", "eval/blind_eval_13.jsonl")
 """Written blind, never trained on; the ask threshold is chosen on them (so they are no longer
@@ -321,9 +322,8 @@ def train(root: Path = NLU_DIR, out_dir: Path = MODEL_DIR, embedder: Embedder | 
     risk_net = fit_net(dense, y_risk)
     rupture = replace(fit_head(x, y_rupture, width), temperature=rupture_t)
     trained = TriageModel(reader.embedder, risk, rupture, thresholds, risk_net=risk_net)
-    dev_ask = ask_threshold_on(trained, [row for name in DEV_SETS for row in load(root / name)])
     figures["ask_threshold_out_of_fold"] = thresholds.ask
-    thresholds = replace(thresholds, ask=min(dev_ask, thresholds.crisis))
+    thresholds = choose_ask_threshold(trained, root, thresholds)
     progress(f"ask threshold {thresholds.ask:.3f} (out of fold it would be {figures['ask_threshold_out_of_fold']:.3f})")
     out_dir.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, Any] = {**risk.arrays("risk"), **risk_net.arrays("risk"), **rupture.arrays("rupture")}
@@ -350,17 +350,35 @@ def train(root: Path = NLU_DIR, out_dir: Path = MODEL_DIR, embedder: Embedder | 
 
 def ask_threshold_on(model: TriageModel, rows: list[Labelled]) -> float:
     """The highest ask threshold at which, with the rules, DEV_RECALL of the crises are caught
-    in every language of the set."""
+    in every language of the set, decided as bot.safety.triage decides."""
     crises = [r for r in rows if r.risk == "crisis"]
-    scores = model.score_many([r.text for r in crises])
+    scores = [s.crisis for s in model.score_many([r.text for r in crises])]
     ruled = [rules.assess(r.text).risk == "crisis" for r in crises]
+    sentences = [model.crisis_in_rules_sentences(r.text) if ruled[i] and scores[i] < RULES_DISMISSED else 1.0
+                 for i, r in enumerate(crises)]
     langs = sorted({r.lang for r in crises})
     best = 0.0
     for t in np.round(np.arange(0.01, 0.9, 0.005), 3):
-        if all(np.mean([asks(ruled[i], scores[i].crisis, t) for i, r in enumerate(crises) if r.lang == lang])
+        if all(np.mean([asks(ruled[i], scores[i], t, sentences[i]) for i, r in enumerate(crises) if r.lang == lang])
                >= DEV_RECALL for lang in langs):
             best = float(t)
     return best
+
+
+def choose_ask_threshold(model: TriageModel, root: Path, thresholds: Thresholds) -> Thresholds:
+    ask = ask_threshold_on(model, [row for name in DEV_SETS for row in load(root / name)])
+    return replace(thresholds, ask=min(ask, thresholds.crisis))
+
+
+def rechoose_ask_threshold(root: Path = NLU_DIR, directory: Path = MODEL_DIR) -> dict[str, object]:
+    """`--ask-threshold`: the saved model's ask threshold chosen again on DEV_SETS, weights
+    kept (after a change in how bot.safety.triage decides to ask: seconds, not a retraining)."""
+    model = TriageModel.load(directory)
+    thresholds = choose_ask_threshold(model, root, model.thresholds)
+    meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+    meta["thresholds"] = asdict(thresholds)
+    (directory / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return meta
 
 
 def _placeholder_heads() -> tuple[Head, Head, Thresholds]:
@@ -373,7 +391,12 @@ def _placeholder_heads() -> tuple[Head, Head, Thresholds]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot.safety.train_model", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="exit 1 when the model is out of step with its data")
+    parser.add_argument("--ask-threshold", action="store_true",
+                        help="choose the ask threshold again on the development sets, keeping the weights")
     args = parser.parse_args(argv)
+    if args.ask_threshold:
+        print(json.dumps(rechoose_ask_threshold()["thresholds"], indent=2))
+        return 0
     if args.check:
         meta = json.loads((MODEL_DIR / META_FILE).read_text(encoding="utf-8"))
         if meta.get("data_digest") != digest():

@@ -85,10 +85,13 @@ class Triage:
             return ruled
         try:
             scores = self.model.score(text)
+            rules_sentences = 1.0
+            if ruled.risk == "crisis" and scores.crisis < RULES_DISMISSED:
+                rules_sentences = self.model.crisis_in_rules_sentences(text)
         except Exception:  # a broken model must not lose the message: the rules decide
             log.critical("triage model failed on a message; the safety rules decide", exc_info=True)
             return ruled
-        return decide(ruled, scores, self.model.thresholds)
+        return decide(ruled, scores, self.model.thresholds, rules_sentences=rules_sentences)
 
     def _rules(self, text: str) -> Verdict:
         try:
@@ -146,28 +149,36 @@ below, a rules crisis becomes a question and a rules concern is dropped (the rul
 idioms, other people and the past, which the model reads better)."""
 
 
-def asks(rules_crisis: bool, crisis: float, ask_threshold: float) -> bool:
-    """Whether a message that is not a confident crisis gets the direct safety question: always
-    when the rules see a crisis. Not asking when the model finds such a message very unlikely
-    (under 0.02) cut questions on everyday messages by 2 points on the development sets and lost
-    none of their crises, but a crisis sentence at the end of a long check-in ("... Honestly I
-    want to kill myself tonight.") is diluted in its window to about 0.02 too: the rules' word
-    must then stand."""
-    return rules_crisis or crisis >= ask_threshold
+RULES_DISMISSED = 0.03
+"""A crisis the rules see is still asked about unless the model gives both the message and the
+rules' own crisis sentences, each alone, under this. Why: the rules also fire on idioms, films
+and other people's troubles; on the development sets (DEV_SETS, 570 crises) this dropped 20
+questions on 1,390 everyday messages (1.4 points) and lost no crisis. The sentences are scored
+alone because in a long check-in a crisis sentence shares its window with everyday words: "...
+Honestly I want to kill myself tonight." at the end of 4,000 characters scored 0.017 there."""
 
 
-def decide(ruled: Verdict, scores: Scores, t: Thresholds) -> Verdict:
+def asks(rules_crisis: bool, crisis: float, ask_threshold: float, rules_sentences: float = 1.0) -> bool:
+    """Whether a message that is not a confident crisis gets the direct safety question: when
+    the model's crisis score reaches the ask threshold, or when the rules see a crisis the model
+    does not dismiss (RULES_DISMISSED; `rules_sentences`: the score of the rules' crisis
+    sentences alone, model.crisis_in_rules_sentences)."""
+    return crisis >= ask_threshold or (rules_crisis and max(crisis, rules_sentences) >= RULES_DISMISSED)
+
+
+def decide(ruled: Verdict, scores: Scores, t: Thresholds, *, rules_sentences: float = 1.0) -> Verdict:
     """The rules' verdict and the model's scores as one verdict, in three risk bands.
 
     A rules crisis the model finds unlikely becomes a question rather than a page: the rules
-    also fire on idioms and the past. A model-only crisis needs the model to be confident."""
+    also fire on idioms and the past. A model-only crisis needs the model to be confident.
+    `rules_sentences`: see `asks`."""
     reasons = list(ruled.reasons)
     rules_crisis = ruled.risk == "crisis"
     if scores.crisis >= t.crisis or (rules_crisis and scores.crisis >= RULES_CONFIRMED):
         risk, ask = "crisis", False
         reasons.append(f"model: crisis {scores.crisis:.2f}")
     else:
-        ask = asks(rules_crisis, scores.crisis, t.ask)
+        ask = asks(rules_crisis, scores.crisis, t.ask, rules_sentences)
         likely = scores.concern + scores.crisis
         concern = likely >= t.concern or (ruled.risk == "concern" and likely >= RULES_CONFIRMED)
         risk = "concern" if concern else "none"

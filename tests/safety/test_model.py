@@ -33,6 +33,7 @@ from bot.safety.model import (
 )
 from bot.safety.triage import (
     RULES_CONFIRMED,
+    RULES_DISMISSED,
     Triage,
     decide,
     rasa_beside_the_model,
@@ -145,6 +146,20 @@ T = Thresholds(crisis=0.9, ask=0.2, concern=0.8, rupture=0.7)
 def test_the_bands(ruled: Verdict, scores: Scores, risk: str, ask: bool) -> None:
     verdict = decide(ruled, scores, T)
     assert (verdict.risk, verdict.ask) == (risk, ask)
+
+
+def test_a_rules_crisis_is_not_asked_about_when_the_model_dismisses_it_and_its_sentences() -> None:
+    below = RULES_DISMISSED / 2
+    assert not decide(Verdict(risk="crisis"), Scores(crisis=below), T, rules_sentences=below).ask
+    assert decide(Verdict(risk="crisis"), Scores(crisis=below), T, rules_sentences=RULES_DISMISSED).ask
+    assert decide(Verdict(risk="crisis"), Scores(crisis=RULES_DISMISSED), T, rules_sentences=0.0).ask
+
+
+async def test_a_crisis_sentence_in_a_long_check_in_is_scored_alone(model: TriageModel) -> None:
+    text = ("Did the walk, weather fine, knee a bit stiff, lunch with my sister. " * 60)[:4050]
+    text += " Honestly I want to kill myself tonight."
+    assert model.crisis_in_rules_sentences(text) >= model.thresholds.ask
+    assert model.crisis_in_rules_sentences("Did the walk, knee a bit stiff.") == 0.0
 
 
 def test_a_medical_emergency_is_marked_as_such() -> None:
