@@ -5,10 +5,12 @@
 #   .ci/rasa.sh setup   find Python 3.8-3.10, create .venv-rasa, pip install rasa==3.6.21
 #   .ci/rasa.sh train   train content/nlu into content/nlu/models/ when its files changed
 #   .ci/rasa.sh start   serve the model on 127.0.0.1:$RASA_PORT (default 5005), wait until ready
-#   .ci/rasa.sh stop    stop the server started by `start`
+#   .ci/rasa.sh stop    stop the server started by `start` (on the same RASA_PORT)
 #   .ci/rasa.sh test    `rasa test nlu` on content/nlu/eval/nlu_eval.yml, print the report
 #
 # Environment: RASA_PYTHON (interpreter to use), RASA_PORT, RASA_START_TIMEOUT (seconds, 180).
+# Several workers: `RASA_PORT=5006 .ci/rasa.sh start` beside the one on 5005, then
+# RASA_URL=http://127.0.0.1:5005,http://127.0.0.1:5006 (each port has its own pid file and log).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -21,9 +23,13 @@ MODEL_NAME=coachbot-nlu
 MODEL=$MODELS/$MODEL_NAME.tar.gz
 STAMP=$MODELS/.data-hash
 STATE=$NLU/.rasa
+PORT=${RASA_PORT:-5005}
 PIDFILE=$STATE/server.pid
 LOGFILE=$STATE/server.log
-PORT=${RASA_PORT:-5005}
+if [ "$PORT" != 5005 ]; then  # a further worker (README "Several Rasa workers"): its own pid and log
+  PIDFILE=$STATE/server-$PORT.pid
+  LOGFILE=$STATE/server-$PORT.log
+fi
 START_TIMEOUT=${RASA_START_TIMEOUT:-180}
 
 export RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2 SQLALCHEMY_SILENCE_UBER_WARNING=1

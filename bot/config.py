@@ -24,7 +24,9 @@ class Settings:
     telegram_bot_token: str | None
     telegram_api_base_url: str
     rasa_url: str | None
+    """RASA_URL: one Rasa server, or several comma-separated (the client spreads messages over them)."""
     rasa_timeout_s: float
+    """RASA_TIMEOUT_SECONDS: the ceiling no message waits on Rasa beyond (the budget adapts under it)."""
     dialogues_dir: Path
     content_dir: Path
     data_dir: Path
@@ -77,6 +79,17 @@ def _url(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | N
     return raw.rstrip("/")
 
 
+def _urls(env: Mapping[str, str], name: str, schemes: tuple[str, ...]) -> str | None:
+    """One URL or several, comma-separated (RASA_URL: one per Rasa worker), each checked."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return None
+    urls = [_url({name: part}, name, schemes) for part in raw.split(",") if part.strip()]
+    if len(set(urls)) != len(urls):
+        raise ConfigError(f"{name}={raw!r} lists a URL twice; name each worker once.")
+    return ",".join(u for u in urls if u) or None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Read and check the environment; raises ConfigError naming the bad variable."""
     env = os.environ if env is None else env
@@ -107,7 +120,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=database_url,
         telegram_bot_token=token,
         telegram_api_base_url=base,
-        rasa_url=_url(env, "RASA_URL", ("http", "https")),
+        rasa_url=_urls(env, "RASA_URL", ("http", "https")),
         rasa_timeout_s=_float(env, "RASA_TIMEOUT_SECONDS", 0.3, 0.01, 10),
         dialogues_dir=Path(env.get("COACHBOT_DIALOGUES_DIR") or PROJECT_ROOT / "dialogues"),
         content_dir=Path(env.get("COACHBOT_CONTENT_DIR") or PROJECT_ROOT / "content"),

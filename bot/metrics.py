@@ -63,9 +63,17 @@ TELEGRAM_SEND_SECONDS = Histogram("coachbot_telegram_send_seconds", "One outbox 
                                   "from the first to Telegram's last answer (pacing waits included).",
                                   buckets=(0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=REGISTRY)
 
-NLU_SECONDS = Histogram("coachbot_nlu_seconds", "Rasa /model/parse requests by outcome (ok, timeout, error): "
-                        "how long each took.", ["outcome"],
+NLU_OUTCOMES = ("ok", "saturated", "timeout", "error")
+NLU_SECONDS = Histogram("coachbot_nlu_seconds", "Rasa /model/parse requests by outcome (ok; saturated: the "
+                        "worker is answering, only not within the budget; timeout: it answers nothing; error) "
+                        "and worker (host:port): how long the bot waited.", ["outcome", "worker"],
                         buckets=(0.01, 0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 1, 2.5), registry=REGISTRY)
+NLU_SATURATED = Counter("coachbot_nlu_saturated", "Messages that went without Rasa's intents because the NLU was "
+                        "busy, by worker and reason (timeout: waited the budget, the worker answered late; busy: "
+                        "every worker had its limit of requests in flight, none was sent). Not breaker failures.",
+                        ["worker", "reason"], registry=REGISTRY)
+NLU_IN_FLIGHT = Gauge("coachbot_nlu_in_flight", "Rasa requests outstanding per worker (late ones included).",
+                      ["worker"], registry=REGISTRY)
 NLU_SKIPPED = Counter("coachbot_nlu_skipped", "Messages triaged without Rasa because its circuit was open.",
                       registry=REGISTRY)
 CIRCUIT_STATES = ("closed", "half-open", "open")
@@ -95,8 +103,6 @@ for _reason in ("error", "429"):
     OUTBOX_RETRIES.labels(_reason)
 for _scope in ("bot", "chat"):
     TELEGRAM_429.labels(_scope)
-for _outcome in ("ok", "timeout", "error"):
-    NLU_SECONDS.labels(_outcome)
 for _band in RISK_BANDS:
     for _rupture in RUPTURE_KINDS:
         TRIAGE_VERDICTS.labels(_band, _rupture)
@@ -109,6 +115,15 @@ def circuit_state(circuit: str, state: str) -> None:
     opens = NLU_CIRCUIT_OPENS.labels(circuit)
     if state == "open":
         opens.inc()
+
+
+def nlu_worker(worker: str) -> None:
+    """Called for each Rasa worker the client is given: its series there from the start, at 0."""
+    for outcome in NLU_OUTCOMES:
+        NLU_SECONDS.labels(outcome, worker)
+    for reason in ("timeout", "busy"):
+        NLU_SATURATED.labels(worker, reason)
+    NLU_IN_FLIGHT.labels(worker)
 
 
 def triage_verdict(verdict: Verdict) -> None:

@@ -84,6 +84,12 @@ INVITE_CODE = re.compile(r"[A-Z0-9]{4,32}")
 """What `/start CODE` carries (bot.admin.new_code: capitals and digits); lower-case words after
 /start are someone's words and are triaged."""
 
+
+def is_command(text: str | None) -> bool:
+    """A command ("/pause ..."): what follows it is read for risk, never for a dialogue's intent."""
+    return (text or "").lstrip().startswith("/")
+
+
 UNSTORABLE = "\x00"
 """PostgreSQL text cannot hold NUL: a message carrying one would fail every write (and a
 crisis escalation spooled with it would never replay), so it is dropped at the door."""
@@ -182,7 +188,7 @@ class Reply:
 class Triager:
     """What the service needs from triage (bot.safety.triage.Triage provides it)."""
 
-    async def assess(self, text: str) -> Verdict:  # pragma: no cover - protocol
+    async def assess(self, text: str, *, intents: bool = True) -> Verdict:  # pragma: no cover - protocol
         raise NotImplementedError
 
 
@@ -224,7 +230,7 @@ class Coachbot:
                 inbound = replace(inbound, text=storable)
         verdict = Verdict()
         if words := self._words_to_triage(inbound.text):
-            verdict = await self._triage(words)
+            verdict = await self._triage(words, intents=not is_command(inbound.text))
         if verdict.risk != "crisis":
             return await self.batcher.submit((inbound, verdict))
         try:
@@ -244,9 +250,12 @@ class Coachbot:
             words = words.strip()
         return words
 
-    async def _triage(self, text: str) -> Verdict:
+    async def _triage(self, text: str, intents: bool = True) -> Verdict:
+        """`intents`: whether anything reads Rasa's everyday intent. A command's words are
+        read for risk only (bot.safety.triage.Triage.assess); presses, bare commands and
+        invite codes are not triaged at all (`_words_to_triage`)."""
         try:
-            return await self.triage.assess(text)
+            return await self.triage.assess(text, intents=intents)
         except Exception:
             log.exception("triage failed; falling back to the safety rules alone")
             from bot.safety.rules import assess

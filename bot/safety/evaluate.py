@@ -113,7 +113,7 @@ def report(examples: Sequence[Example], layer: Layer, out: TextIO) -> Summary:
 
 async def _rasa_layers(examples: Sequence[Example], url: str, timeout_s: float, out: TextIO,
                        ) -> tuple[Layer, Layer] | None:
-    triage = Triage(url, timeout_s)
+    triage = Triage(url, timeout_s, adaptive=False)  # the whole timeout, always
     try:
         if not await triage.probe():
             return None

@@ -189,7 +189,7 @@ def measure(path: Path, rasa_url: str | None, out: TextIO, misses: bool,
     triage = Triage(None, model=model)
     last = report(f"{path.name}: rules + model", rows, asyncio.run(_verdicts(rows, triage)), out, misses)
     if rasa_url:
-        full = Triage(rasa_url, EVAL_TIMEOUT_S, model=model)
+        full = Triage(rasa_url, EVAL_TIMEOUT_S, model=model, adaptive=False)  # the whole timeout, always
 
         async def with_rasa() -> list[Verdict] | None:
             try:

@@ -46,27 +46,32 @@ class Triage:
         self, rasa_url: str | None, timeout_s: float = DEFAULT_TIMEOUT_S, *,
         breaker: CircuitBreaker | None = None, client: httpx.AsyncClient | None = None,
         rules_assess: Callable[[str], Verdict] = rules.assess, model: TriageModel | None = None,
+        adaptive: bool = True,
     ) -> None:
         self.rules_assess = rules_assess
         self.model = model
         self.rasa: RasaClient | None = None
         if rasa_url:
-            self.rasa = RasaClient(rasa_url, timeout_s, breaker=breaker, client=client)
+            self.rasa = RasaClient(rasa_url, timeout_s, breaker=breaker, client=client, adaptive=adaptive)
 
     @property
     def uses_rasa(self) -> bool:
         return self.rasa is not None
 
-    async def assess(self, text: str) -> Verdict:
-        verdict = await self._assess(text)
+    async def assess(self, text: str, *, intents: bool = True) -> Verdict:
+        """`intents=False`: the caller reads only the risk (a command's words, an edit), so
+        Rasa is asked only where its risk reading counts (no model beside it)."""
+        verdict = await self._assess(text, intents)
         if verdict.rupture != "none" and only_hello_or_thanks(text):
             verdict = replace(verdict, rupture="none")
         metrics.triage_verdict(verdict)
         return verdict
 
-    async def _assess(self, text: str) -> Verdict:
+    async def _assess(self, text: str, intents: bool = True) -> Verdict:
         verdict = self._with_model(text, self._rules(text))
         if self.rasa is None or verdict.risk == "crisis":
+            return verdict
+        if not intents and self.model is not None:  # beside the model Rasa gives intents only
             return verdict
         try:
             second = await self.rasa.assess(text)
@@ -101,16 +106,13 @@ class Triage:
             return Verdict(risk="concern", reasons=["rule: the safety rules failed on this message"])
 
     async def probe(self, timeout_s: float = PROBE_TIMEOUT_S) -> bool:
-        """Is Rasa up with a model? Also sends one parse, so the model is warm before real use."""
+        """Is Rasa up with a model (any worker)? Also sends each worker one parse, so its model is
+        warm before real use."""
         if self.rasa is None:
             return False
         if not await self.rasa.status(timeout_s):
             return False
-        try:
-            await self.rasa.parse(WARM_UP_TEXT, timeout_s=timeout_s)
-        except TriageUnavailable:
-            return False
-        return True
+        return await self.rasa.warm_up(WARM_UP_TEXT, timeout_s)
 
     async def without_rasa(self) -> None:
         """Carry on with the rules alone (Rasa was configured but is not reachable)."""

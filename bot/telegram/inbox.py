@@ -373,7 +373,7 @@ class Inbox:
         """An edit is not a new answer, so it is ignored — unless it now reads as a crisis."""
         text = meaning.edited_text or ""
         try:
-            crisis = (await self.service.triage.assess(text)).risk == "crisis"
+            crisis = (await self.service.triage.assess(text, intents=False)).risk == "crisis"
         except Exception:
             log.warning("update %s: triage of an edited message failed; passing it on", update_id)
             crisis = True

@@ -84,6 +84,16 @@ class QuietServer(ThreadingHTTPServer):
 
 @pytest.fixture
 def fake_rasa() -> Iterator[FakeRasa]:
+    yield from serve_fake_rasa()
+
+
+@pytest.fixture
+def other_fake_rasa() -> Iterator[FakeRasa]:
+    """A second worker, for a client with several (tests/safety/test_nlu_workers.py)."""
+    yield from serve_fake_rasa()
+
+
+def serve_fake_rasa() -> Iterator[FakeRasa]:
     fake = FakeRasa()
     server = QuietServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
