@@ -1171,6 +1171,8 @@ class Digest:
     chart: Chart | None = None
     first: bool = False
     """No earlier session: the figures cover the week before this one."""
+    group_notes: list[signals.GroupNote] = field(default_factory=list)
+    """Sessions in the period the whole group rated lower than usual (no per-patient alert)."""
 
     def lines(self, clinician: Clinician) -> list[str]:
         period = ("In the week before this first session" if self.first
@@ -1196,6 +1198,7 @@ class Digest:
                    for w in self.weeks for m in w.measures if m.worst is not None]
         if crossed:
             tail.append("⚑ Past a threshold since the last session: " + "; ".join(crossed) + ".")
+        tail += [note.text(_when(clinician, note.starts_at)) for note in self.group_notes]
         if any(w.open_alerts for w in self.weeks):
             tail.append("Open alerts: /alerts")
         return [*head, *body, *tail]
@@ -1228,7 +1231,8 @@ async def build_digest(work: Work, session: GroupSession) -> Digest:
     weeks = await patient_weeks(work, await group_members(work, session.group_id), since, until)
     weeks.sort(key=risk_order)
     return Digest(group_id=session.group_id, starts_at=session.starts_at, since=since, weeks=weeks,
-                  first=previous is None)
+                  first=previous is None,
+                  group_notes=await signals.group_feedback_notes(work, session.group_id, since, until))
 
 
 async def digest_chart(work: Work, digest: Digest) -> Chart | None:

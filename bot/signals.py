@@ -14,6 +14,18 @@ after the answer or score is stored. It looks at the patient's own history, neve
   that is their usual, is no alert: the digest and /patient show it (`low_items`), as the
   alliance literature advises (a drop from the patient's own level is the signal, not a fixed
   number: a patient who rates everything 7 and one item 4 is not in a rupture).
+  Such a drop is then read against the rest of the group for the same session (`GroupFeedback`):
+  when the others' mean for it fell from their usual too (by `GROUP_DROP_SHARE` of the scale
+  and at least `GROUP_DROP_PART` of this patient's drop), the session went less well for
+  everyone and the drop is not this patient's alliance: no alert (audited as
+  `signal_group_wide`), and the digest before the next session says once that the whole group
+  rated it lower (`group_feedback_notes`). With the group steady the alert stays and names the
+  group's rating beside the patient's usual. Feedback comes in over hours and the first to
+  answer has nobody to compare with: with fewer than `GROUP_MIN_ANSWERS` other answers for the
+  session (or no earlier feedback of the group to be its usual) the alert goes out at once with
+  what is known and says the group cannot tell yet. It is never held back for answers that may
+  come hours later or never; those still make the digest's note, and later patients' drops are
+  read against them. Crisis and questionnaire-threshold alerts never pass through here.
 
 When the questionnaire's own `thresholds` already flagged a feedback score, no second alert
 is raised for it. Other signals live where their data is: questionnaire thresholds in the
@@ -26,15 +38,18 @@ the same kind is still unacknowledged (that is audited as `signal_suppressed`).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.content.bundle import FALLBACK_LOCALE
 from bot.engine import events as ev
 from bot.safety import escalation
 from bot.storage.lists import in_list
-from bot.storage.models import Alert, Answer, Patient, Score
+from bot.storage.models import Alert, Answer, GroupSession, Patient, Score
 from bot.timeutil import local_date
 from bot.work import Work
 
@@ -60,6 +75,21 @@ FEEDBACK_DROP_SHARE = 0.2
 LOW_ITEM_SHARE = 0.4
 """An item at or below 40 % of its scale (4 on 0–10) is low."""
 DEFAULT_ITEM_MAX = 10.0
+GROUP_MIN_ANSWERS = 2
+"""Answers of the other members for the same session needed before their mean says how the
+session went: one other answer is one more person's view, not the group's (in a group of four,
+two of the three others)."""
+GROUP_DROP_SHARE = 0.1
+"""The others' mean for a session this share of the scale (1 point on 0–10) below their usual
+means the session was rated lower: a mean of several patients moves far less than one
+patient's score, so half the individual step (`FEEDBACK_DROP_SHARE`) says as much."""
+GROUP_DROP_PART = 0.5
+"""...and at least half as far as this patient's own drop: a patient who fell 5 points while
+the group dipped 1 is still a drop of their own (a rupture), not the session's."""
+GROUP_HISTORY_SESSIONS = FEEDBACK_HISTORY
+"""The group's usual: its members' feedback on this many sessions before this one."""
+CLINICIAN_LOCALE = FALLBACK_LOCALE
+"""Clinicians have no language setting yet: their texts from the content are in this one."""
 
 HISTORY = {MOOD_KEY: MOOD_HISTORY, EXERCISE_KEY: SKIP_WINDOW - 1}
 """The answers whose recent values a signal compares against, and how many of each."""
@@ -208,6 +238,16 @@ def _flagged_by_content(work: Work, event: ev.QuestionnaireScored) -> bool:
     return bool(score_questionnaire(spec, SESSION_FEEDBACK, answers).flags)
 
 
+@dataclass
+class _Drop:
+    """One way this patient's feedback fell below their own usual: the score (item None) or an item."""
+
+    item: str | None
+    value: float
+    usual: float
+    text: str
+
+
 async def feedback_drop(work: Work, patient: Patient, event: ev.QuestionnaireScored) -> Alert | None:
     if _flagged_by_content(work, event):
         return None  # one alert is enough; its context already lists the recent scores
@@ -216,13 +256,13 @@ async def feedback_drop(work: Work, patient: Patient, event: ev.QuestionnaireSco
         Score.patient_id == patient.id, Score.questionnaire == SESSION_FEEDBACK)
         .order_by(Score.at.desc(), Score.id.desc()).limit(FEEDBACK_HISTORY))
     previous = [float(score) for score, _ in rows]
-    findings = []
+    drops = []
     if len(previous) >= FEEDBACK_MIN_HISTORY:
         mean = sum(previous) / len(previous)
         if mean - float(event.score) >= FEEDBACK_DROP_SHARE * score_top:
-            findings.append(f"score {event.score:g}/{score_top:g}, down from their running mean of "
-                            f"{mean:.1f} over {len(previous)} sessions ({_fmt(list(reversed(previous)))})")
-    low = []
+            drops.append(_Drop(None, float(event.score), mean, (
+                f"score {event.score:g}/{score_top:g}, down from their running mean of "
+                f"{mean:.1f} over {len(previous)} sessions ({_fmt(list(reversed(previous)))})")))
     for item, value in (event.answers or {}).items():
         number = as_number(value)
         if number is None or number > LOW_ITEM_SHARE * top:
@@ -232,13 +272,152 @@ async def feedback_drop(work: Work, patient: Patient, event: ev.QuestionnaireSco
             continue  # no usual level to drop from yet: shown in the digest, not alerted
         item_mean = sum(usual) / len(usual)
         if item_mean - number >= FEEDBACK_DROP_SHARE * top:
-            low.append(f"“{labels.get(item) or item}” {number:g}/{top:g}, their usual {item_mean:.1f}")
+            drops.append(_Drop(item, number, item_mean,
+                               f"“{labels.get(item) or item}” {number:g}/{top:g}, their usual {item_mean:.1f}"))
+    if not drops:
+        return None
+    group = await group_feedback(work, patient.group_id, work.now, exclude=patient.id) if patient.group_id else None
+    own = [drop for drop in drops
+           if not (group is not None and group.rated_lower(drop.item, drop.usual - drop.value,
+                                                           score_top if drop.item is None else top))]
+    if not own:  # the session went less well for everyone: the digest says so once, for the group
+        work.audit("coachbot", "signal_group_wide", patient_id=patient.id, signal=FEEDBACK_SIGNAL)
+        return None
+    findings = [drop.text + _group_clause(work, group, drop.item) for drop in own if drop.item is None]
+    low = [drop.text + _group_clause(work, group, drop.item) for drop in own if drop.item is not None]
     if low:
         findings.append("low: " + "; ".join(low))
-    if not findings:
-        return None
     return await raise_signal(work, patient, FEEDBACK_SIGNAL, "rupture",
                               "session feedback (alliance): " + " — ".join(findings))
+
+
+@dataclass
+class GroupFeedback:
+    """A group's session feedback on one session (`current`) and on up to
+    `GROUP_HISTORY_SESSIONS` sessions before it (`before`), as (patient, score, item answers).
+
+    Which session an answer is about: the group's latest session that had started when it was
+    given (feedback is asked an hour after a session and answered within its week)."""
+
+    starts_at: datetime
+    current: list[tuple[str, float, dict[str, Any]]]
+    before: list[tuple[str, float, dict[str, Any]]]
+
+    @staticmethod
+    def mean(rows: list[tuple[str, float, dict[str, Any]]], item: str | None = None,
+             leave_out: str | None = None) -> float | None:
+        """The mean score (item None) or item answer, without `leave_out`'s answers."""
+        values = [v for v in (score if item is None else as_number((answers or {}).get(item))
+                              for who, score, answers in rows if who != leave_out) if v is not None]
+        return sum(values) / len(values) if values else None
+
+    @property
+    def enough(self) -> bool:
+        """Enough answers on this session and before it to say how the session went."""
+        return len(self.current) >= GROUP_MIN_ANSWERS and len(self.before) >= GROUP_MIN_ANSWERS
+
+    def rated_lower(self, item: str | None, own_drop: float, scale: float) -> bool:
+        """The group's mean for this session fell from its usual as a patient's own drop of
+        `own_drop` would be explained by the session: by `GROUP_DROP_SHARE` of the scale and
+        at least `GROUP_DROP_PART` of that own drop."""
+        now, usual = self.mean(self.current, item), self.mean(self.before, item)
+        if not self.enough or now is None or usual is None:
+            return False
+        return usual - now >= max(GROUP_DROP_SHARE * scale, GROUP_DROP_PART * own_drop)
+
+    def whole_group_lower(self, scale: float) -> bool:
+        """Every member's view aside, the others still rated the session lower than their usual:
+        no single patient's drop makes it (that one is their own, and alerted as such)."""
+        raters = {who for who, _, _ in self.current}
+        if len(raters) < GROUP_MIN_ANSWERS + 1 or len(self.before) < GROUP_MIN_ANSWERS:
+            return False
+        for who in raters:
+            now, usual = self.mean(self.current, leave_out=who), self.mean(self.before, leave_out=who)
+            if now is None or usual is None or usual - now < GROUP_DROP_SHARE * scale:
+                return False
+        return True
+
+
+async def group_feedback(work: Work, group_id: str, at: datetime, exclude: str | None = None,
+                         until: datetime | None = None) -> GroupFeedback | None:
+    """The group's feedback on its latest session started by `at` and the sessions before it
+    (without `exclude`'s, and given before `until` if set); None before its first session.
+    The query flushes: other patients' answers of a shared transaction (bot.batching) count,
+    and the pending answer being checked is `exclude`'s."""
+    starts = list(await work.session.scalars(select(GroupSession.starts_at).where(
+        GroupSession.group_id == group_id, GroupSession.starts_at <= at)
+        .order_by(GroupSession.starts_at.desc()).limit(GROUP_HISTORY_SESSIONS + 1)))
+    if not starts:
+        return None
+    start = starts[0]
+    following = await work.session.scalar(select(func.min(GroupSession.starts_at)).where(
+        GroupSession.group_id == group_id, GroupSession.starts_at > start))
+    query = (select(Score.patient_id, Score.score, Score.answers, Score.at)
+             .join(Patient, Patient.id == Score.patient_id)
+             .where(Patient.group_id == group_id, Score.questionnaire == SESSION_FEEDBACK,
+                    Score.at >= starts[-1]))
+    if exclude is not None:
+        query = query.where(Score.patient_id != exclude)
+    for bound in (following, until):
+        if bound is not None:
+            query = query.where(Score.at < bound)
+    rows = list(await work.session.execute(query))
+    return GroupFeedback(starts_at=start,
+                         current=[(who, float(score), answers) for who, score, answers, when in rows if when >= start],
+                         before=[(who, float(score), answers) for who, score, answers, when in rows if when < start])
+
+
+def _group_clause(work: Work, group: GroupFeedback | None, item: str | None) -> str:
+    """How the rest of the group rated the same session, after a drop of this patient's."""
+    if group is None:
+        return ""
+    now, usual = group.mean(group.current, item), group.mean(group.before, item)
+    if group.enough and now is not None and usual is not None:
+        return work.text("clinician.feedback.group_steady", CLINICIAN_LOCALE,
+                         "; the rest of the group rated this session {group} (their usual {usual})",
+                         group=f"{now:.1f}", usual=f"{usual:.1f}")
+    return work.text("clinician.feedback.group_too_few", CLINICIAN_LOCALE,
+                     "; other answers for this session so far: {count}, too few to tell whether "
+                     "it was the session", count=str(len(group.current)))
+
+
+@dataclass
+class GroupNote:
+    """A session the whole group rated lower than usual: a note for the digest, not an alert."""
+
+    starts_at: datetime
+    usual: float
+    mean: float
+    count: int
+    template: str
+    """The note's words from the content, `{when}` filled in per clinician (their time zone)."""
+
+    def text(self, when: str) -> str:
+        from bot.engine.engine import render
+
+        return render(self.template, {"when": when, "usual": f"{self.usual:.1f}",
+                                      "group": f"{self.mean:.1f}", "count": str(self.count)})
+
+
+async def group_feedback_notes(work: Work, group_id: str, since: datetime, until: datetime) -> list[GroupNote]:
+    """For the digest: each session of the group in [since, until) that the whole group rated
+    lower than its usual (`GroupFeedback.whole_group_lower`). A digest covers the sessions since
+    the previous one, so each session's note is shown once."""
+    score_top = _feedback_scale(work)[1]
+    template = work.bundle.message("clinician.feedback.group_lower", CLINICIAN_LOCALE) or (
+        "The whole group rated the session of {when} lower than usual ({usual} → {group}, "
+        "{count} answers): about the session, not one patient's alliance.")
+    notes = []
+    for start in list(await work.session.scalars(select(GroupSession.starts_at).where(
+            GroupSession.group_id == group_id, GroupSession.starts_at >= since, GroupSession.starts_at < until)
+            .order_by(GroupSession.starts_at))):
+        group = await group_feedback(work, group_id, start, until=until)
+        if group is None or not group.whole_group_lower(score_top):
+            continue
+        now, usual = group.mean(group.current), group.mean(group.before)
+        if now is not None and usual is not None:
+            notes.append(GroupNote(start, usual, now, len(group.current), template))
+    return notes
 
 
 def low_items(work: Work, answers: dict[str, Any]) -> list[str]:
