@@ -53,6 +53,10 @@ class GoalTrend:
 
 
 async def current_goals(work: Work, patient_id: str) -> list[Goal]:
+    from bot import daily_batch
+
+    if (known := await daily_batch.current_goals(work, patient_id)) is not None:
+        return known
     return list(await work.session.scalars(
         select(Goal).where(Goal.patient_id == patient_id, Goal.ended_at.is_(None)).order_by(Goal.position)))
 

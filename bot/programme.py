@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, delete, func, select, update
 
-from bot import goals, signals
+from bot import daily_batch, goals, signals
 from bot.content.bundle import Bundle
 from bot.conversations import (
     CHAIN_VAR,
@@ -97,12 +98,19 @@ ANSWERED = select(Answer.at).where(
     Answer.at >= bindparam("since"))
 
 
+_SPEC: list[Any] = [None, {}]
+"""The last bundle's programme: a daily job asks for it about sixteen times."""
+
+
 def programme(work: Work, patient: Patient | None = None) -> dict[str, Any]:
-    spec = dict(DEFAULT_PROGRAMME)
-    found = work.bundle.programmes.get("default") or next(iter(work.bundle.programmes.values()), None)
-    if found:
-        spec.update({k: v for k, v in found.items() if v is not None})
-    return spec
+    bundle = work.bundle
+    if _SPEC[0] is not bundle:
+        spec = dict(DEFAULT_PROGRAMME)
+        found = bundle.programmes.get("default") or next(iter(bundle.programmes.values()), None)
+        if found:
+            spec.update({k: v for k, v in found.items() if v is not None})
+        _SPEC[:] = [bundle, spec]
+    return dict(_SPEC[1])
 
 
 def goals_spec(work: Work) -> dict[str, Any]:
@@ -150,10 +158,14 @@ def is_running(patient: Patient, now: datetime) -> bool:
     return True
 
 
+def daily_key(patient_id: str, due: datetime) -> str:
+    """The daily job's unique key: one job per patient and check-in time."""
+    return f"daily:{patient_id}:{due.isoformat()}"
+
+
 async def schedule_daily(work: Work, patient: Patient, after: datetime | None = None) -> None:
     due = next_local(patient.timezone, patient.checkin_time, after or work.now)
-    await work.schedule("daily", due, patient_id=patient.id,
-                        unique_key=f"daily:{patient.id}:{due.isoformat()}")
+    await work.schedule("daily", due, patient_id=patient.id, unique_key=daily_key(patient.id, due))
 
 
 async def schedule_group_sessions(work: Work, group: Group) -> None:
@@ -189,8 +201,12 @@ def programme_day(patient: Patient, now: datetime) -> int:
 
 async def exercise_of_the_day(work: Work, patient: Patient) -> str | None:
     """A clinician's assignment (patient before group, newest first), else the programme's week."""
-    assignment = await work.session.scalar(
-        ASSIGNMENT, {"now": work.now, "patient_id": patient.id, "group_id": patient.group_id})
+    known = daily_batch.assignment(work, patient)
+    if known is None:
+        assignment = await work.session.scalar(
+            ASSIGNMENT, {"now": work.now, "patient_id": patient.id, "group_id": patient.group_id})
+    else:
+        assignment = known[0] if known else None
     day = max(0, programme_day(patient, work.now))
     if assignment is not None and assignment.exercises:
         return str(assignment.exercises[day % len(assignment.exercises)])
@@ -221,6 +237,9 @@ async def prompt(work: Work, patient: Patient, dialogue: str,
     if row is not None and row.status == "active":
         spec = programme(work).get("reminders") or {}
         due = work.now + _duration(spec.get("unanswered_after"), "PT3H")
+        if row.id is None and (batch := daily_batch.of(work, patient.id)) is not None:
+            batch.reminders.append((due, patient.id, row, row.seq))  # scheduled with the batch's ids
+            return
         if row.id is None:  # started just now: the reminder names it by id
             await work.session.flush()
         await work.schedule("reminder", due, patient_id=patient.id, conversation_id=row.id, seq=row.seq)
@@ -262,6 +281,9 @@ def _midnight(patient: Patient, now: datetime) -> datetime:
 async def spent_today(work: Work, patient: Patient) -> int:
     """Unprompted messages this patient had today (their own day), counted in the audit log
     (this transaction's too: queued rows are written before any query, bot.storage.queued)."""
+    if (batch := daily_batch.of(work, patient.id)) is not None:
+        midnight = _midnight(patient, work.now)
+        return sum(1 for at in batch.spent.get(patient.id, []) if at >= midnight)
     counted = await work.session.scalar(select(func.count(AuditEntry.id)).where(
         AuditEntry.patient_id == patient.id, AuditEntry.action == SPENT,
         AuditEntry.at >= _midnight(patient, work.now)))
@@ -269,6 +291,8 @@ async def spent_today(work: Work, patient: Patient) -> int:
 
 
 def spend(work: Work, patient: Patient, kind: str, what: str) -> None:
+    if (batch := daily_batch.of(work, patient.id)) is not None:
+        batch.spent.setdefault(patient.id, []).append(work.now)
     work.audit("coachbot", SPENT, patient_id=patient.id, kind=kind, what=what)
 
 
@@ -335,10 +359,14 @@ def exercise_dialogue(work: Work) -> str:
 
 async def _held_over(work: Work, patient: Patient) -> list[dict[str, Any]]:
     """Questionnaires held back on an earlier day, oldest first, once each."""
-    rows = await work.session.scalars(select(AuditEntry).where(
-        AuditEntry.patient_id == patient.id, AuditEntry.action == HELD,
-        AuditEntry.at >= work.now - timedelta(hours=36), AuditEntry.at < _midnight(patient, work.now))
-        .order_by(AuditEntry.id))
+    since, midnight = work.now - daily_batch.HELD_SINCE, _midnight(patient, work.now)
+    rows: Iterable[AuditEntry]
+    if (batch := daily_batch.of(work, patient.id)) is not None:
+        rows = [row for row in batch.held.get(patient.id, []) if since <= row.at < midnight]
+    else:
+        rows = await work.session.scalars(select(AuditEntry).where(
+            AuditEntry.patient_id == patient.id, AuditEntry.action == HELD,
+            AuditEntry.at >= since, AuditEntry.at < midnight).order_by(AuditEntry.id))
     out: dict[str, dict[str, Any]] = {}
     for row in rows:
         detail = row.detail or {}
@@ -541,12 +569,18 @@ async def encouragement(work: Work, patient: Patient) -> str | None:
     key = (programme(work).get("encouragement") or {}).get("message")
     if group is None or not group.encouragement or not key:
         return None
-    everyone = [p.id for p in await members(work, group.id) if p.status in ("active", "paused")]
-    outcomes = await work.session.execute(
-        select(Answer.patient_id, Answer.value).where(
-            Answer.patient_id.in_(everyone), Answer.key == signals.EXERCISE_KEY,
-            Answer.at >= work.now - timedelta(days=1)))
-    did = {who for who, value in outcomes if value in signals.EXERCISE_DID}
+    since = work.now - daily_batch.EXERCISE_SINCE
+    batch = daily_batch.of(work, patient.id)
+    if batch is not None and group.id in batch.members:
+        everyone = [p.id for p in batch.members[group.id] if p.status in ("active", "paused")]
+        did = {who for who in everyone for value, at in batch.exercises.get(who, [])
+               if at >= since and value in signals.EXERCISE_DID}
+    else:
+        everyone = [p.id for p in await members(work, group.id) if p.status in ("active", "paused")]
+        outcomes = await work.session.execute(
+            select(Answer.patient_id, Answer.value).where(
+                Answer.patient_id.in_(everyone), Answer.key == signals.EXERCISE_KEY, Answer.at >= since))
+        did = {who for who, value in outcomes if value in signals.EXERCISE_DID}
     if len(everyone) < 2 or not did:
         return None
     return work.text(str(key), patient.locale, "{count} of {total} of your group did an exercise yesterday.",
@@ -563,17 +597,28 @@ async def check_missed_days(work: Work, patient: Patient) -> str | None:
     from bot.safety.escalation import raise_alert
 
     spec = programme(work).get("reminders") or {}
-    limit = int(spec.get("missed_days_nudge", 2) or 2)
-    daily = [str(d.get("dialogue")) for d in programme(work).get("daily") or []]
+    daily, limit = missed_days_spec(work)
     tz = zone(patient.timezone)
     today = work.now.astimezone(tz).date()
-    offered = list(await work.session.scalars(OFFERED, {
-        "patient_id": patient.id, "dialogues": daily, "since": work.now - timedelta(days=limit + 14)}))
+    offered_since, answered_since = work.now - timedelta(days=limit + 14), work.now - timedelta(days=limit + 15)
+    batch = daily_batch.of(work, patient.id)
+    if batch is not None and batch.missed_spec != (tuple(daily), limit):
+        batch = None  # (content changed since the batch was read)
+    offered: Iterable[datetime]
+    if batch is not None:
+        offered = [at for at in batch.offered.get(patient.id, []) if at >= offered_since]
+    else:
+        offered = await work.session.scalars(OFFERED, {
+            "patient_id": patient.id, "dialogues": daily, "since": offered_since})
     days = sorted({at.astimezone(tz).date() for at in offered} - {today}, reverse=True)[:limit + 1]
     if not days:
         return None
-    answered_at = await work.session.scalars(ANSWERED, {
-        "patient_id": patient.id, "dialogues": daily, "since": work.now - timedelta(days=limit + 15)})
+    answered_at: Iterable[datetime]
+    if batch is not None:
+        answered_at = [at for at in batch.answered.get(patient.id, []) if at >= answered_since]
+    else:
+        answered_at = await work.session.scalars(ANSWERED, {
+            "patient_id": patient.id, "dialogues": daily, "since": answered_since})
     answered = {at.astimezone(tz).date() for at in answered_at}
     missed = 0
     for day in days:
@@ -587,6 +632,13 @@ async def check_missed_days(work: Work, patient: Patient) -> str | None:
     return work.text(str(spec.get("nudge_message", "system.nudge")), patient.locale,
                      "Hi {name}, no pressure at all — I'm here whenever you'd like to pick things up again.",
                      **context_of(patient))
+
+
+def missed_days_spec(work: Work) -> tuple[list[str], int]:
+    """The daily dialogues whose check-ins count, and after how many missed days the nudge goes."""
+    spec = programme(work).get("reminders") or {}
+    return [str(d.get("dialogue")) for d in programme(work).get("daily") or []], \
+        int(spec.get("missed_days_nudge", 2) or 2)
 
 
 async def run_reminder(work: Work, patient: Patient, conversation_id: int, seq: int) -> None:

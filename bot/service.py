@@ -19,7 +19,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, func, select, update
 
-from bot import clinicians, metrics, programme, signals
+from bot import clinicians, daily_batch, metrics, programme, signals
 from bot.batching import Batcher
 from bot.clock import Clock
 from bot.content.registry import ContentRegistry
@@ -52,8 +52,12 @@ for any other door. A crisis sentence at character 4,050 is triaged like one at 
 MAX_ROW_ID = 2**31 - 1
 """Row ids are 32-bit integers on PostgreSQL: a pressed button naming a larger one is forged
 (asking the database for it would fail instead of answering "no such row")."""
-JOBS_TOGETHER = 32
-"""Due jobs run in one transaction at most (10,000 check-ins at the same minute are many)."""
+JOBS_TOGETHER = 200
+"""Due jobs run in one transaction at most (10,000 check-ins at the same minute are many):
+daily jobs read and write together (bot.daily_batch), about 17 statements a transaction
+whatever its size, so a bigger batch costs fewer per job (bench/daily_jobs_bench.py). A
+busy patient's job waits for the next round; a failing job still sends its batch one at a
+time, so that it fails alone."""
 LAST_SEEN_RESOLUTION = timedelta(hours=1)
 """A patient's `last_message_at` is kept to the hour: a check-in is several presses within
 minutes, and rewriting the patient's row for each was a row written per input for nothing."""
@@ -112,6 +116,10 @@ PATIENTS_BY_CHAT = (select(Patient, ConversationRow)
 """A batch's patients, each with its open conversations (none: one row with None)."""
 CONVERSATIONS_BY_ID = select(ConversationRow).where(in_list(ConversationRow.id, "ids"))
 PATIENT_BY_ID = select(Patient).where(Patient.id == bindparam("id"))
+PATIENTS_BY_ID = select(Patient).where(in_list(Patient.id, "ids"))
+PATIENTS_EXIST = select(Patient.id).where(in_list(Patient.id, "ids"))
+_JOB_PATIENTS = "coachbot.job_patients"
+"""A transaction's jobs' patients, locked together (Coachbot._read_together)."""
 DUE_JOBS = (select(Job).where(Job.status == "pending", Job.due_at <= bindparam("now"),
                               not_in_list(Job.id, "waiting"))
             .order_by(Job.due_at, Job.id).limit(bindparam("size")))
@@ -206,6 +214,7 @@ class Coachbot:
         self.spool = spool or Spool(settings.data_dir / "escalation-spool.jsonl")
         self._locked_patients = db.locked(PATIENTS_BY_CHAT, of=Patient)
         self._patient_for_job = db.locked(PATIENT_BY_ID, skip_locked=True)
+        self._patients_for_jobs = db.locked(PATIENTS_BY_ID, skip_locked=True)
         self._due_jobs = db.locked(DUE_JOBS, skip_locked=True)
         self.batcher: Batcher[tuple[Inbound, Verdict], Reply] = Batcher(
             self._handle_together, key=lambda item: item[0].chat_key)
@@ -689,8 +698,9 @@ class Coachbot:
 
     async def _run_together(self, worker: str, waiting: set[int], size: int) -> int | None:
         """Up to `size` due jobs in one transaction: how many ran (0: none is due), or None
-        when fewer than two are due, or one of them failed or found its patient busy (then
-        none of them ran, and they are for one at a time)."""
+        when fewer than two are due, or all of them wait for busy patients, or one of them
+        failed (then none of them ran, and they are for one at a time). Jobs whose patient is
+        busy are left in `waiting` (_read_together)."""
         if size < 2:
             return None
         now = self.clock.now()
@@ -699,9 +709,13 @@ class Coachbot:
                 jobs = list(await session.scalars(self._due_jobs, due_jobs(now, waiting, size)))
                 if len(jobs) < 2:
                     return None if jobs else 0
+                jobs = await self._read_together(session, jobs, now, waiting)
+                if not jobs:
+                    return None
                 due = [job.due_at for job in jobs]
                 for job in jobs:
                     await self._run_job(session, job, worker, now)
+                await daily_batch.finish(self._work(session))
             for due_at in due:  # committed
                 metrics.job_ran(due_at, now)
             return len(due)
@@ -711,6 +725,34 @@ class Coachbot:
             log.debug("jobs together failed (%s: %s); running them one at a time",
                       exc.__class__.__name__, exc)
             return None
+
+    async def _read_together(self, session: Any, jobs: list[Job], now: datetime, waiting: set[int]) -> list[Job]:
+        """The jobs' patients, locked with one statement, and what their daily jobs will read
+        (bot.daily_batch), for a patient whose only job here is the daily one. Returned: the
+        jobs to run; those whose patient is busy with a message wait for the next round
+        (`waiting`), as one at a time would have them (a busy patient among hundreds of
+        same-minute check-ins no longer sends all of them one at a time)."""
+        ids = sorted({job.patient_id for job in jobs if job.patient_id})
+        if not ids:
+            return jobs
+        locked = {p.id: p for p in await session.scalars(self._patients_for_jobs, {"ids": ids})}
+        missing = [pid for pid in ids if pid not in locked]
+        busy = set(await session.scalars(PATIENTS_EXIST, {"ids": missing})) if missing else set()
+        if busy:
+            waiting.update(job.id for job in jobs if job.patient_id in busy)
+            jobs = [job for job in jobs if job.patient_id not in busy]
+            log.debug("%d job(s) wait: their patients are busy with a message", len(busy))
+        session.info[_JOB_PATIENTS] = locked
+        count: dict[str, int] = {}
+        for job in jobs:
+            if (pid := job.patient_id) is not None:
+                count[pid] = count.get(pid, 0) + 1
+        daily = {job.patient_id: max(now, job.due_at) + timedelta(minutes=1) for job in jobs
+                 if job.kind == "daily" and job.patient_id is not None and job.patient_id in locked
+                 and count[job.patient_id] == 1}
+        work = self._work(session)
+        await daily_batch.load(work, [locked[pid] for pid in sorted(daily)], daily)
+        return jobs
 
     async def _run_job(self, session: Any, job: Job, worker: str, now: datetime) -> None:
         """One claimed job's work, and its mark as done, in the caller's transaction."""
@@ -802,6 +844,9 @@ class Coachbot:
         """The patient's row lock, as their messages take it, so a job never interleaves with
         them. Taken without waiting: a message being handled holds it (and may be updating
         this very job), so the job waits for the next round instead of deadlocking."""
+        together: dict[str, Patient] | None = work.session.info.get(_JOB_PATIENTS)
+        if together is not None:
+            return together.get(patient_id)
         patient = await work.session.scalar(self._patient_for_job, {"id": patient_id})
         if patient is None and await work.session.scalar(PATIENT_EXISTS, {"id": patient_id}):
             raise PatientBusy(patient_id)

@@ -95,18 +95,19 @@ class Work:
     async def schedule(
         self, kind: str, due_at: datetime, *, patient_id: str | None = None,
         unique_key: str | None = None, **payload: Any,
-    ) -> Job | None:
-        """Add a job; with `unique_key`, a job already scheduled under that key is kept."""
+    ) -> None:
+        """Add a job (queued with the transaction's other rows, bot.storage.queued: a batch of
+        daily jobs adds two each); with `unique_key`, a job already scheduled under that key is kept."""
         if unique_key is not None:
-            existing = await self.session.scalar(JOB_BY_KEY, {"key": unique_key})
-            if existing is not None:
-                return None
-        job = Job(
-            kind=kind, due_at=due_at, patient_id=patient_id, payload=payload,
-            status="pending", unique_key=unique_key, attempts=0,
-        )
-        self.session.add(job)
-        return job
+            from bot import daily_batch
+
+            known = daily_batch.job_key_exists(self, unique_key)
+            if known or (known is None and await self.session.scalar(JOB_BY_KEY, {"key": unique_key}) is not None):
+                return
+            daily_batch.job_key_added(self, unique_key)
+        queued.queue(self.session, Job, {
+            "kind": kind, "due_at": due_at, "patient_id": patient_id, "payload": payload,
+            "status": "pending", "unique_key": unique_key, "attempts": 0})
 
     def text(self, key: str, locale: str, default: str, /, **variables: Any) -> str:
         """A message from content, falling back to code's default so safety never depends on it."""

@@ -1,5 +1,5 @@
 """Rows only ever added in a transaction (outbox messages, answers, scores, what patients
-wrote, the audit trail), queued and written with one INSERT per table, not as ORM objects.
+wrote, the audit trail, jobs), queued and written with one INSERT per table, not as ORM objects.
 
 Why: a batch of inputs adds three or four such rows per input, and an ORM object costs more
 than its row's share of one INSERT (measured on SQLite, transaction included: building, adding

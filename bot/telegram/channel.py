@@ -36,6 +36,9 @@ SCHEDULER_INTERVAL_S = 5.0
 """How often due jobs are looked for (check-ins are scheduled to the minute)."""
 JOBS_PER_TURN = 20
 """Jobs run per database turn; on SQLite other work gets the writer in between."""
+JOBS_PER_TURN_ROW_LOCKS = 400
+"""On PostgreSQL (row locks: nothing waits for the turn to end), so that the jobs run in
+batches of bot.service.JOBS_TOGETHER."""
 CLEANUP_INTERVAL_S = 3600.0
 SHUTDOWN_GRACE_S = 10.0
 """On SIGTERM, work in progress gets this long to finish before it is cancelled (and redone
@@ -181,14 +184,15 @@ class TelegramChannel:
         """Run due jobs (check-ins, reminders, escalations), replay spooled escalations, and
         forget old inbox rows."""
         last_cleanup = 0.0
+        per_turn = JOBS_PER_TURN if self.service.db.is_sqlite else JOBS_PER_TURN_ROW_LOCKS
         while not self._stopping.is_set():
             try:
                 while not self._stopping.is_set():
                     async with self.guard.hold():
-                        ran = await self.service.run_due_jobs(worker=self.worker, limit=JOBS_PER_TURN)
+                        ran = await self.service.run_due_jobs(worker=self.worker, limit=per_turn)
                     if ran:
                         self.sender.wake()
-                    if ran < JOBS_PER_TURN:
+                    if ran < per_turn:
                         break
                 async with self.guard.hold():
                     if await self.service.replay_spool():
