@@ -10,6 +10,7 @@ strangers' rows only by their own claim; a recipient being sent to gets nothing 
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -148,6 +149,23 @@ async def test_a_lease_renewed_keeps_the_row(db: Database) -> None:
     async with db.single_statement() as connection:
         await connection.execute(RENEW_LEASES, {"ids": [first], "lease": T0 + timedelta(seconds=60)})
     assert await take(db, T0 + timedelta(seconds=30)) == []
+
+
+async def test_a_lease_renewal_skips_a_row_another_transaction_is_writing(db: Database) -> None:
+    """Its `sent` mark is being written: renewing it is not needed, and waiting for it while
+    that transaction waited for a row locked here would be a deadlock."""
+    if db.is_sqlite:
+        pytest.skip("SQLite has one writer at a time and no row locks")
+    marked, other = await add(db, "patient:a"), await add(db, "patient:b")
+    assert await take(db) == [marked, other]
+    lease = T0 + timedelta(seconds=60)
+    async with db.transaction() as marking:
+        await marking.execute(update(Outbox).where(Outbox.id == marked).values(status="sent"))
+        async with db.single_statement() as connection:
+            await asyncio.wait_for(connection.execute(RENEW_LEASES, {"ids": [marked, other], "lease": lease}), 10)
+    async with db.transaction() as session:
+        due = dict((await session.execute(select(Outbox.id, Outbox.next_attempt_at))).all())
+    assert due[other] == lease and due[marked] < lease
 
 
 async def test_a_row_set_for_later_holds_up_its_recipients_later_rows(db: Database) -> None:
