@@ -21,7 +21,9 @@ KNOWN_PLACEHOLDERS = {"name", "commands", "days", "checkin_time", "time", "local
                       "said",
                       # goals and the look-back (bot.goals, bot.ending) and what their dialogues record
                       "weeks", "goal_1", "goal_2", "goal_3", "goals_now", "kept_exercises", "example_signs",
-                      "contact", "team", "first", "last", "band", "plan_keep", "plan_signs"}
+                      "contact", "team", "first", "last", "band", "plan_keep", "plan_signs",
+                      # session feedback read against the group (bot.signals, for clinicians)
+                      "usual", "when"}
 """Placeholders the bot fills in; anything else in a message is almost certainly a typo."""
 
 
