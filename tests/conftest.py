@@ -160,3 +160,15 @@ def seed() -> dict[str, Any]:
     return json.loads(json.dumps(SEED))
 
 
+def jobs_run_alone(bot: Any, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record the jobs `bot` runs one at a time (Coachbot._run_one: after a batch failed or
+    found a patient busy): an empty list afterwards means every job ran in a batch."""
+    alone: list[Any] = []
+    one = bot._run_one
+
+    async def counted(*args: Any) -> Any:
+        alone.append(args)
+        return await one(*args)
+
+    monkeypatch.setattr(bot, "_run_one", counted)
+    return alone

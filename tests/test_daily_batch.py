@@ -27,6 +27,7 @@ from bot.storage.models import (
     Patient,
 )
 from bot.work import audit_entry
+from tests.conftest import jobs_run_alone
 
 CHECKIN = parse_time("2026-03-03T08:00:00Z")
 KINDS = ("plain", "resumes", "held_over", "over_budget", "paused", "crisis", "no_group")
@@ -115,14 +116,7 @@ async def test_daily_jobs_together_produce_what_each_produces_alone(
             await session.execute(update(Job).where(Job.patient_id.like("b%"), Job.status == "pending")
                                   .values(status="later"))
         clock.set(CHECKIN)
-        alone: list[Any] = []
-        one = bot._run_one
-
-        async def counted(*args: Any) -> Any:
-            alone.append(args)
-            return await one(*args)
-
-        monkeypatch.setattr(bot, "_run_one", counted)
+        alone = jobs_run_alone(bot, monkeypatch)
         assert await bot.run_due_jobs() == len(KINDS)
         assert alone == [], "copy a ran together"
 
@@ -164,14 +158,7 @@ async def test_a_busy_patient_waits_and_the_others_run_together(
         if bot.db.is_sqlite:  # one writer at a time: nothing to wait for
             assert await bot.run_due_jobs() == 3
             return
-        alone: list[Any] = []
-        one = bot._run_one
-
-        async def counted(*args: Any) -> Any:
-            alone.append(args)
-            return await one(*args)
-
-        monkeypatch.setattr(bot, "_run_one", counted)
+        alone = jobs_run_alone(bot, monkeypatch)
         async with bot.db.transaction() as busy:  # a message for Maria is being handled
             await busy.scalar(bot.db.locked(select(Patient).where(Patient.id == "p1")))
             assert await bot.run_due_jobs() == 2

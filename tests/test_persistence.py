@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.isotime import parse_time
 from bot.service import Coachbot, Inbound
 from bot.storage.models import Alert, AuditEntry, Outbox
-from tests.conftest import FIXTURE_PROJECT
+from tests.conftest import FIXTURE_PROJECT, jobs_run_alone
 
 START = parse_time("2026-03-02T07:00:00Z")
 
@@ -242,14 +242,7 @@ async def test_due_jobs_run_together_and_a_failing_one_fails_alone(
         assert "a bug in Tom's prompt" in (jobs["p2"].last_error or "")
 
         monkeypatch.setattr(programme, "run_daily", real_daily)  # mended: tomorrow's run together
-        alone: list[Any] = []
-        one = bot._run_one
-
-        async def counted(*args: Any) -> Any:
-            alone.append(args)
-            return await one(*args)
-
-        monkeypatch.setattr(bot, "_run_one", counted)
+        alone = jobs_run_alone(bot, monkeypatch)
         clock.set(parse_time("2026-03-03T08:00:00Z"))
         assert await bot.run_due_jobs() >= 3
         assert alone == []
