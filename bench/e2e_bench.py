@@ -5,7 +5,8 @@ this process runs the emulator and the patients. Printed:
 - saturated: every patient sends again as soon as answered (closed loop): updates/s handled
   end to end, and update -> reply latency (mostly queueing, at this load);
 - offered rates: updates arrive at a fixed rate, patients in turn (open loop): update -> reply
-  latency when the bot keeps up.
+  latency when the bot keeps up;
+- for each, CPU per update: the bot's process, and the PostgreSQL backends serving its database.
 Latency runs from the update being available at "Telegram" to the reply arriving there; the
 emulator answers at once, so Telegram's own latency is excluded. It is also split in two: the
 wait until the bot's getUpdates took the update (the poll's gather), and fetched -> reply. The sender's Telegram limits
@@ -114,14 +115,34 @@ def cpu_seconds(pid: int) -> float | None:
         return None
 
 
-def report_cpu(pid: int, before: float | None, updates: int, elapsed: float) -> None:
-    """How busy the bot's process was: it runs on one core, so near 100% means CPU-bound."""
+async def postgres_cpu(admin_url: str, database: str) -> dict[int, float]:
+    """CPU time so far of each PostgreSQL backend serving `database` (the bot's pool), by pid;
+    empty where /proc cannot be read. Backends that close meanwhile are missed."""
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        pids = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1", database)
+    finally:
+        await conn.close()
+    return {pid: used for (pid,) in pids if (used := cpu_seconds(pid)) is not None}
+
+
+def report_cpu(pid: int, before: float | None, updates: int, elapsed: float,
+               postgres: tuple[dict[int, float], dict[int, float]] | None = None) -> None:
+    """How busy the bot's process was: it runs on one core, so near 100% means CPU-bound.
+    With `postgres` (backends' CPU before and after), the database's share beside it."""
     after = cpu_seconds(pid)
     if before is None or after is None or not updates:
         return
     used = after - before
     print(f"    bot process CPU: {used / updates * 1000:.2f} ms per update, "
           f"{used / elapsed * 100:.0f}% of one core")
+    if postgres and postgres[1]:
+        start, end = postgres
+        db_used = sum(cpu - start.get(backend, 0.0) for backend, cpu in end.items())
+        print(f"    PostgreSQL backends CPU: {db_used / updates * 1000:.2f} ms per update, "
+              f"{db_used / elapsed * 100:.0f}% of one core ({len(end)} backends)")
 
 
 @dataclass(frozen=True)
@@ -191,21 +212,24 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
               f"{os.cpu_count()} CPUs")
 
         saturated: list[Timing] = []
+        db_cpu = await postgres_cpu(admin_url, name)
         cpu = cpu_seconds(child.pid)
         started = time.monotonic()
         await asyncio.gather(*(patient(chat, messages, saturated) for chat in chats))
         elapsed = time.monotonic() - started
+        db_cpu_after = await postgres_cpu(admin_url, name)
         capacity = len(saturated) / elapsed
         print(f"  saturated (every patient sends again as soon as answered, {messages} each): "
               f"{capacity:,.0f} updates/s ({len(saturated)} updates in {elapsed:.1f} s)")
         report("    update -> reply", saturated)
-        report_cpu(child.pid, cpu, len(saturated), elapsed)
+        report_cpu(child.pid, cpu, len(saturated), elapsed, (db_cpu, db_cpu_after))
 
         sent = 0
         for rate in rates or [round(capacity * 0.5)]:
             paced: list[Timing] = []
             count = max(int(rate * paced_seconds), 1)
             tasks = []
+            db_cpu = await postgres_cpu(admin_url, name)
             cpu = cpu_seconds(child.pid)
             started = time.monotonic()
             for k in range(count):
@@ -213,10 +237,11 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
                 tasks.append(asyncio.create_task(patient(chats[k % len(chats)], 1, paced)))
             await asyncio.gather(*tasks)
             elapsed = time.monotonic() - started
+            db_cpu_after = await postgres_cpu(admin_url, name)
             sent += count
             print(f"  offered {rate} updates/s for {paced_seconds:.0f} s ({count} updates, patients in turn):")
             report("    update -> reply", paced)
-            report_cpu(child.pid, cpu, count, elapsed)
+            report_cpu(child.pid, cpu, count, elapsed, (db_cpu, db_cpu_after))
         await check(database_url, emulator, patients * (messages + 1) + sent)
     finally:
         if child is not None and child.returncode is None:
