@@ -59,7 +59,7 @@ from bot.safety.model import (
     blend,
     softmax,
 )
-from bot.safety.triage import RULES_DISMISSED, asks
+from bot.safety.triage import asks, rules_sentences_score
 
 NLU_DIR = PROJECT_ROOT / "content" / "nlu"
 TRAINING_SETS = (
@@ -354,8 +354,7 @@ def ask_threshold_on(model: TriageModel, rows: list[Labelled]) -> float:
     crises = [r for r in rows if r.risk == "crisis"]
     scores = [s.crisis for s in model.score_many([r.text for r in crises])]
     ruled = [rules.assess(r.text).risk == "crisis" for r in crises]
-    sentences = [model.crisis_in_rules_sentences(r.text) if ruled[i] and scores[i] < RULES_DISMISSED else 1.0
-                 for i, r in enumerate(crises)]
+    sentences = [rules_sentences_score(model, r.text, ruled[i], scores[i]) for i, r in enumerate(crises)]
     langs = sorted({r.lang for r in crises})
     best = 0.0
     for t in np.round(np.arange(0.01, 0.9, 0.005), 3):

@@ -90,9 +90,7 @@ class Triage:
             return ruled
         try:
             scores = self.model.score(text)
-            rules_sentences = 1.0
-            if ruled.risk == "crisis" and scores.crisis < RULES_DISMISSED:
-                rules_sentences = self.model.crisis_in_rules_sentences(text)
+            rules_sentences = rules_sentences_score(self.model, text, ruled.risk == "crisis", scores.crisis)
         except Exception:  # a broken model must not lose the message: the rules decide
             log.critical("triage model failed on a message; the safety rules decide", exc_info=True)
             return ruled
@@ -166,6 +164,13 @@ def asks(rules_crisis: bool, crisis: float, ask_threshold: float, rules_sentence
     does not dismiss (RULES_DISMISSED; `rules_sentences`: the score of the rules' crisis
     sentences alone, model.crisis_in_rules_sentences)."""
     return crisis >= ask_threshold or (rules_crisis and max(crisis, rules_sentences) >= RULES_DISMISSED)
+
+
+def rules_sentences_score(model: TriageModel, text: str, rules_crisis: bool, crisis: float) -> float:
+    """`asks`' `rules_sentences` for this message: read only when the answer can matter (a
+    rules crisis the model gives under RULES_DISMISSED), else 1.0. The bot and the choice of
+    the ask threshold (train_model) both call this, so they decide alike."""
+    return model.crisis_in_rules_sentences(text) if rules_crisis and crisis < RULES_DISMISSED else 1.0
 
 
 def decide(ruled: Verdict, scores: Scores, t: Thresholds, *, rules_sentences: float = 1.0) -> Verdict:
