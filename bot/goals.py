@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 
+from bot import daily_batch
 from bot.storage.models import Goal, GoalRating, Patient
 from bot.work import Work
 
@@ -53,8 +54,6 @@ class GoalTrend:
 
 
 async def current_goals(work: Work, patient_id: str) -> list[Goal]:
-    from bot import daily_batch
-
     if (known := await daily_batch.current_goals(work, patient_id)) is not None:
         return known
     return list(await work.session.scalars(

@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -743,10 +744,7 @@ class Coachbot:
             jobs = [job for job in jobs if job.patient_id not in busy]
             log.debug("%d job(s) wait: their patients are busy with a message", len(busy))
         session.info[_JOB_PATIENTS] = locked
-        count: dict[str, int] = {}
-        for job in jobs:
-            if (pid := job.patient_id) is not None:
-                count[pid] = count.get(pid, 0) + 1
+        count = Counter(job.patient_id for job in jobs)
         daily = {job.patient_id: max(now, job.due_at) + timedelta(minutes=1) for job in jobs
                  if job.kind == "daily" and job.patient_id is not None and job.patient_id in locked
                  and count[job.patient_id] == 1}

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import outbox
+from bot import daily_batch, outbox
 from bot.content.bundle import Bundle
 from bot.content.registry import ContentRegistry
 from bot.engine.engine import Engine
@@ -99,8 +99,6 @@ class Work:
         """Add a job (queued with the transaction's other rows, bot.storage.queued: a batch of
         daily jobs adds two each); with `unique_key`, a job already scheduled under that key is kept."""
         if unique_key is not None:
-            from bot import daily_batch
-
             known = daily_batch.job_key_exists(self, unique_key)
             if known or (known is None and await self.session.scalar(JOB_BY_KEY, {"key": unique_key}) is not None):
                 return
