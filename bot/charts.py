@@ -368,6 +368,15 @@ def adherence_chart(weeks: Sequence[WeekAdherence], title: str, path: Path) -> C
     return Chart("adherence", title, path, data, figure)
 
 
+BAND_LABEL_WIDTH = 12
+"""Characters per line of a band's name beside a questionnaire chart."""
+
+
+def band_label_lines(name: str) -> list[str]:
+    """A band's name as the lines it is written in, beside the chart (PNG and dashboard SVG alike)."""
+    return textwrap.wrap(name, BAND_LABEL_WIDTH, break_on_hyphens=False)
+
+
 def band_colors(count: int, higher_is_better: bool = False) -> list[str]:
     """Shades for `count` bands from the lowest score up: green where the scores are good,
     red where they are bad (a low WHO-5 is bad, a low PHQ-9 is good)."""
@@ -408,7 +417,7 @@ def questionnaire_chart(
     for index, (low, name) in enumerate(ordered):
         high = ordered[index + 1][0] if index + 1 < len(ordered) else top_y
         ax.axhspan(bottom_y if index == 0 else low, high, color=colors[index], zorder=0, label=None)
-        ax.text(1.0, (max(low, 0) + min(high, top)) / 2, " " + textwrap.fill(name, 12, break_on_hyphens=False),
+        ax.text(1.0, (max(low, 0) + min(high, top)) / 2, " " + "\n".join(band_label_lines(name)),
                 transform=ax.get_yaxis_transform(), va="center", ha="left", fontsize=NOTE_SIZE,
                 clip_on=False)
     severe_first = sorted(thresholds, key=lambda t: t[0], reverse=not higher_is_better)

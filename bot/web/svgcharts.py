@@ -308,16 +308,6 @@ def adherence(weeks: Sequence[charts.WeekAdherence], title: str, path: Path | No
     return d.svg(tick_rows=2, xlabel=True)
 
 
-def _wrap(text: str, width: int = 12) -> list[str]:
-    lines: list[str] = []
-    for word in text.split():
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
-
-
 def questionnaire(
     points: Sequence[tuple[datetime, float]], title: str, path: Path | None = None, *,
     thresholds: Sequence[tuple[float, str]] = (), bands: Sequence[tuple[float, str]] = (),
@@ -351,7 +341,7 @@ def questionnaire(
         d.add(f'<rect class="band" data-band="{e(name)}" data-from="{low:g}" x="{_n(f.left)}" y="{_n(y_top)}" '
               f'width="{_n(f.right - f.left)}" height="{_n(y_bottom - y_top)}" fill="{colors[index]}"/>')
         middle = f.y((max(low, 0) + min(high, top)) / 2)
-        lines = _wrap(name)
+        lines = charts.band_label_lines(name)
         first = middle - (len(lines) - 1) * (NOTE_SIZE + 1) / 2 + 4
         spans = "".join(f'<tspan x="{_n(f.right + 6)}" y="{_n(first + i * (NOTE_SIZE + 1))}">{e(line)}</tspan>'
                         for i, line in enumerate(lines))
