@@ -47,6 +47,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.bundle import FALLBACK_LOCALE
 from bot.engine import events as ev
+from bot.engine.engine import render
 from bot.safety import escalation
 from bot.storage.lists import in_list
 from bot.storage.models import Alert, Answer, GroupSession, Patient, Score
@@ -393,8 +394,6 @@ class GroupNote:
     """The note's words from the content, `{when}` filled in per clinician (their time zone)."""
 
     def text(self, when: str) -> str:
-        from bot.engine.engine import render
-
         return render(self.template, {"when": when, "usual": f"{self.usual:.1f}",
                                       "group": f"{self.mean:.1f}", "count": str(self.count)})
 
