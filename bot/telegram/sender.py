@@ -396,7 +396,6 @@ class Sender:
         self._claim_statement = claim_statement(db)
         self._claim_strangers = claim_statement(db, strangers=True)
         self._next_stranger_claim = 0.0
-        self._others_waiting = False
         self._wake = asyncio.Event()
         self._stopping = False
         self._busy: set[str] = set()
@@ -424,11 +423,9 @@ class Sender:
                 await self._renew_leases(loop.time())
                 free = self.options.max_in_flight - len(self._tasks) - self._strangers_reserve()
                 claimed = await self._claim(free) if free > 0 else []
-                if free > 0:
-                    self._others_waiting = len(claimed) == free
                 for delivery in claimed:
                     self._spawn(delivery)
-                for delivery in await self._claim_for_strangers(loop.time()):
+                for delivery in await self._claim_for_strangers(loop.time(), others_waiting=len(claimed) >= free):
                     self._spawn(delivery)
             except StorageError as exc:
                 log.warning("sender: database unavailable (%s); retrying", exc)
@@ -502,13 +499,14 @@ class Sender:
         in_flight = sum(1 for d in self._tasks.values() if d.recipient.startswith(STRANGERS))
         return max(0, min(STRANGER_SLOTS, self.options.max_in_flight - 1) - in_flight)
 
-    async def _claim_for_strangers(self, now: float) -> list[Delivery]:
-        """Strangers' rows into the slots left: their reserve while a backlog drains (the last
-        claim of everyone else's rows filled every slot it asked for), all free slots when there
-        is none (every STRANGER_CLAIM_S). Without that check a send finishing between the two
-        claims would hand its slot to a stranger while patients wait."""
+    async def _claim_for_strangers(self, now: float, others_waiting: bool) -> list[Delivery]:
+        """Strangers' rows into the slots left: their reserve while a backlog drains
+        (`others_waiting`: the claim of everyone else's rows just before filled every slot it
+        could, or had none to fill), all free slots when there is none (every STRANGER_CLAIM_S).
+        Without that check a send finishing between the two claims would hand its slot to a
+        stranger while patients wait."""
         free = self.options.max_in_flight - len(self._tasks)
-        if self._others_waiting:
+        if others_waiting:
             free = min(free, self._strangers_reserve())
         if free <= 0 or now < self._next_stranger_claim:
             return []
