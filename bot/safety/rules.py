@@ -549,6 +549,10 @@ GERMAN = Rule("suicidal ideation or self-harm (de)", risk=CRISIS, negated=CONCER
         r"nicht mehr (?:leben|da sein|aufwachen))",
     r"(?:will|mochte|kann) nicht mehr (?:leben|weiterleben|da sein)|(?:ich )?will nicht mehr<END>|"
         r"keinen sinn mehr (?:zu leben|im leben)",
+    # the verb last, as in a clause with "dass" or "weil", or in learner German: "dass ich nicht
+    # mehr leben will", "ich nicht mehr will leben"; "besser ich bin weg"
+    r"nicht mehr (?:leben|weiterleben|da sein) (?:will|mochte|kann|mag|wollen)\b|nicht mehr (?:will|mochte|mag) "
+        r"(?:leben|weiterleben|da sein)|besser (?:ich bin|bin ich|ware ich|war ich) (?:weg|tot|nicht mehr da)<END>",
     # "keine kraft mehr zum weiterleben", "keine lust mehr aufs leben": no will left to live
     r"(?:keine|keinen|kein|koi|kei|null) (?:kraft|lust|energie|bock|luscht) (?:mehr |meh )?"
         r"(?:zum (?:weiter)?leben|(?:auf das|aufs) leben|zu leben|weiterzuleben|am leben)",

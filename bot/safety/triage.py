@@ -90,7 +90,8 @@ class Triage:
             return ruled
         try:
             scores = self.model.score(text)
-            rules_sentences = rules_sentences_score(self.model, text, ruled.risk == "crisis", scores.crisis)
+            rules_sentences = rules_sentences_score(self.model, text, ruled.risk == "crisis", scores.crisis,
+                                                    self.model.thresholds.ask)
         except Exception:  # a broken model must not lose the message: the rules decide
             log.critical("triage model failed on a message; the safety rules decide", exc_info=True)
             return ruled
@@ -149,28 +150,26 @@ below, a rules crisis becomes a question and a rules concern is dropped (the rul
 idioms, other people and the past, which the model reads better)."""
 
 
-RULES_DISMISSED = 0.03
-"""A crisis the rules see is still asked about unless the model gives both the message and the
-rules' own crisis sentences, each alone, under this. Why: the rules also fire on idioms, films
-and other people's troubles; on the development sets (DEV_SETS, 570 crises) this dropped 20
-questions on 1,390 everyday messages (1.4 points) and lost no crisis. The sentences are scored
-alone because in a long check-in a crisis sentence shares its window with everyday words: "...
-Honestly I want to kill myself tonight." at the end of 4,000 characters scored 0.017 there."""
-
-
 def asks(rules_crisis: bool, crisis: float, ask_threshold: float, rules_sentences: float = 1.0) -> bool:
     """Whether a message that is not a confident crisis gets the direct safety question: when
-    the model's crisis score reaches the ask threshold, or when the rules see a crisis the model
-    does not dismiss (RULES_DISMISSED; `rules_sentences`: the score of the rules' crisis
-    sentences alone, model.crisis_in_rules_sentences)."""
-    return crisis >= ask_threshold or (rules_crisis and max(crisis, rules_sentences) >= RULES_DISMISSED)
+    the model gives the message, or (for a crisis the rules see) the rules' own crisis
+    sentences each read alone, at least the ask threshold (`rules_sentences`:
+    model.crisis_in_rules_sentences). Why the sentences alone: in a long check-in a crisis
+    sentence shares its window with everyday words: "... Honestly I want to kill myself
+    tonight." at the end of 4,000 characters scored 0.017 there and 0.999 alone. Why no lower
+    bar for the rules: a rules crisis under the ask threshold both ways was, on ten blind sets
+    (3, 7-15; 1,140 crises), never a crisis, and was asked about on 22 of 2,300 everyday
+    messages (their idioms, films, first-aid courses and other people's troubles)."""
+    return crisis >= ask_threshold or (rules_crisis and rules_sentences >= ask_threshold)
 
 
-def rules_sentences_score(model: TriageModel, text: str, rules_crisis: bool, crisis: float) -> float:
+def rules_sentences_score(model: TriageModel, text: str, rules_crisis: bool, crisis: float,
+                          ask_threshold: float) -> float:
     """`asks`' `rules_sentences` for this message: read only when the answer can matter (a
-    rules crisis the model gives under RULES_DISMISSED), else 1.0. The bot and the choice of
-    the ask threshold (train_model) both call this, so they decide alike."""
-    return model.crisis_in_rules_sentences(text) if rules_crisis and crisis < RULES_DISMISSED else 1.0
+    rules crisis the model gives under `ask_threshold`), else 1.0. The bot and the choice of
+    the ask threshold (train_model, which passes 1.0: every threshold it tries) both call this,
+    so they decide alike."""
+    return model.crisis_in_rules_sentences(text) if rules_crisis and crisis < ask_threshold else 1.0
 
 
 def decide(ruled: Verdict, scores: Scores, t: Thresholds, *, rules_sentences: float = 1.0) -> Verdict:

@@ -33,7 +33,6 @@ from bot.safety.model import (
 )
 from bot.safety.triage import (
     RULES_CONFIRMED,
-    RULES_DISMISSED,
     Triage,
     decide,
     rasa_beside_the_model,
@@ -148,11 +147,12 @@ def test_the_bands(ruled: Verdict, scores: Scores, risk: str, ask: bool) -> None
     assert (verdict.risk, verdict.ask) == (risk, ask)
 
 
-def test_a_rules_crisis_is_not_asked_about_when_the_model_dismisses_it_and_its_sentences() -> None:
-    below = RULES_DISMISSED / 2
+def test_a_rules_crisis_is_asked_about_when_the_message_or_its_crisis_sentences_reach_the_ask_threshold() -> None:
+    below = T.ask / 2
     assert not decide(Verdict(risk="crisis"), Scores(crisis=below), T, rules_sentences=below).ask
-    assert decide(Verdict(risk="crisis"), Scores(crisis=below), T, rules_sentences=RULES_DISMISSED).ask
-    assert decide(Verdict(risk="crisis"), Scores(crisis=RULES_DISMISSED), T, rules_sentences=0.0).ask
+    assert decide(Verdict(risk="crisis"), Scores(crisis=below), T, rules_sentences=T.ask).ask
+    assert decide(Verdict(risk="crisis"), Scores(crisis=T.ask), T, rules_sentences=0.0).ask
+    assert not decide(Verdict(), Scores(crisis=below), T, rules_sentences=1.0).ask  # no rules crisis
 
 
 async def test_a_crisis_sentence_in_a_long_check_in_is_scored_alone(model: TriageModel) -> None:

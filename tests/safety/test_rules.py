@@ -50,6 +50,9 @@ MUST_ESCALATE = [
     "I want to\u200b die",
     # German
     "ich möchte nicht mehr leben",
+    "ich glaub dass ich nicht mehr leben will",
+    "ich nicht mehr will leben. jeden tag nur schmerzen",
+    "keiner braucht mich, besser ich bin weg",
     "Ich will sterben",
     "ich bringe mich um",
     "Ich bringe mich heute Nacht um.",
@@ -131,6 +134,8 @@ EVERYDAY = [
     "ich hänge mich an die Stange und mache die Übung",
     "ich lege mich vor dem Training kurz hin",
     "ohne mich wäre die Gruppe heute kleiner gewesen",
+    "so wie früher will ich nicht mehr leben, deshalb mach ich die Übungen",
+    "besser ich bin weg bevor der Regen kommt, bis morgen",
     "I nearly died of embarrassment",
     "my wife will kill me if I'm late",
     "I'm gonna hit the gym later",
