@@ -15,7 +15,13 @@ within them). Both processes run on the loop `coachbot run` serves on (bot.event
 where installed).
 
     python bench/e2e_bench.py [--patients 1000] [--messages 3] [--rate N ...] [--seconds 10]
-        [--admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+        [--admin-url postgresql://postgres@127.0.0.1:5432/postgres] [--rasa-url URL[,URL...]]
+
+--rasa-url: the bot reads each message's intents from these Rasa workers, as it runs with
+RASA_URL (every patient message is free text: a short note, "note 3 from 100042"). Printed at
+the end, from the bot's own metrics: how many messages got Rasa's intents and how many went
+without (saturated, timeout, error, skipped with the breakers open), and how often a breaker
+opened.
 
 Creates a database of its own and drops it afterwards. Figures, not assertions.
 """
@@ -54,20 +60,35 @@ def percentile(samples: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def bench_settings() -> Settings:
+def bench_settings(rasa_url: str | None = None) -> Settings:
     return replace(load_settings({}), dialogues_dir=FIXTURE / "dialogues", content_dir=FIXTURE / "content",
-                   rasa_url=None)
+                   rasa_url=rasa_url)
+
+
+def nlu_summary() -> str:
+    """What the bot's Rasa client did, from its metrics (bot.metrics): one line."""
+    from bot.metrics import NLU_OUTCOMES, REGISTRY
+
+    samples = [s for metric in REGISTRY.collect() for s in metric.samples]
+
+    def total(name: str, **labels: str) -> int:
+        return int(sum(s.value for s in samples
+                       if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())))
+
+    outcomes = ", ".join(f"{o} {total('coachbot_nlu_seconds_count', outcome=o)}" for o in NLU_OUTCOMES)
+    return (f"bot's Rasa requests: {outcomes}; skipped with every breaker open "
+            f"{total('coachbot_nlu_skipped_total')}; breaker opens {total('coachbot_nlu_circuit_opens_total')}")
 
 
 # --- the bot side (a child process) -------------------------------------------------------------
 
-async def serve_bot(database_url: str, api: str, token: str, data_dir: Path) -> None:
+async def serve_bot(database_url: str, api: str, token: str, data_dir: Path, rasa_url: str | None) -> None:
     from bot.app import settle
     from bot.telegram.channel import ChannelOptions, TelegramChannel, build_application
     from bot.telegram.sender import SenderOptions
     from tests.e2e.conftest import make_service
 
-    settings = replace(bench_settings(), data_dir=data_dir)
+    settings = replace(bench_settings(rasa_url), data_dir=data_dir)
     options = ChannelOptions(sender=SenderOptions(messages_per_second=0, chat_interval_s=0, margin_s=0))
     service = await make_service(settings, database_url)
     application = build_application(token, api, options.http)
@@ -79,6 +100,8 @@ async def serve_bot(database_url: str, api: str, token: str, data_dir: Path) -> 
     settle(service)  # as `coachbot run` does once it serves
     print("ready", flush=True)
     await stop.wait()
+    if rasa_url:
+        print(nlu_summary(), flush=True)
     await channel.stop()
     await service.close()
     await application.shutdown()
@@ -166,7 +189,8 @@ def report(name: str, timings: list[Timing]) -> None:
           f"fetched -> reply {figures([t.total - t.waiting for t in timings])}")
 
 
-async def run(patients: int, messages: int, admin_url: str, rates: list[int], paced_seconds: float) -> None:
+async def run(patients: int, messages: int, admin_url: str, rates: list[int], paced_seconds: float,
+              rasa_url: str | None = None) -> None:
     from tests.e2e.emulator import BotApiEmulator, Sent
 
     name = f"coachbot_bench_{uuid.uuid4().hex[:8]}"
@@ -182,7 +206,7 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
         env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "LOG_LEVEL": "WARNING"}
         child = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--serve-bot", database_url, emulator.base_url, emulator.token,
-            str(data_dir), env=env, stdout=asyncio.subprocess.PIPE)
+            str(data_dir), rasa_url or "", env=env, stdout=asyncio.subprocess.PIPE)
         assert child.stdout is not None
         await asyncio.wait_for(child.stdout.readline(), 60)
 
@@ -209,7 +233,7 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
         gc.freeze()
         gc.disable()
         print(f"e2e: {patients} patients, PostgreSQL, bot in its own process (sender limits lifted), "
-              f"{os.cpu_count()} CPUs")
+              f"{os.cpu_count()} CPUs, {'Rasa at ' + rasa_url if rasa_url else 'no Rasa'}")
 
         saturated: list[Timing] = []
         db_cpu = await postgres_cpu(admin_url, name)
@@ -246,7 +270,11 @@ async def run(patients: int, messages: int, admin_url: str, rates: list[int], pa
     finally:
         if child is not None and child.returncode is None:
             child.send_signal(signal.SIGTERM)
+            assert child.stdout is not None
+            last_words = await asyncio.wait_for(child.stdout.read(), 60)
             await asyncio.wait_for(child.wait(), 60)
+            if last_words.strip():
+                print(f"  {last_words.decode().strip()}")
         await emulator.stop()
         await admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
@@ -272,8 +300,8 @@ async def check(database_url: str, emulator: BotApiEmulator, expected: int) -> N
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve-bot":
-        database_url, api, token, data_dir = sys.argv[2:6]
-        eventloop.run(serve_bot(database_url, api, token, Path(data_dir)))
+        database_url, api, token, data_dir, rasa_url = sys.argv[2:7]
+        eventloop.run(serve_bot(database_url, api, token, Path(data_dir), rasa_url or None))
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--patients", type=int, default=1000)
@@ -283,8 +311,10 @@ def main() -> None:
                              "saturated rate; repeat for several)")
     parser.add_argument("--seconds", type=float, default=10, help="how long each offered rate runs")
     parser.add_argument("--admin-url", default=ADMIN_URL)
+    parser.add_argument("--rasa-url", default=None,
+                        help="Rasa workers for the bot (one URL or several, comma-separated)")
     args = parser.parse_args()
-    eventloop.run(run(args.patients, args.messages, args.admin_url, args.rate, args.seconds))
+    eventloop.run(run(args.patients, args.messages, args.admin_url, args.rate, args.seconds, args.rasa_url))
 
 
 if __name__ == "__main__":
