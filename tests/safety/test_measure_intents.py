@@ -42,7 +42,13 @@ def test_a_malformed_row_names_its_line(tmp_path: Path) -> None:
         measure_intents.load(labelled)
 
 
-def test_the_blind_intent_set_is_never_trained_on() -> None:
-    blind = {training_data.example(row.text).lower() for row in measure_intents.load(measure_intents.DEFAULT_FILE)}
+@pytest.mark.parametrize("name", training_data.INTENTS_HELD_OUT)
+def test_the_intent_sets_are_never_trained_on(name: str) -> None:
+    held_out = measure_intents.DEFAULT_FILE.with_name(name)
+    blind = {training_data.example(row.text).lower() for row in measure_intents.load(held_out)}
     trained = training_data.render().lower()
     assert blind and not any(f"    - {text}\n" in trained for text in blind)
+
+
+def test_the_measure_is_a_held_out_set() -> None:
+    assert measure_intents.DEFAULT_FILE.name in training_data.INTENTS_HELD_OUT
