@@ -76,7 +76,8 @@ def nlu_summary() -> str:
                        if s.name == name and all(s.labels.get(k) == v for k, v in labels.items())))
 
     outcomes = ", ".join(f"{o} {total('coachbot_nlu_seconds_count', outcome=o)}" for o in NLU_OUTCOMES)
-    return (f"bot's Rasa requests: {outcomes}; skipped with every breaker open "
+    return (f"bot's Rasa requests: {outcomes}; not sent, every worker busy "
+            f"{total('coachbot_nlu_saturated_total', reason='busy')}; skipped with every breaker open "
             f"{total('coachbot_nlu_skipped_total')}; breaker opens {total('coachbot_nlu_circuit_opens_total')}")
 
 
