@@ -175,9 +175,10 @@ def rules_sentences_score(model: TriageModel, text: str, rules_crisis: bool, cri
 def decide(ruled: Verdict, scores: Scores, t: Thresholds, *, rules_sentences: float = 1.0) -> Verdict:
     """The rules' verdict and the model's scores as one verdict, in three risk bands.
 
-    A rules crisis the model finds unlikely becomes a question rather than a page: the rules
-    also fire on idioms and the past. A model-only crisis needs the model to be confident.
-    `rules_sentences`: see `asks`."""
+    A rules crisis the model finds unlikely becomes a question rather than a page, and none at
+    all when the model gives it, and its crisis sentences read alone, under the ask threshold:
+    the rules also fire on idioms and the past. A model-only crisis needs the model to be
+    confident. `rules_sentences`: see `asks`."""
     reasons = list(ruled.reasons)
     rules_crisis = ruled.risk == "crisis"
     if scores.crisis >= t.crisis or (rules_crisis and scores.crisis >= RULES_CONFIRMED):
